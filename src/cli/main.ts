@@ -1,0 +1,58 @@
+/**
+ * The particle-os CLI entry. Parses arguments (commander), dispatches to src/commands/*, and is
+ * the only place that exits the process.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerBootTest } from '../commands/boot-test.ts';
+import { registerBuild } from '../commands/build.ts';
+import { registerCompose } from '../commands/compose.ts';
+import { registerContainer } from '../commands/container.ts';
+import { registerDoctor } from '../commands/doctor.ts';
+import { registerPipeline } from '../commands/pipeline.ts';
+import { ExitCode } from '../core/errors.ts';
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('particle-os')
+    .description(
+      'Build Debian Atomic (OSTree/bootc) systems: treefile → commit → bootc image → disk → boot test',
+    )
+    .option('-v, --verbose', 'stream the output of every tool')
+    .option(
+      '--log-dir <dir>',
+      'where per-step logs go (default: ~/.local/state/particle-os/logs/<time>-<command>)',
+    )
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of [
+    registerCompose,
+    registerContainer,
+    registerBuild,
+    registerBootTest,
+    registerPipeline,
+    registerDoctor,
+  ]) {
+    register(program, setExit);
+  }
+  return program;
+}
+
+async function main(): Promise<void> {
+  let code: number = ExitCode.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is usage.
+      code = e.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    } else {
+      process.stderr.write(`internal error: ${(e as Error).stack ?? String(e)}\n`);
+      code = ExitCode.failed;
+    }
+  }
+  process.exit(code);
+}
+
+await main();

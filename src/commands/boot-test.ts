@@ -1,0 +1,87 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { printJson, runCommand } from '../cli/runtime.ts';
+import { UsageError } from '../core/errors.ts';
+import { requireTools } from '../core/host-tools.ts';
+import { type BootTestResult, bootTest } from '../verify/boot-test.ts';
+import { expectationsFromPlan, readPlanNextTo } from '../verify/expectations.ts';
+import type { Firmware } from '../verify/qemu.ts';
+
+export function parseFirmware(s: string): Firmware {
+  if (s !== 'bios' && s !== 'uefi')
+    throw new UsageError(`--firmware must be bios or uefi, not ${s}`);
+  return s;
+}
+
+export function formatBootTest(r: BootTestResult): string {
+  const t = r.timings;
+  const s = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`);
+  const lines = [
+    `boot test ${r.firmware.toUpperCase()} (${r.accel.toUpperCase()}): ${r.passed ? 'PASSED' : 'FAILED'}`,
+    ...r.checks.map(
+      (c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `  ${c.detail}` : ''}`,
+    ),
+    `  kernel ${s(t.kernel)}, login prompt ${s(t.loginPrompt)}, checks done ${s(t.checksDone)}, total ${s(t.total)}`,
+    `  serial console log: ${r.serialLog}`,
+  ];
+  if (r.problem) lines.push(`  problem: ${r.problem}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerBootTest(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('boot-test')
+    .description('boot a disk image in QEMU and check from inside that it runs as an OSTree system')
+    .argument(
+      '<image>',
+      'disk image (.qcow2 or .raw); a <name>.plan.json next to it adds expectations',
+    )
+    .option('--firmware <fw>', 'bios or uefi', 'bios')
+    .option('--timeout <seconds>', 'give up after this long', '300')
+    .option(
+      '--expect-commit <checksum>',
+      'the deployment that must be booted (default: from the plan)',
+    )
+    .option(
+      '--check <cmd>',
+      'extra shell check run in the guest (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  particle-os boot-test output/debian-minimal.qcow2 --firmware uefi',
+    )
+    .action(
+      async (
+        image: string,
+        o: {
+          firmware: string;
+          timeout: string;
+          expectCommit?: string;
+          check: string[];
+          json?: boolean;
+        },
+      ) => {
+        setExit(
+          await runCommand('boot-test', program.opts(), async (ctx) => {
+            const firmware = parseFirmware(o.firmware);
+            const timeout = Number(o.timeout);
+            if (!Number.isFinite(timeout) || timeout <= 0)
+              throw new UsageError(`--timeout must be a positive number of seconds`);
+            requireTools(firmware === 'uefi' ? ['boot-test', 'boot-test-uefi'] : ['boot-test']);
+            const disk = resolve(image);
+            const plan = readPlanNextTo(disk);
+            const expect = plan ? expectationsFromPlan(plan) : {};
+            if (o.expectCommit) expect.commit = o.expectCommit;
+            expect.extra = o.check;
+            const r = await bootTest(ctx, { disk, firmware, timeoutSeconds: timeout, expect });
+            if (o.json) printJson(r);
+            else process.stdout.write(formatBootTest(r));
+            return r.passed ? 0 : 1;
+          }),
+        );
+      },
+    );
+}

@@ -1,0 +1,70 @@
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { printJson, runCommand } from '../cli/runtime.ts';
+import { defaultCacheDir } from '../compose/index.ts';
+import { UsageError } from '../core/errors.ts';
+import { requireTools } from '../core/host-tools.ts';
+import { parseImageRef } from '../core/image-ref.ts';
+import { buildImage, IMAGE_TYPES, type ImageType } from '../image/index.ts';
+import { loadRecipe } from '../image/recipe.ts';
+
+export function parseTypes(s: string): ImageType[] {
+  const types = s
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const bad = types.filter((t) => !(IMAGE_TYPES as readonly string[]).includes(t));
+  if (bad.length)
+    throw new UsageError(`unknown image type ${bad.join(', ')}: use ${IMAGE_TYPES.join(', ')}`);
+  return [...new Set(types)] as ImageType[];
+}
+
+export function registerBuild(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('build')
+    .description('turn a bootc image into a bootable disk image (BIOS + UEFI)')
+    .argument('<recipe>', 'image recipe (YAML)')
+    .requiredOption('--base-image <image>', 'oci-archive:FILE or oci:DIR[:TAG]')
+    .option('--type <types>', `comma-separated output types: ${IMAGE_TYPES.join(', ')}`, 'qcow2')
+    .option('--output <dir>', 'directory for the images and the plan', 'output')
+    .option('--cachedir <dir>', 'cache for bootloader files (default: ~/.cache/particle-os)')
+    .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')
+    .option('--json', 'print the build plan as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  particle-os build --base-image oci-archive:build/minimal.ociarchive --type qcow2,raw recipes/minimal.yml',
+    )
+    .action(
+      async (
+        recipePath: string,
+        o: {
+          baseImage: string;
+          type: string;
+          output: string;
+          cachedir?: string;
+          workdir?: string;
+          json?: boolean;
+        },
+      ) => {
+        setExit(
+          await runCommand('build', program.opts(), async (ctx) => {
+            const recipe = loadRecipe(recipePath);
+            const image = parseImageRef(o.baseImage);
+            const types = parseTypes(o.type);
+            requireTools(['build']);
+            const plan = await buildImage(ctx, {
+              image: { ...image, path: resolve(image.path) },
+              recipe,
+              types,
+              outputDir: resolve(o.output),
+              cacheDir: o.cachedir ? resolve(o.cachedir) : dirname(defaultCacheDir()),
+              workBase: o.workdir,
+            });
+            if (o.json) printJson(plan);
+            else for (const out of plan.outputs) process.stdout.write(`${out.file}\n`);
+            return 0;
+          }),
+        );
+      },
+    );
+}

@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { printJson, runCommand } from '../cli/runtime.ts';
+import { buildContainer } from '../container/index.ts';
+import { requireTools } from '../core/host-tools.ts';
+import { parseImageRef } from '../core/image-ref.ts';
+
+export function registerContainer(program: Command, setExit: (code: number) => void): void {
+  const container = program
+    .command('container')
+    .description('bootc container images (the seed’s bootc build)');
+  container
+    .command('build')
+    .description('turn an OSTree commit into a bootc-compatible OCI image')
+    .argument('<ref>', 'OSTree ref (or commit) to package')
+    .requiredOption('--repo <dir>', 'OSTree repo holding the ref')
+    .requiredOption('--output <image>', 'oci-archive:FILE or oci:DIR[:TAG]')
+    .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  particle-os container build --repo build/repo debian/13/x86_64/minimal --output oci-archive:build/minimal.ociarchive',
+    )
+    .action(
+      async (
+        ref: string,
+        o: { repo: string; output: string; workdir?: string; json?: boolean },
+      ) => {
+        setExit(
+          await runCommand('container', program.opts(), async (ctx) => {
+            const output = parseImageRef(o.output);
+            requireTools(['container']);
+            const r = await buildContainer(ctx, {
+              repo: resolve(o.repo),
+              ref,
+              output: { ...output, path: resolve(output.path) },
+              workBase: o.workdir,
+            });
+            if (o.json) printJson(r);
+            else process.stdout.write(`${r.image} ${r.manifestDigest}\n`);
+            return 0;
+          }),
+        );
+      },
+    );
+}

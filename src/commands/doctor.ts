@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { allDebianPackages, toolStates } from '../core/host-tools.ts';
+
+export function registerDoctor(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('doctor')
+    .description(
+      'show which host tools are present and which Debian packages provide the missing ones',
+    )
+    .action(() => {
+      const states = toolStates();
+      for (const t of states) {
+        process.stdout.write(
+          `${t.path ? 'ok     ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.debianPackage.padEnd(16)} ${t.path ?? ''}\n`,
+        );
+      }
+      const kvm = existsSync('/dev/kvm');
+      process.stdout.write(
+        `/dev/kvm: ${kvm ? 'present (boot tests probe whether it works)' : 'absent (boot tests use TCG)'}\n`,
+      );
+      const missing = states.filter((t) => !t.path);
+      if (missing.length) {
+        process.stdout.write(
+          `\ninstall everything with:\n  apt-get install -y ${allDebianPackages().join(' ')}\n`,
+        );
+      }
+      setExit(missing.length ? 1 : 0);
+    });
+}

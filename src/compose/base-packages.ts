@@ -1,0 +1,19 @@
+/**
+ * What `base: debian:<suite>` adds so that a treefile only lists what the user wants on top:
+ * the packages an OSTree-booted Debian needs.
+ */
+export const BOOT_PACKAGES = [
+  'systemd-sysv', // systemd as init
+  'udev',
+  'linux-image-amd64',
+  'dracut', // ostree-boot integrates with dracut only
+  'ostree',
+  'ostree-boot', // dracut module 98ostree: ostree-prepare-root in the initramfs
+  'e2fsprogs', // fsck of the ext4 root at boot
+  'login', // serial/VT getty login
+] as const;
+
+/** Union of the boot set and the treefile's packages, sorted and without duplicates. */
+export function packageSet(userPackages: readonly string[]): string[] {
+  return [...new Set([...BOOT_PACKAGES, ...userPackages])].sort();
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# mmdebstrap customize hook: build the tree's one initramfs with dracut inside the chroot,
+# generic (not host-only), at the place ostree and bootc expect it. mmdebstrap has /proc, /sys
+# and /dev mounted in the chroot while hooks run and unmounts them afterwards.
+set -eu
+root="$1"
+kvers=$(ls "$root/usr/lib/modules")
+count=$(printf '%s\n' "$kvers" | grep -c .)
+if [ "$count" -ne 1 ]; then
+  echo "expected exactly one kernel in /usr/lib/modules, found $count: $kvers" >&2
+  exit 1
+fi
+kver=$kvers
+chroot "$root" dracut --force --no-hostonly --reproducible --kver "$kver" \
+  "/usr/lib/modules/$kver/initramfs.img"
+if ! chroot "$root" lsinitrd "/usr/lib/modules/$kver/initramfs.img" | grep -q ostree-prepare-root; then
+  echo "initramfs lacks ostree-prepare-root: is ostree-boot installed?" >&2
+  exit 1
+fi

@@ -1,0 +1,104 @@
+/**
+ * `container build` (the seed's `bootc build --repo DIR REF`): an OSTree commit → a bootc-style
+ * OCI image. The tree keeps /etc at /etc (bootc rejects /usr/etc), carries /sysroot and the
+ * /ostree link, one kernel in /usr/lib/modules, and the labels bootc tooling looks for.
+ */
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { type Context, step } from '../core/context.ts';
+import { UsageError } from '../core/errors.ts';
+import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
+import { commitMetadata, commitTimestamp, resolveRef } from '../core/ostree.ts';
+import { run } from '../core/run.ts';
+import { makeWorkDir, publish } from '../core/workdir.ts';
+import { writeLayer } from './layer.ts';
+import { finishLayout, imageConfig, imageManifest, MEDIA, writeJsonBlob } from './oci.ts';
+
+export interface ContainerBuildOptions {
+  repo: string;
+  ref: string;
+  output: ImageRef;
+  workBase?: string;
+}
+
+export interface ContainerBuildResult {
+  image: string;
+  manifestDigest: string;
+  commit: string;
+  version?: string;
+  layers: { digest: string; size: number }[];
+}
+
+export async function buildContainer(
+  ctx: Context,
+  o: ContainerBuildOptions,
+): Promise<ContainerBuildResult> {
+  if (!existsSync(join(o.repo, 'config'))) throw new UsageError(`no OSTree repo at ${o.repo}`);
+  const work = makeWorkDir(ctx, 'particle-os-container', o.workBase);
+  const tree = join(work, 'tree');
+  const layout = join(work, 'layout');
+
+  const meta = await step(ctx, `check out ${o.ref}`, async (sc) => {
+    const commit = await resolveRef(sc, o.repo, o.ref);
+    if (!commit) throw new UsageError(`ref ${o.ref} not found in ${o.repo}`);
+    const version = await commitMetadata(sc, o.repo, commit, 'version');
+    const linux = await commitMetadata(sc, o.repo, commit, 'ostree.linux');
+    const timestamp = await commitTimestamp(sc, o.repo, commit);
+    await run(sc, ['ostree', 'checkout', `--repo=${o.repo}`, commit, tree]);
+    // bootc images keep /etc at /etc; the commit has it at /usr/etc.
+    renameSync(join(tree, 'usr/etc'), join(tree, 'etc'));
+    return { commit, version, linux, created: new Date(timestamp * 1000).toISOString() };
+  });
+
+  const layer = await step(ctx, 'write layer (tar + pigz)', (sc) => writeLayer(sc, tree, layout));
+
+  return step(ctx, `write ${formatImageRef(o.output)}`, async (sc) => {
+    const labels: Record<string, string> = {
+      'containers.bootc': '1',
+      'ostree.bootable': '1',
+      'ostree.commit': meta.commit,
+      'org.opencontainers.image.created': meta.created,
+      'org.opencontainers.image.title': o.ref,
+      ...(meta.linux ? { 'ostree.linux': meta.linux } : {}),
+      ...(meta.version ? { 'org.opencontainers.image.version': meta.version } : {}),
+    };
+    const config = writeJsonBlob(
+      layout,
+      MEDIA.config,
+      imageConfig({ created: meta.created, labels, cmd: ['/sbin/init'], layers: [layer] }),
+    );
+    const manifest = writeJsonBlob(layout, MEDIA.manifest, imageManifest(config, [layer], labels));
+    const tag = o.output.transport === 'oci' ? o.output.tag : (meta.version ?? 'latest');
+    finishLayout(layout, manifest, tag);
+    if (o.output.transport === 'oci-archive') {
+      const tmp = join(work, basename(o.output.path));
+      await run(sc, [
+        'tar',
+        '--create',
+        `--file=${tmp}`,
+        `--directory=${layout}`,
+        '--sort=name',
+        '--mtime=@0',
+        '--owner=0',
+        '--group=0',
+        '--numeric-owner',
+        'oci-layout',
+        'index.json',
+        'blobs',
+      ]);
+      publish(tmp, o.output.path);
+    } else {
+      const old = `${o.output.path}.old-${process.pid}`;
+      if (existsSync(o.output.path)) renameSync(o.output.path, old);
+      publish(layout, o.output.path);
+      rmSync(old, { recursive: true, force: true });
+    }
+    return {
+      image: formatImageRef(o.output),
+      manifestDigest: manifest.digest,
+      commit: meta.commit,
+      version: meta.version,
+      layers: [{ digest: layer.digest, size: layer.size }],
+    };
+  });
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Scope } from './scope.ts';
+
+/** Progress events; the CLI renders them (task lines on a terminal, plain lines otherwise). */
+export interface Reporter {
+  stepStart(name: string, logFile: string): void;
+  stepEnd(name: string, ms: number, ok: boolean): void;
+  info(message: string): void;
+  warn(message: string): void;
+  /** Raw tool output, only forwarded when --verbose. */
+  toolOutput(chunk: string): void;
+}
+
+/** What every core function gets: cancellation, progress, logs and the resource owner. */
+export interface Context {
+  signal: AbortSignal;
+  reporter: Reporter;
+  scope: Scope;
+  verbose: boolean;
+  /** Directory for per-step log files. */
+  logDir: string;
+}
+
+/** A context bound to the log file of one step; the runner tees tool output there. */
+export interface StepContext extends Context {
+  logFile: string;
+}
+
+let stepCounter = 0;
+
+/** Run `fn` as a named step with its own log file, reporting start and end with elapsed time. */
+export async function step<T>(
+  ctx: Context,
+  name: string,
+  fn: (sc: StepContext) => Promise<T>,
+): Promise<T> {
+  mkdirSync(ctx.logDir, { recursive: true });
+  stepCounter += 1;
+  const slug = name.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const logFile = join(ctx.logDir, `${String(stepCounter).padStart(2, '0')}-${slug}.log`);
+  const started = Date.now();
+  ctx.reporter.stepStart(name, logFile);
+  try {
+    const result = await fn({ ...ctx, logFile });
+    ctx.reporter.stepEnd(name, Date.now() - started, true);
+    return result;
+  } catch (e) {
+    ctx.reporter.stepEnd(name, Date.now() - started, false);
+    throw e;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Host tools each stage needs, with the Debian package that provides them. Checked up front so
+ * a missing tool is one clear message, not a failure half-way through a build.
+ */
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { MissingToolsError } from './errors.ts';
+
+export type Stage = 'compose' | 'container' | 'build' | 'boot-test' | 'boot-test-uefi';
+
+interface Tool {
+  tool: string;
+  debianPackage: string;
+  stages: Stage[];
+  /** A file instead of a command on PATH. */
+  file?: string;
+}
+
+export const HOST_TOOLS: readonly Tool[] = [
+  { tool: 'mmdebstrap', debianPackage: 'mmdebstrap', stages: ['compose', 'build'] },
+  {
+    tool: 'ostree',
+    debianPackage: 'ostree',
+    stages: ['compose', 'container', 'build', 'boot-test'],
+  },
+  { tool: 'tar', debianPackage: 'tar', stages: ['container', 'build'] },
+  { tool: 'pigz', debianPackage: 'pigz', stages: ['container', 'build'] },
+  { tool: 'sfdisk', debianPackage: 'fdisk', stages: ['build'] },
+  { tool: 'mkfs.ext4', debianPackage: 'e2fsprogs', stages: ['build'] },
+  { tool: 'mkfs.vfat', debianPackage: 'dosfstools', stages: ['build'] },
+  { tool: 'mcopy', debianPackage: 'mtools', stages: ['build'] },
+  { tool: 'mmd', debianPackage: 'mtools', stages: ['build'] },
+  { tool: 'grub-mkimage', debianPackage: 'grub-common', stages: ['build'] },
+  { tool: 'qemu-img', debianPackage: 'qemu-utils', stages: ['build'] },
+  {
+    tool: 'qemu-system-x86_64',
+    debianPackage: 'qemu-system-x86',
+    stages: ['boot-test', 'boot-test-uefi'],
+  },
+  {
+    tool: 'OVMF',
+    debianPackage: 'ovmf',
+    stages: ['boot-test-uefi'],
+    file: '/usr/share/OVMF/OVMF_CODE_4M.fd',
+  },
+  { tool: 'skopeo', debianPackage: 'skopeo', stages: [] },
+];
+
+export interface ToolState {
+  tool: string;
+  debianPackage: string;
+  stages: Stage[];
+  path?: string;
+}
+
+export function findOnPath(cmd: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
+  for (const d of dirs) {
+    const p = join(d, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export function toolStates(): ToolState[] {
+  return HOST_TOOLS.map((t) => ({
+    tool: t.tool,
+    debianPackage: t.debianPackage,
+    stages: t.stages,
+    path: t.file ? (existsSync(t.file) ? t.file : undefined) : findOnPath(t.tool),
+  }));
+}
+
+/** Throw one MissingToolsError listing every tool the given stages need and lack. */
+export function requireTools(stages: Stage[]): void {
+  const missing = toolStates().filter((t) => !t.path && t.stages.some((s) => stages.includes(s)));
+  if (missing.length) throw new MissingToolsError(missing);
+}
+
+/** Debian packages every stage needs (what `.ci/run` and the quick start install). */
+export function allDebianPackages(): string[] {
+  return [...new Set(HOST_TOOLS.map((t) => t.debianPackage))].sort();
+}

@@ -1,0 +1,174 @@
+/**
+ * The one way this tool runs external commands: argv arrays (never shell strings), output teed
+ * to the step's log file, failures raised as ToolError with the command, exit code and the last
+ * lines of stderr. Children run in their own process group so Ctrl-C (the context's abort
+ * signal) can terminate them together with their descendants.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, createWriteStream } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import type { StepContext } from './context.ts';
+import { InterruptedError, ToolError } from './errors.ts';
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Text to write to stdin; otherwise stdin is /dev/null (nothing may ever prompt). */
+  input?: string;
+  /** A stream to feed stdin from (used to connect pipelines). */
+  stdin?: Readable;
+  /** Where stdout goes: captured and returned (default), or streamed to a consumer. */
+  stdout?: 'capture' | Writable;
+  /** Exit codes that count as success (default [0]). */
+  okCodes?: number[];
+  /** Seconds between SIGTERM and SIGKILL when cancelled (default 10). */
+  killGraceSeconds?: number;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const TAIL_LINES = 25;
+
+export interface Running {
+  child: ChildProcess;
+  done: Promise<RunResult>;
+  /** Terminate the process group (SIGTERM, then SIGKILL after the grace period). */
+  stop(): void;
+}
+
+/** Start a command; `done` settles when it exits. Prefer `run` unless you connect streams. */
+export function start(sc: StepContext, argv: readonly string[], opts: RunOptions = {}): Running {
+  if (sc.signal.aborted) throw new InterruptedError();
+  const [cmd, ...args] = argv;
+  if (!cmd) throw new Error('run: empty argv');
+  const log = createWriteStream(sc.logFile, { flags: 'a' });
+  log.write(`\n$ ${argv.map(quoteForLog).join(' ')}\n`);
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: {
+      ...process.env,
+      DEBIAN_FRONTEND: 'noninteractive',
+      LC_ALL: 'C.UTF-8',
+      ...opts.env,
+    },
+    stdio: [opts.input !== undefined || opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const stdoutChunks: Buffer[] = [];
+  let stderrAll = '';
+  const capture = opts.stdout === undefined || opts.stdout === 'capture';
+  if (capture) {
+    child.stdout?.on('data', (d: Buffer) => {
+      stdoutChunks.push(d);
+      log.write(d);
+      if (sc.verbose) sc.reporter.toolOutput(d.toString());
+    });
+  } else {
+    child.stdout?.pipe(opts.stdout as Writable);
+  }
+  child.stderr?.on('data', (d: Buffer) => {
+    const s = d.toString();
+    stderrAll += s;
+    if (stderrAll.length > 64 * 1024) stderrAll = stderrAll.slice(-32 * 1024);
+    log.write(d);
+    if (sc.verbose) sc.reporter.toolOutput(s);
+  });
+  if (opts.input !== undefined) child.stdin?.end(opts.input);
+  else if (opts.stdin && child.stdin) opts.stdin.pipe(child.stdin);
+
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    signalGroup(child, 'SIGTERM');
+    killTimer = setTimeout(
+      () => signalGroup(child, 'SIGKILL'),
+      (opts.killGraceSeconds ?? 10) * 1000,
+    );
+  };
+  sc.signal.addEventListener('abort', onAbort, { once: true });
+  let markExited: () => void = () => {};
+  const exited = new Promise<void>((r) => {
+    markExited = r;
+  });
+  // If the owning scope closes while the child still runs, stop it and wait until it is gone.
+  const release = sc.scope.defer(`process ${cmd}`, async () => {
+    onAbort();
+    await exited;
+  });
+
+  const done = new Promise<RunResult>((resolve, reject) => {
+    child.on('error', (err) => {
+      sc.signal.removeEventListener('abort', onAbort);
+      markExited();
+      void release();
+      log.end();
+      reject(new ToolError(argv, null, null, err.message, sc.logFile));
+    });
+    child.on('close', (code, signal) => {
+      sc.signal.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      markExited();
+      void release();
+      const stdout = Buffer.concat(stdoutChunks).toString();
+      log.end(`[exit ${code ?? signal}]\n`);
+      if (sc.signal.aborted) return reject(new InterruptedError());
+      if (code !== null && (opts.okCodes ?? [0]).includes(code)) {
+        return resolve({ code, stdout, stderr: stderrAll });
+      }
+      reject(new ToolError(argv, code, signal, tail(stderrAll), sc.logFile));
+    });
+  });
+  const stop = () => {
+    signalGroup(child, 'SIGTERM');
+    killTimer = setTimeout(
+      () => signalGroup(child, 'SIGKILL'),
+      (opts.killGraceSeconds ?? 10) * 1000,
+    );
+  };
+  return { child, done, stop };
+}
+
+/** Run a command to completion. */
+export async function run(
+  sc: StepContext,
+  argv: readonly string[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
+  return start(sc, argv, opts).done;
+}
+
+/** Append a note to the step's log (e.g. what native code did). */
+export function logNote(sc: StepContext, text: string): void {
+  appendFileSync(sc.logFile, `# ${text}\n`);
+}
+
+/**
+ * Run a command synchronously, outside any step: only for cleanup paths (unmounting, removing
+ * work dirs) that must still work after an abort. Returns the exit code; never throws.
+ */
+export function runCleanup(argv: readonly string[]): { code: number | null; stderr: string } {
+  const [cmd, ...args] = argv;
+  if (!cmd) return { code: null, stderr: 'empty argv' };
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  return { code: r.status, stderr: r.stderr?.toString() ?? '' };
+}
+
+function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+export function tail(text: string, lines = TAIL_LINES): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+function quoteForLog(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}

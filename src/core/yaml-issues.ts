@@ -1,0 +1,70 @@
+/**
+ * Parse YAML with positions and turn zod validation problems into `file:line:col  key  message`
+ * issues. Shared by every YAML input format (treefiles, recipes).
+ */
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import type { InputIssue } from './errors.ts';
+
+export interface ParsedYaml {
+  file: string;
+  value: unknown;
+  /** Position of the node at `path` (falls back to the nearest existing parent). */
+  positionOf(path: readonly PropertyKey[]): { line: number; col: number };
+  issues: InputIssue[];
+}
+
+export function parseYamlFile(file: string, source: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const issues: InputIssue[] = doc.errors.map((e) => {
+    const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+    return {
+      file,
+      line: pos.line,
+      col: pos.col,
+      key: '',
+      message: `YAML: ${firstLine(e.message)}`,
+    };
+  });
+  const positionOf = (path: readonly PropertyKey[]) => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as unknown[], true);
+      if (isNode(node) && node.range) {
+        // For a map key's problem, point at the key rather than the value when we can.
+        return lineCounter.linePos(node.range[0]);
+      }
+    }
+    return { line: 1, col: 1 };
+  };
+  return { file, value: issues.length ? undefined : doc.toJS(), positionOf, issues };
+}
+
+export function keyPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`))
+    .join('');
+}
+
+/** Validate parsed YAML against a schema; all problems are collected as issues. */
+export function validate<S extends z.ZodType>(
+  parsed: ParsedYaml,
+  schema: S,
+): { data?: z.infer<S>; issues: InputIssue[] } {
+  if (parsed.issues.length) return { issues: parsed.issues };
+  const r = schema.safeParse(parsed.value ?? {});
+  if (r.success) return { data: r.data, issues: [] };
+  const issues = r.error.issues.map((iss) => {
+    const path = iss.path as PropertyKey[];
+    // Unknown keys are reported at the parent; name the offending key itself.
+    const extra = iss.code === 'unrecognized_keys' ? (iss.keys as string[]) : [];
+    const at = extra.length ? [...path, extra[0] as string] : path;
+    const pos = parsed.positionOf(at);
+    return { file: parsed.file, ...pos, key: keyPath(at), message: iss.message };
+  });
+  return { issues };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}

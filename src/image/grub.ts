@@ -1,0 +1,141 @@
+/**
+ * GRUB for BIOS and UEFI with a boot menu that follows the OS: the grub.cfg on /boot never
+ * changes and only runs `blscfg`, which reads the Boot Loader Specification entries ostree
+ * writes for each deployment (new default first, previous one as rollback). `blscfg` exists in
+ * GRUB 2.14 (Debian forky, module blsuki); Debian trixie's 2.12 has none, so the bootloader
+ * modules come from forky. They live only on /boot and the ESP, outside the OS tree, like
+ * bootupd-managed bootloaders on Fedora.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { APT_OPTIONS } from '../core/apt.ts';
+import type { StepContext } from '../core/context.ts';
+import { run } from '../core/run.ts';
+
+export const GRUB_SUITE = 'forky';
+const PLATFORMS = ['i386-pc', 'x86_64-efi'] as const;
+
+/** Modules built into the images; the rest load from /boot/grub/<platform>/. */
+const BIOS_MODULES = ['biosdisk', 'part_gpt', 'ext2'];
+const EFI_MODULES = [
+  'part_gpt',
+  'ext2',
+  'fat',
+  'search',
+  'search_fs_uuid',
+  'configfile',
+  'normal',
+  'echo',
+  'test',
+];
+
+/** Directory holding usr/lib/grub/{i386-pc,x86_64-efi} from GRUB_SUITE, cached. */
+export async function grubModules(sc: StepContext, cacheRoot: string): Promise<string> {
+  const dir = join(cacheRoot, `grub-${GRUB_SUITE}`);
+  if (PLATFORMS.every((p) => existsSync(join(dir, p, 'normal.mod')))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  const root = join(tmp, 'root');
+  mkdirSync(tmp, { recursive: true });
+  await run(sc, [
+    'mmdebstrap',
+    '--mode=root',
+    '--variant=extract',
+    ...APT_OPTIONS,
+    '--include=grub-pc-bin,grub-efi-amd64-bin',
+    GRUB_SUITE,
+    root,
+  ]);
+  for (const p of PLATFORMS)
+    cpSync(join(root, 'usr/lib/grub', p), join(tmp, p), { recursive: true });
+  cpSync(join(root, 'usr/share/doc/grub-pc-bin'), join(tmp, 'doc'), {
+    recursive: true,
+    dereference: true,
+  });
+  await run(sc, ['rm', '-rf', '--one-file-system', root]);
+  if (existsSync(dir)) await run(sc, ['rm', '-rf', dir]);
+  renameSync(tmp, dir);
+  return dir;
+}
+
+/** The never-changing menu: every entry comes from ostree's BLS files. */
+export function grubCfg(timeoutSeconds: number): string {
+  return [
+    '# Written once by particle-os; the entries come from /loader/entries (ostree).',
+    'serial --unit=0 --speed=115200',
+    'terminal_input console serial',
+    'terminal_output console serial',
+    'set default=0',
+    `set timeout=${timeoutSeconds}`,
+    'insmod part_gpt',
+    'insmod ext2',
+    'insmod blsuki',
+    'blscfg',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Early config built into the EFI binary: find /boot by UUID and point $prefix there. GRUB
+ * then enters normal mode, which reads the module lists and grub.cfg from $prefix (a
+ * `configfile` here would run grub.cfg before the lists are read: no command autoloading).
+ */
+export function efiEarlyCfg(bootUuid: string): string {
+  return [
+    `search --no-floppy --fs-uuid --set=root ${bootUuid}`,
+    'set prefix=($root)/grub',
+    '',
+  ].join('\n');
+}
+
+export async function mkimageBios(
+  sc: StepContext,
+  modules: string,
+  out: string,
+  bootPartition: number,
+): Promise<void> {
+  await run(sc, [
+    'grub-mkimage',
+    '-O',
+    'i386-pc',
+    '-d',
+    join(modules, 'i386-pc'),
+    '-o',
+    out,
+    '-p',
+    `(hd0,gpt${bootPartition})/grub`,
+    ...BIOS_MODULES,
+  ]);
+}
+
+export async function mkimageEfi(
+  sc: StepContext,
+  modules: string,
+  out: string,
+  earlyCfg: string,
+): Promise<void> {
+  await run(sc, [
+    'grub-mkimage',
+    '-O',
+    'x86_64-efi',
+    '-d',
+    join(modules, 'x86_64-efi'),
+    '-o',
+    out,
+    '-c',
+    earlyCfg,
+    '-p',
+    '/grub',
+    ...EFI_MODULES,
+  ]);
+}
+
+/** Copy the runtime modules to /boot/grub/<platform>/ (loaded on demand by GRUB). */
+export function installModules(modules: string, bootStage: string): void {
+  for (const p of PLATFORMS) {
+    const dest = join(bootStage, 'grub', p);
+    mkdirSync(dest, { recursive: true });
+    for (const f of readdirSync(join(modules, p))) {
+      if (/\.(mod|lst)$/.test(f)) cpSync(join(modules, p, f), join(dest, f));
+    }
+  }
+}

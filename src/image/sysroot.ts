@@ -1,0 +1,96 @@
+/**
+ * Deploy the OS into a staging sysroot the way `bootc install to-filesystem` would: commit the
+ * unpacked image into the sysroot's own repo, `ostree admin deploy` it with the kernel
+ * arguments, and configure the new deployment's /etc (fstab, hostname). The sysroot's /boot
+ * content is split off afterwards into its own partition.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StepContext } from '../core/context.ts';
+import { UsageError } from '../core/errors.ts';
+import { run } from '../core/run.ts';
+
+export const OS_NAME = 'debian';
+
+export interface DeployInput {
+  rootfs: string;
+  stage: string;
+  ref: string;
+  version?: string;
+  /** Commit timestamp (seconds) so the deployed commit carries the image's creation time. */
+  timestamp?: number;
+  kargs: string[];
+  fstab: string;
+  hostname?: string;
+}
+
+export interface Deployment {
+  commit: string;
+  /** Path of the deployment directory inside the stage. */
+  dir: string;
+}
+
+export async function deploy(sc: StepContext, d: DeployInput): Promise<Deployment> {
+  const repo = join(d.stage, 'ostree/repo');
+  // bootc images keep /etc at /etc; an OSTree commit wants it at /usr/etc.
+  if (existsSync(join(d.rootfs, 'usr/etc'))) {
+    throw new UsageError(
+      'image has /usr/etc: not a bootc image layout (bootc lint: etc must be at /etc)',
+    );
+  }
+  renameSync(join(d.rootfs, 'etc'), join(d.rootfs, 'usr/etc'));
+
+  mkdirSync(d.stage, { recursive: true });
+  await run(sc, ['ostree', 'admin', 'init-fs', '--modern', d.stage]);
+  await run(sc, ['ostree', 'admin', 'os-init', OS_NAME, `--sysroot=${d.stage}`]);
+  // The bootloader menu is static `blscfg`: ostree only writes BLS entries.
+  await run(sc, ['ostree', 'config', `--repo=${repo}`, 'set', 'sysroot.bootloader', 'none']);
+  const commit = (
+    await run(sc, [
+      'ostree',
+      'commit',
+      `--repo=${repo}`,
+      `--branch=${d.ref}`,
+      `--tree=dir=${d.rootfs}`,
+      '--consume',
+      '--bootable',
+      `--subject=${d.ref}${d.version ? ` ${d.version}` : ''}`,
+      ...(d.version ? [`--add-metadata-string=version=${d.version}`] : []),
+      ...(d.timestamp ? [`--timestamp=@${d.timestamp}`] : []),
+    ])
+  ).stdout.trim();
+  await run(sc, [
+    'ostree',
+    'admin',
+    'deploy',
+    `--sysroot=${d.stage}`,
+    `--os=${OS_NAME}`,
+    ...d.kargs.map((k) => `--karg-append=${k}`),
+    d.ref,
+  ]);
+  const deployDir = join(d.stage, 'ostree/deploy', OS_NAME, 'deploy');
+  const name = readdirSync(deployDir).find(
+    (n) => n.startsWith(`${commit}.`) && !n.endsWith('.origin'),
+  );
+  if (!name) throw new Error(`deployment of ${commit} not found in ${deployDir}`);
+  const dir = join(deployDir, name);
+  writeFileSync(join(dir, 'etc/fstab'), d.fstab);
+  if (d.hostname) writeFileSync(join(dir, 'etc/hostname'), `${d.hostname}\n`);
+  return { commit, dir };
+}
+
+/** Move the staged /boot content into its own tree (the /boot partition), leaving /boot empty. */
+export function splitBoot(stage: string, bootStage: string): void {
+  mkdirSync(bootStage, { recursive: true });
+  const boot = join(stage, 'boot');
+  for (const name of readdirSync(boot)) renameSync(join(boot, name), join(bootStage, name));
+}
+
+export function fstab(rootUuid: string, bootUuid: string): string {
+  return [
+    '# <file system> <mount point> <type> <options> <dump> <pass>',
+    `UUID=${rootUuid} / ext4 defaults 1 1`,
+    `UUID=${bootUuid} /boot ext4 defaults 1 2`,
+    '',
+  ].join('\n');
+}

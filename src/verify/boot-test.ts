@@ -1,0 +1,99 @@
+/**
+ * `boot-test`: boot a disk image in QEMU and prove from inside the guest that it came up as an
+ * OSTree system (see guest-checks.ts for how the checks get in and out).
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Context, step } from '../core/context.ts';
+import { UsageError } from '../core/errors.ts';
+import { makeWorkDir } from '../core/workdir.ts';
+import {
+  type CheckResult,
+  checkScript,
+  credentialStrings,
+  type Expectations,
+  guestChecks,
+  parseCheckLines,
+} from './guest-checks.ts';
+import { type Accel, chooseAccel, type Firmware, runVm } from './qemu.ts';
+
+export interface BootTestOptions {
+  disk: string;
+  firmware: Firmware;
+  timeoutSeconds: number;
+  expect: Expectations;
+  /** Keep the serial console log here (default: next to the step logs). */
+  serialLog?: string;
+}
+
+export interface BootTestResult {
+  disk: string;
+  firmware: Firmware;
+  accel: Accel;
+  passed: boolean;
+  checks: CheckResult[];
+  /** Milliseconds from power-on. */
+  timings: { kernel?: number; loginPrompt?: number; checksDone?: number; total: number };
+  serialLog: string;
+  problem?: string;
+}
+
+export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTestResult> {
+  if (!existsSync(o.disk)) throw new UsageError(`disk image not found: ${o.disk}`);
+  const work = makeWorkDir(ctx, 'particle-os-boot-test');
+  const checks = guestChecks(o.expect);
+  const accel = await step(ctx, 'choose accelerator (KVM probe)', (sc) =>
+    chooseAccel(sc, o.disk, o.firmware, work),
+  );
+  const serialLog = join(work, 'serial.log');
+  return step(
+    ctx,
+    `boot ${o.firmware.toUpperCase()} under ${accel.toUpperCase()} and run ${checks.length} checks`,
+    async (sc) => {
+      const started = Date.now();
+      const watch = await runVm(
+        sc,
+        {
+          disk: o.disk,
+          firmware: o.firmware,
+          accel,
+          serialLog,
+          work,
+          oemStrings: credentialStrings(checkScript(checks)),
+        },
+        {
+          timeoutMs: o.timeoutSeconds * 1000,
+          milestones: {
+            kernel: /Linux version/,
+            loginPrompt: /login: ?/,
+            checksDone: /PARTICLE-DONE/,
+          },
+          until: /PARTICLE-DONE/,
+        },
+      );
+      const kept = o.serialLog ?? join(ctx.logDir, `serial-${o.firmware}.log`);
+      copyFileSync(serialLog, kept);
+      const { results, done } = parseCheckLines(watch.serial);
+      const missing = checks.filter((c) => !results.some((r) => r.name === c.name));
+      const all = [
+        ...results,
+        ...missing.map((c) => ({ name: c.name, ok: false, detail: 'no result from the guest' })),
+      ];
+      const problem = watch.timedOut
+        ? `no result within ${o.timeoutSeconds}s (last console lines in ${kept})`
+        : !done
+          ? `guest stopped before the checks finished (see ${kept})`
+          : undefined;
+      return {
+        disk: o.disk,
+        firmware: o.firmware,
+        accel,
+        passed: !problem && all.every((r) => r.ok),
+        checks: all,
+        timings: { ...watch.seen, total: Date.now() - started },
+        serialLog: kept,
+        problem,
+      };
+    },
+  );
+}

@@ -1,0 +1,23 @@
+/** What a boot test expects, read from the plan a build wrote next to its images. */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import type { BuildPlan } from '../image/index.ts';
+import type { Expectations } from './guest-checks.ts';
+
+export function planFileFor(disk: string): string {
+  return join(dirname(disk), `${basename(disk, extname(disk))}.plan.json`);
+}
+
+export function expectationsFromPlan(plan: BuildPlan): Expectations {
+  return {
+    commit: plan.deployment.commit,
+    version: plan.deployment.version,
+    hostname: plan.hostname,
+    kargs: plan.deployment.kargs.filter((k) => !k.startsWith('root=')),
+  };
+}
+
+export function readPlanNextTo(disk: string): BuildPlan | undefined {
+  const f = planFileFor(disk);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as BuildPlan) : undefined;
+}

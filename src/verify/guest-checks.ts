@@ -1,0 +1,134 @@
+/**
+ * The checks run inside the booted guest. They reach the guest as systemd credentials in
+ * SMBIOS type 11 strings: a unit (systemd.extra-unit.*, picked up by systemd-debug-generator),
+ * a drop-in that makes multi-user.target want it, and the check script. The shipped image is
+ * never modified and needs no password or network for the test.
+ * Each check prints one line `PARTICLE-CHECK <pass|fail> <name> <detail>` to the console;
+ * the script ends with `PARTICLE-DONE` and powers the guest off.
+ */
+export interface GuestCheck {
+  name: string;
+  /** A POSIX sh snippet; exit status 0 means pass, its output is the detail. */
+  script: string;
+}
+
+export interface Expectations {
+  commit?: string;
+  version?: string;
+  hostname?: string;
+  kargs?: string[];
+  extra?: string[];
+}
+
+export const UNIT_NAME = 'particle-os-boot-check.service';
+const SCRIPT_CREDENTIAL = 'particle-os.boot-check';
+
+export function guestChecks(e: Expectations): GuestCheck[] {
+  const checks: GuestCheck[] = [
+    { name: 'cmdline-has-ostree', script: `grep -o 'ostree=[^ ]*' /proc/cmdline` },
+    {
+      name: 'root-is-deployment',
+      script: `test -e /run/ostree-booted && d=$(findmnt -no SOURCE /) && echo "/ from $d" && ostree admin status | grep -q '^\\* '`,
+    },
+    {
+      name: 'usr-read-only',
+      script: `opts=$(findmnt -no OPTIONS /usr) && echo "$opts" && case ",$opts," in *,ro,*) ! touch /usr/.particle-os-write-test 2>/dev/null;; *) false;; esac`,
+    },
+    {
+      name: 'system-running',
+      script: `s=$(systemctl is-system-running); echo "$s $(systemctl --failed --no-legend --plain | cut -d' ' -f1 | tr '\\n' ' ')"; test "$s" = running`,
+    },
+    {
+      name: 'dpkg-database',
+      script: `n=$(dpkg-query -W -f='\${db:Status-Abbrev}\\n' | grep -c '^ii'); echo "$n packages"; test "$n" -gt 0`,
+    },
+  ];
+  if (e.commit) {
+    checks.push({
+      name: 'booted-commit',
+      script: `ostree admin status | grep -E '^\\* ' ; ostree admin status | grep -qE '^\\* [^ ]+ ${e.commit}\\.[0-9]+'`,
+    });
+  }
+  if (e.version) {
+    checks.push({
+      name: 'booted-version',
+      script: `ostree admin status | grep -F 'Version: ${shq(e.version)}'`,
+    });
+  }
+  if (e.hostname)
+    checks.push({
+      name: 'hostname',
+      script: `h=$(hostname); echo "$h"; test "$h" = ${shq(e.hostname)}`,
+    });
+  for (const k of e.kargs ?? []) {
+    checks.push({
+      name: `karg:${k}`,
+      script: `tr ' ' '\\n' </proc/cmdline | grep -qxF -- ${shq(k)}`,
+    });
+  }
+  for (const [i, c] of (e.extra ?? []).entries())
+    checks.push({ name: `custom-${i + 1}`, script: c });
+  return checks;
+}
+
+/** The script run in the guest: wait for boot to finish, run every check, report, power off. */
+export function checkScript(checks: readonly GuestCheck[]): string {
+  const lines = [
+    '#!/bin/sh',
+    'export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C',
+    'systemctl is-system-running --wait >/dev/null 2>&1',
+    'report() { printf "PARTICLE-CHECK %s %s %s\\n" "$1" "$2" "$(printf %s "$3" | tr "\\n" " " | cut -c1-300)"; }',
+  ];
+  for (const c of checks) {
+    lines.push(
+      `out=$( ( ${c.script} ) 2>&1 ) && report pass ${shq(c.name)} "$out" || report fail ${shq(c.name)} "$out"`,
+    );
+  }
+  lines.push('echo PARTICLE-DONE', 'systemctl poweroff --no-block', '');
+  return lines.join('\n');
+}
+
+/** The unit that runs the script. Type=exec so boot can finish while it waits for that. */
+export function checkUnit(): string {
+  return [
+    '[Unit]',
+    'Description=particle-os boot test checks',
+    'After=multi-user.target',
+    '[Service]',
+    'Type=exec',
+    `LoadCredential=${SCRIPT_CREDENTIAL}`,
+    `ExecStart=/bin/sh \${CREDENTIALS_DIRECTORY}/${SCRIPT_CREDENTIAL}`,
+    'StandardOutput=journal+console',
+    'StandardError=journal+console',
+    '',
+  ].join('\n');
+}
+
+/** SMBIOS type 11 strings carrying the unit, the drop-in that starts it and the script. */
+export function credentialStrings(script: string): string[] {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return [
+    `io.systemd.credential.binary:systemd.extra-unit.${UNIT_NAME}=${b64(checkUnit())}`,
+    `io.systemd.credential.binary:systemd.unit-dropin.multi-user.target~particle-os=${b64(`[Unit]\nWants=${UNIT_NAME}\n`)}`,
+    `io.systemd.credential.binary:${SCRIPT_CREDENTIAL}=${b64(script)}`,
+  ];
+}
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Parse the check lines from the serial console (console noise may surround them). */
+export function parseCheckLines(serial: string): { results: CheckResult[]; done: boolean } {
+  const results: CheckResult[] = [];
+  for (const m of serial.matchAll(/PARTICLE-CHECK (pass|fail) (\S+) ?([^\r\n]*)/g)) {
+    results.push({ name: m[2] as string, ok: m[1] === 'pass', detail: (m[3] ?? '').trim() });
+  }
+  return { results, done: /PARTICLE-DONE/.test(serial) };
+}
+
+export function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
