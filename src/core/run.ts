@@ -100,26 +100,29 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
   });
 
   const done = new Promise<RunResult>((resolve, reject) => {
-    child.on('error', (err) => {
-      sc.signal.removeEventListener('abort', onAbort);
-      markExited();
-      void release();
-      log.end();
-      reject(new ToolError(argv, null, null, err.message, sc.logFile));
-    });
-    child.on('close', (code, signal) => {
+    let finished = false;
+    // 'error' (e.g. the program does not exist) may or may not be followed by 'close'.
+    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => {
+      if (finished) return;
+      finished = true;
       sc.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       markExited();
       void release();
       const stdout = Buffer.concat(stdoutChunks).toString();
-      log.end(`[exit ${code ?? signal}]\n`);
-      if (sc.signal.aborted) return reject(new InterruptedError());
-      if (code !== null && (opts.okCodes ?? [0]).includes(code)) {
-        return resolve({ code, stdout, stderr: stderrAll });
-      }
-      reject(new ToolError(argv, code, signal, tail(stderrAll), sc.logFile));
-    });
+      // Settle only once the log is flushed, so callers can read it.
+      log.end(`[exit ${spawnError ? spawnError.message : (code ?? signal)}]\n`, () => {
+        if (spawnError)
+          return reject(new ToolError(argv, null, null, spawnError.message, sc.logFile));
+        if (sc.signal.aborted) return reject(new InterruptedError());
+        if (code !== null && (opts.okCodes ?? [0]).includes(code)) {
+          return resolve({ code, stdout, stderr: stderrAll });
+        }
+        reject(new ToolError(argv, code, signal, tail(stderrAll), sc.logFile));
+      });
+    };
+    child.on('error', (err) => finish(null, null, err));
+    child.on('close', (code, signal) => finish(code, signal));
   });
   const stop = () => {
     signalGroup(child, 'SIGTERM');

@@ -2,15 +2,18 @@
  * Parse YAML with positions and turn zod validation problems into `file:line:col  key  message`
  * issues. Shared by every YAML input format (treefiles, recipes).
  */
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { InputIssue } from './errors.ts';
 
 export interface ParsedYaml {
   file: string;
   value: unknown;
-  /** Position of the node at `path` (falls back to the nearest existing parent). */
-  positionOf(path: readonly PropertyKey[]): { line: number; col: number };
+  /**
+   * Position of the node at `path` (falls back to the nearest existing parent); with `atKey`,
+   * the position of the map key naming it rather than of its value.
+   */
+  positionOf(path: readonly PropertyKey[], atKey?: boolean): { line: number; col: number };
   issues: InputIssue[];
 }
 
@@ -27,11 +30,21 @@ export function parseYamlFile(file: string, source: string): ParsedYaml {
       message: `YAML: ${firstLine(e.message)}`,
     };
   });
-  const positionOf = (path: readonly PropertyKey[]) => {
+  const positionOf = (path: readonly PropertyKey[], atKey = false) => {
+    if (atKey && path.length > 0) {
+      const parent =
+        path.length > 1 ? doc.getIn(path.slice(0, -1) as unknown[], true) : doc.contents;
+      if (isMap(parent)) {
+        const pair = parent.items.find(
+          (it) => isScalar(it.key) && it.key.value === path[path.length - 1],
+        );
+        if (pair && isScalar(pair.key) && pair.key.range)
+          return lineCounter.linePos(pair.key.range[0]);
+      }
+    }
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n) as unknown[], true);
       if (isNode(node) && node.range) {
-        // For a map key's problem, point at the key rather than the value when we can.
         return lineCounter.linePos(node.range[0]);
       }
     }
@@ -59,7 +72,7 @@ export function validate<S extends z.ZodType>(
     // Unknown keys are reported at the parent; name the offending key itself.
     const extra = iss.code === 'unrecognized_keys' ? (iss.keys as string[]) : [];
     const at = extra.length ? [...path, extra[0] as string] : path;
-    const pos = parsed.positionOf(at);
+    const pos = parsed.positionOf(at, extra.length > 0);
     return { file: parsed.file, ...pos, key: keyPath(at), message: iss.message };
   });
   return { issues };

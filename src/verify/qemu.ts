@@ -60,18 +60,21 @@ export function qemuArgv(v: VmSpec): string[] {
     `file=${v.disk},format=${format},if=virtio,snapshot=on`,
   ];
   if (v.firmware === 'uefi') {
-    const vars = join(v.work, 'OVMF_VARS.fd');
-    if (!existsSync(vars)) copyFileSync(OVMF_VARS, vars);
     argv.push(
       '-drive',
       `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
       '-drive',
-      `if=pflash,format=raw,unit=1,file=${vars}`,
+      `if=pflash,format=raw,unit=1,file=${varsFile(v)}`,
     );
   }
   for (const s of v.oemStrings ?? [])
     argv.push('-smbios', `type=11,value=${s.replace(/,/g, ',,')}`);
   return argv;
+}
+
+/** The VM's writable UEFI variable store: a fresh copy of OVMF's template per work dir. */
+function varsFile(v: VmSpec): string {
+  return join(v.work, 'OVMF_VARS.fd');
 }
 
 export interface WatchResult {
@@ -91,6 +94,8 @@ export async function runVm(
   spec: VmSpec,
   opts: { timeoutMs: number; milestones: Record<string, RegExp>; until: RegExp; graceMs?: number },
 ): Promise<WatchResult> {
+  if (spec.firmware === 'uefi' && !existsSync(varsFile(spec)))
+    copyFileSync(OVMF_VARS, varsFile(spec));
   const started = Date.now();
   const vm = start(sc, qemuArgv(spec), { killGraceSeconds: 5 });
   let exited = false;

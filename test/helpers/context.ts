@@ -1,0 +1,32 @@
+/** A real Context for tests: logs in a temp dir, a scope the test closes. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context, Reporter, StepContext } from '../../src/core/context.ts';
+import { Scope } from '../../src/core/scope.ts';
+
+export interface TestContext extends StepContext {
+  controller: AbortController;
+  events: string[];
+}
+
+export function testContext(): TestContext {
+  const dir = mkdtempSync(join(tmpdir(), 'particle-os-test-'));
+  const events: string[] = [];
+  const reporter: Reporter = {
+    stepStart: (n) => events.push(`start ${n}`),
+    stepEnd: (n, _ms, ok) => events.push(`${ok ? 'end' : 'fail'} ${n}`),
+    info: (m) => events.push(`info ${m}`),
+    warn: (m) => events.push(`warn ${m}`),
+    toolOutput: () => {},
+  };
+  const controller = new AbortController();
+  const ctx: Context = {
+    signal: controller.signal,
+    reporter,
+    scope: new Scope(),
+    verbose: false,
+    logDir: dir,
+  };
+  return { ...ctx, logFile: join(dir, 'test.log'), controller, events };
+}

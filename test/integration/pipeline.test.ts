@@ -1,0 +1,98 @@
+/**
+ * The whole product, for real: compose the minimal treefile with mmdebstrap, commit it, package
+ * it as a bootc OCI archive, build a BIOS+UEFI disk, and boot it in QEMU under both firmwares.
+ * Passes only if every in-guest check passes. Needs root and the host tools (.ci/run installs
+ * them); takes a few minutes under TCG.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { PipelineResult } from '../../src/pipeline.ts';
+
+const isRoot = process.getuid?.() === 0;
+
+test('pipeline: minimal treefile → commit → bootc image → disk → BIOS and UEFI boot', {
+  skip: !isRoot && 'needs root',
+  timeout: 40 * 60_000,
+}, () => {
+  const out = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'pipeline-'));
+  const r = spawnSync(
+    './bib/particle-os',
+    [
+      'pipeline',
+      'treefiles/debian-minimal.yaml',
+      '--output',
+      out,
+      '--type',
+      'qcow2,raw',
+      '--firmware',
+      'bios,uefi',
+      '--json',
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  assert.equal(r.status, 0, `pipeline exited ${r.status}`);
+  const result = JSON.parse(r.stdout) as PipelineResult;
+
+  // compose: a commit in a repo that fsck finds clean
+  assert.match(result.compose.commit, /^[0-9a-f]{64}$/);
+  const fsck = spawnSync('ostree', ['fsck', `--repo=${join(out, 'repo')}`], { encoding: 'utf8' });
+  assert.equal(fsck.status, 0, `ostree fsck: ${fsck.stderr}`);
+
+  // container: skopeo accepts the archive and sees the bootc labels
+  const inspect = spawnSync('skopeo', ['inspect', `oci-archive:${result.container.archive}`], {
+    encoding: 'utf8',
+  });
+  assert.equal(inspect.status, 0, `skopeo inspect: ${inspect.stderr}`);
+  const labels = JSON.parse(inspect.stdout).Labels as Record<string, string>;
+  assert.equal(labels['containers.bootc'], '1');
+  assert.equal(labels['ostree.bootable'], '1');
+  assert.equal(labels['ostree.commit'], result.compose.commit);
+
+  // image: both formats exist, qcow2 passes qemu-img check, plan written next to them
+  const files = readdirSync(out);
+  for (const f of ['debian-minimal.qcow2', 'debian-minimal.raw', 'debian-minimal.plan.json'])
+    assert.ok(files.includes(f), f);
+  const check = spawnSync('qemu-img', ['check', join(out, 'debian-minimal.qcow2')], {
+    encoding: 'utf8',
+  });
+  assert.equal(check.status, 0, `qemu-img check: ${check.stdout}${check.stderr}`);
+  const compare = spawnSync(
+    'qemu-img',
+    ['compare', join(out, 'debian-minimal.raw'), join(out, 'debian-minimal.qcow2')],
+    { encoding: 'utf8' },
+  );
+  assert.equal(compare.status, 0, `qemu-img compare: ${compare.stdout}`);
+
+  // boot: both firmwares, every check passed inside the guest
+  assert.deepEqual(
+    result.bootTests.map((b) => b.firmware),
+    ['bios', 'uefi'],
+  );
+  for (const b of result.bootTests) {
+    const failed = b.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    assert.deepEqual(failed, [], `${b.firmware} checks failed`);
+    assert.ok(b.passed, `${b.firmware}: ${b.problem ?? ''}`);
+    for (const name of [
+      'cmdline-has-ostree',
+      'root-is-deployment',
+      'usr-read-only',
+      'system-running',
+      'booted-commit',
+    ]) {
+      assert.ok(
+        b.checks.some((c) => c.name === name && c.ok),
+        `${b.firmware}: ${name}`,
+      );
+    }
+    assert.ok(existsSync(b.serialLog));
+  }
+  assert.ok(result.passed);
+  process.stderr.write(
+    `timings: compose ${result.compose.seconds}s, container ${result.container.seconds}s, image ${result.image.seconds}s, ` +
+      `boot ${result.bootTests.map((b) => `${b.firmware} ${b.seconds}s (login ${((b.timings.loginPrompt ?? 0) / 1000).toFixed(1)}s)`).join(', ')}\n`,
+  );
+});

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const CLI = join(process.cwd(), 'bib/particle-os');
+
+function cli(args: string[]) {
+  const r = spawnSync(CLI, args, {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'state-')) },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('a bad treefile exits 2 with located messages, no stack trace, nothing written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const tf = join(dir, 'bad.yaml');
+  writeFileSync(tf, 'ostree:\n  ref: ok/ref\n  repo: repo\nbase: debian:nosuchsuite\nextra: 1\n');
+  const r = cli(['compose', 'tree', tf]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /bad\.yaml:4:7 {2}base {2}unknown Debian suite/);
+  assert.match(r.stderr, /bad\.yaml:5:1 {2}extra {2}/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.deepEqual(readdirSync(dir), ['bad.yaml'], 'no repo created');
+});
+
+test('unknown options and commands are usage errors (exit 2)', () => {
+  assert.equal(cli(['build', '--no-such-flag', 'x']).code, 2);
+  assert.equal(cli(['frobnicate']).code, 2);
+});
+
+test('bad image references and types are usage errors', () => {
+  const r = cli(['build', '--base-image', 'docker-daemon:x', 'recipes/minimal.yml']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unsupported image reference/);
+  const t = cli([
+    'build',
+    '--base-image',
+    'oci:/nonexistent',
+    '--type',
+    'iso',
+    'recipes/minimal.yml',
+  ]);
+  assert.equal(t.code, 2);
+  assert.match(t.stderr, /unknown image type iso/);
+});
+
+test('a missing base image is exit 2 and names the path', () => {
+  const out = mkdtempSync(join(tmpdir(), 'out-'));
+  const r = cli([
+    'build',
+    '--base-image',
+    'oci-archive:/nonexistent/x.ociarchive',
+    '--output',
+    out,
+    'recipes/minimal.yml',
+  ]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /image not found: \/nonexistent\/x\.ociarchive/);
+  assert.deepEqual(readdirSync(out), [], 'nothing written to the output dir');
+});
+
+test('help lists the seed commands with examples', () => {
+  const r = cli(['--help']);
+  assert.equal(r.code, 0);
+  for (const c of ['compose', 'container', 'build', 'boot-test', 'pipeline', 'doctor'])
+    assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
+  assert.match(cli(['build', '--help']).stdout, /Example:/);
+});

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ostreeify } from '../../src/compose/ostreeify.ts';
+import { varTmpfilesLines } from '../../src/compose/var-tmpfiles.ts';
+
+const KVER = '6.12.0-test-amd64';
+
+function fakeRootfs(): string {
+  const root = mkdtempSync(join(tmpdir(), 'ostreeify-'));
+  const files: Record<string, string> = {
+    [`boot/vmlinuz-${KVER}`]: 'kernel',
+    [`boot/config-${KVER}`]: 'config',
+    [`usr/lib/modules/${KVER}/initramfs.img`]: 'initramfs',
+    'var/lib/dpkg/status': 'Package: base-files\n',
+    'var/lib/apt/lists/some_Packages': 'x',
+    'var/log/dpkg.log': 'log',
+    'var/cache/apt/archives/x.deb': 'deb',
+    'var/lib/misc/state': 'keep me',
+    'etc/machine-id': '0123456789abcdef0123456789abcdef\n',
+    'etc/hostname': 'buildhost\n',
+    'etc/resolv.conf': 'nameserver 10.0.0.1\n',
+    'etc/ssh/ssh_host_ed25519_key': 'secret',
+    'etc/ssh/sshd_config': 'config',
+    'root/.bashrc': 'rc',
+    'usr/local/bin/.keep': '',
+    'dev/null': '',
+  };
+  for (const [p, content] of Object.entries(files)) {
+    mkdirSync(join(root, p, '..'), { recursive: true });
+    writeFileSync(join(root, p), content);
+  }
+  for (const d of ['home', 'opt', 'srv', 'mnt', 'media', 'proc', 'sys', 'run', 'tmp'])
+    mkdirSync(join(root, d), { recursive: true });
+  symlinkSync(`boot/vmlinuz-${KVER}`, join(root, 'vmlinuz'));
+  symlinkSync('/run', join(root, 'var/run'));
+  return root;
+}
+
+test('ostreeify produces the tree an OSTree commit must hold', () => {
+  const root = fakeRootfs();
+  const { kernelVersion } = ostreeify(root);
+  assert.equal(kernelVersion, KVER);
+  const mod = join(root, 'usr/lib/modules', KVER);
+  assert.equal(readFileSync(join(mod, 'vmlinuz'), 'utf8'), 'kernel');
+  assert.equal(readFileSync(join(mod, 'config'), 'utf8'), 'config');
+  assert.deepEqual(readdirSync(join(root, 'boot')), [], '/boot is empty');
+  assert.ok(!existsSync(join(root, 'vmlinuz')), 'top-level kernel link removed');
+  // /etc moved to /usr/etc, host leftovers and secrets gone, machine-id empty
+  assert.ok(!existsSync(join(root, 'etc')));
+  assert.equal(readFileSync(join(root, 'usr/etc/machine-id'), 'utf8'), '');
+  assert.ok(!existsSync(join(root, 'usr/etc/hostname')));
+  assert.ok(!existsSync(join(root, 'usr/etc/resolv.conf')));
+  assert.ok(!existsSync(join(root, 'usr/etc/ssh/ssh_host_ed25519_key')));
+  assert.ok(existsSync(join(root, 'usr/etc/ssh/sshd_config')));
+  // dpkg database under /usr
+  assert.match(readFileSync(join(root, 'usr/lib/sysimage/dpkg/status'), 'utf8'), /base-files/);
+  // /var empty, recreated by tmpfiles; files preserved in the factory
+  assert.deepEqual(readdirSync(join(root, 'var')), []);
+  const conf = readFileSync(join(root, 'usr/lib/tmpfiles.d/particle-os-var.conf'), 'utf8');
+  assert.match(conf, /^L \/var\/lib\/dpkg - - - - \.\.\/\.\.\/usr\/lib\/sysimage\/dpkg$/m);
+  assert.match(
+    conf,
+    /^C \/var\/lib\/misc\/state 0644 \d+ \d+ - \/usr\/share\/factory\/var\/lib\/misc\/state$/m,
+  );
+  assert.match(conf, /^d \/var\/roothome 0\d{3} /m);
+  assert.match(conf, /^L \/var\/run - - - - \/run$/m);
+  assert.doesNotMatch(conf, /dpkg\.log|Packages|x\.deb/, 'logs, apt lists and caches are dropped');
+  assert.equal(readFileSync(join(root, 'usr/share/factory/var/lib/misc/state'), 'utf8'), 'keep me');
+  assert.equal(readFileSync(join(root, 'usr/share/factory/var/roothome/.bashrc'), 'utf8'), 'rc');
+  // persistent dirs are links into /var, /ostree points into /sysroot
+  const links: Record<string, string> = {
+    home: 'var/home',
+    root: 'var/roothome',
+    opt: 'var/opt',
+    srv: 'var/srv',
+    mnt: 'var/mnt',
+    media: 'run/media',
+    'usr/local': '../var/usrlocal',
+    ostree: 'sysroot/ostree',
+  };
+  for (const [p, target] of Object.entries(links))
+    assert.equal(readlinkSync(join(root, p)), target, p);
+  assert.ok(lstatSync(join(root, 'sysroot')).isDirectory());
+  assert.deepEqual(readdirSync(join(root, 'dev')), [], '/dev emptied');
+  assert.equal(lstatSync(join(root, 'tmp')).mode & 0o7777, 0o1777);
+});
+
+test('ostreeify refuses a tree with no kernel or two kernels', () => {
+  const root = fakeRootfs();
+  mkdirSync(join(root, 'usr/lib/modules/6.1.0-other'));
+  assert.throws(() => ostreeify(root), /exactly one kernel/);
+});
+
+test('tmpfiles lines: parents first, modes in octal, odd characters escaped', () => {
+  const lines = varTmpfilesLines([
+    { path: 'lib/x y', type: 'file', mode: 0o100640, uid: 0, gid: 42 },
+    { path: 'lib', type: 'dir', mode: 0o40755, uid: 0, gid: 0 },
+  ]);
+  assert.deepEqual(lines, [
+    'd /var/lib 0755 0 0 - -',
+    'C /var/lib/x\\x20y 0640 0 42 - /usr/share/factory/var/lib/x\\x20y',
+  ]);
+});
