@@ -11,6 +11,7 @@ import type { Recipe } from './image/recipe.ts';
 import type { ResolvedTreefile } from './treefile/load.ts';
 import { type BootTestResult, bootTest } from './verify/boot-test.ts';
 import { expectationsFromPlan } from './verify/expectations.ts';
+import { guestChecks } from './verify/guest-checks.ts';
 import type { Firmware } from './verify/qemu.ts';
 
 export interface PipelineOptions {
@@ -72,7 +73,7 @@ export async function runPipeline(ctx: Context, o: PipelineOptions): Promise<Pip
           disk: disk?.file ?? '',
           firmware,
           timeoutSeconds: o.timeoutSeconds,
-          expect: expectationsFromPlan(image),
+          checks: guestChecks(expectationsFromPlan(image)),
           serialLog: join(o.outputDir, `${o.recipe.name}.serial-${firmware}.log`),
         }),
       ),

@@ -9,6 +9,7 @@ import { registerCompose } from '../commands/compose.ts';
 import { registerContainer } from '../commands/container.ts';
 import { registerDoctor } from '../commands/doctor.ts';
 import { registerPipeline } from '../commands/pipeline.ts';
+import { registerUpgradeTest } from '../commands/upgrade-test.ts';
 import { ExitCode } from '../core/errors.ts';
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -29,6 +30,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     registerBuild,
     registerBootTest,
     registerPipeline,
+    registerUpgradeTest,
     registerDoctor,
   ]) {
     register(program, setExit);

@@ -5,6 +5,7 @@ import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { type BootTestResult, bootTest } from '../verify/boot-test.ts';
 import { expectationsFromPlan, readPlanNextTo } from '../verify/expectations.ts';
+import { guestChecks } from '../verify/guest-checks.ts';
 import type { Firmware } from '../verify/qemu.ts';
 
 export function parseFirmware(s: string): Firmware {
@@ -76,7 +77,12 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
             const expect = plan ? expectationsFromPlan(plan) : {};
             if (o.expectCommit) expect.commit = o.expectCommit;
             expect.extra = o.check;
-            const r = await bootTest(ctx, { disk, firmware, timeoutSeconds: timeout, expect });
+            const r = await bootTest(ctx, {
+              disk,
+              firmware,
+              timeoutSeconds: timeout,
+              checks: guestChecks(expect),
+            });
             if (o.json) printJson(r);
             else process.stdout.write(formatBootTest(r));
             return r.passed ? 0 : 1;

@@ -29,6 +29,10 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option('--output <dir>', 'directory for the images and the plan', 'output')
     .option('--cachedir <dir>', 'cache for bootloader files (default: ~/.cache/particle-os)')
     .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')
+    .option(
+      '--update-url <url>',
+      'archive repo the installed system upgrades from (ostree remote in its origin)',
+    )
     .option('--json', 'print the build plan as JSON')
     .addHelpText(
       'after',
@@ -43,6 +47,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
           output: string;
           cachedir?: string;
           workdir?: string;
+          updateUrl?: string;
           json?: boolean;
         },
       ) => {
@@ -59,6 +64,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
               outputDir: resolve(o.output),
               cacheDir: o.cachedir ? resolve(o.cachedir) : dirname(defaultCacheDir()),
               workBase: o.workdir,
+              updateUrl: o.updateUrl,
             });
             if (o.json) printJson(plan);
             else for (const out of plan.outputs) process.stdout.write(`${out.file}\n`);

@@ -21,6 +21,10 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
       'cache for downloaded .deb files (default: ~/.cache/particle-os/debs)',
     )
     .option('--workdir <dir>', 'where the temporary build tree goes (default: the system temp dir)')
+    .option(
+      '--publish <dir>',
+      'also publish the ref into this archive repo (serve it over HTTP for upgrades)',
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -29,7 +33,7 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
     .action(
       async (
         treefile: string,
-        o: { repo?: string; cachedir?: string; workdir?: string; json?: boolean },
+        o: { repo?: string; cachedir?: string; workdir?: string; publish?: string; json?: boolean },
       ) => {
         setExit(
           await runCommand('compose', program.opts(), async (ctx) => {
@@ -39,6 +43,7 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
               repo: o.repo ? resolve(o.repo) : undefined,
               cacheDir: o.cachedir ? resolve(o.cachedir) : undefined,
               workBase: o.workdir,
+              publish: o.publish ? resolve(o.publish) : undefined,
             });
             if (o.json) printJson(r);
             else process.stdout.write(`${r.commit}\n`);

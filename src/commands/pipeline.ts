@@ -11,7 +11,7 @@ import { loadTreefile } from '../treefile/load.ts';
 import { formatBootTest, parseFirmware } from './boot-test.ts';
 import { parseTypes } from './build.ts';
 
-const DEFAULT_RECIPE = fileURLToPath(new URL('../../recipes/minimal.yml', import.meta.url));
+export const DEFAULT_RECIPE = fileURLToPath(new URL('../../recipes/minimal.yml', import.meta.url));
 
 export function registerPipeline(program: Command, setExit: (code: number) => void): void {
   program

@@ -13,6 +13,7 @@ import type { ResolvedTreefile } from '../treefile/load.ts';
 import { packageSet } from './base-packages.ts';
 import { bootstrap } from './bootstrap.ts';
 import { ostreeify } from './ostreeify.ts';
+import { publishRef } from './publish.ts';
 import { nextVersion } from './version.ts';
 
 export interface ComposeOptions {
@@ -22,6 +23,8 @@ export interface ComposeOptions {
   cacheDir?: string;
   /** Where temporary build trees go (default: the OS temp dir). */
   workBase?: string;
+  /** Also publish the ref into this archive-mode repo (static HTTP serving). */
+  publish?: string;
 }
 
 export interface ComposeResult {
@@ -58,7 +61,7 @@ export async function composeTree(
     return ostreeify(rootfs);
   });
 
-  return step(ctx, `commit ${tf.ref}`, async (sc) => {
+  const result = await step(ctx, `commit ${tf.ref}`, async (sc) => {
     await ensureRepo(sc, repo, 'bare');
     const parent = await resolveRef(sc, repo, tf.ref);
     const previous = parent ? await commitMetadata(sc, repo, parent, 'version') : undefined;
@@ -76,4 +79,9 @@ export async function composeTree(
     ]);
     return { repo, ref: tf.ref, commit: r.stdout.trim(), version, kernelVersion, packages };
   });
+  if (opts.publish) {
+    const to = opts.publish;
+    await step(ctx, `publish ${tf.ref} to ${to}`, (sc) => publishRef(sc, repo, to, tf.ref));
+  }
+  return result;
 }

@@ -28,7 +28,7 @@ import {
   planPartitions,
 } from './partitions.ts';
 import { parseSize, type Recipe } from './recipe.ts';
-import { deploy, fstab, splitBoot } from './sysroot.ts';
+import { deploy, fstab, splitBoot, UPDATE_REMOTE } from './sysroot.ts';
 
 export const IMAGE_TYPES = ['raw', 'qcow2'] as const;
 export type ImageType = (typeof IMAGE_TYPES)[number];
@@ -40,6 +40,8 @@ export interface BuildOptions {
   outputDir: string;
   cacheDir: string;
   workBase?: string;
+  /** Archive repo URL the installed system upgrades from (its origin names this remote). */
+  updateUrl?: string;
 }
 
 export interface BuildPlan {
@@ -48,6 +50,7 @@ export interface BuildPlan {
   disk: { bytes: number; guid: string; partitions: PartitionPlan[] };
   bootloader: { bios: string; uefi: string; menu: string };
   deployment: { os: string; ref: string; commit: string; version?: string; kargs: string[] };
+  update?: { remote: string; url: string; refspec: string };
   hostname?: string;
   outputs: { type: ImageType; file: string; bytes: number }[];
 }
@@ -89,6 +92,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
       timestamp: created ? Math.floor(Date.parse(created) / 1000) : undefined,
       fstab: fstab(uuids.root, uuids.boot),
       hostname: o.recipe.hostname,
+      updateUrl: o.updateUrl,
     });
     splitBoot(stage, bootStage);
     return d;
@@ -163,6 +167,9 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
       },
       deployment: { os: 'debian', ref, commit: deployment.commit, version, kargs },
       hostname: o.recipe.hostname,
+      update: o.updateUrl
+        ? { remote: UPDATE_REMOTE, url: o.updateUrl, refspec: `${UPDATE_REMOTE}:${ref}` }
+        : undefined,
       outputs: [],
     };
     return { plan, raw };

@@ -11,6 +11,8 @@ import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 
 export const OS_NAME = 'debian';
+/** Name of the ostree remote an image built with an update URL upgrades from. */
+export const UPDATE_REMOTE = 'debian';
 
 export interface DeployInput {
   rootfs: string;
@@ -22,6 +24,8 @@ export interface DeployInput {
   kargs: string[];
   fstab: string;
   hostname?: string;
+  /** Where `ostree admin upgrade` on the booted system pulls from (an archive repo URL). */
+  updateUrl?: string;
 }
 
 export interface Deployment {
@@ -74,6 +78,20 @@ export async function deploy(sc: StepContext, d: DeployInput): Promise<Deploymen
   );
   if (!name) throw new Error(`deployment of ${commit} not found in ${deployDir}`);
   const dir = join(deployDir, name);
+  if (d.updateUrl) {
+    // The origin names a remote so the installed system can upgrade itself.
+    await run(sc, [
+      'ostree',
+      'admin',
+      'set-origin',
+      `--sysroot=${d.stage}`,
+      '--index=0',
+      '--set=gpg-verify=false',
+      UPDATE_REMOTE,
+      d.updateUrl,
+      d.ref,
+    ]);
+  }
   writeFileSync(join(dir, 'etc/fstab'), d.fstab);
   if (d.hostname) writeFileSync(join(dir, 'etc/hostname'), `${d.hostname}\n`);
   return { commit, dir };

@@ -11,8 +11,7 @@ import {
   type CheckResult,
   checkScript,
   credentialStrings,
-  type Expectations,
-  guestChecks,
+  type GuestCheck,
   parseCheckLines,
 } from './guest-checks.ts';
 import { type Accel, chooseAccel, type Firmware, runVm } from './qemu.ts';
@@ -21,7 +20,14 @@ export interface BootTestOptions {
   disk: string;
   firmware: Firmware;
   timeoutSeconds: number;
-  expect: Expectations;
+  /** Checks and steps run in the guest, in order. */
+  checks: GuestCheck[];
+  /** Write to the disk (upgrade tests); default: snapshot=on, the image stays pristine. */
+  persistent?: boolean;
+  /** Give the guest user-mode networking (the host is 10.0.2.2). */
+  network?: boolean;
+  /** Accelerator already chosen (skips the probe). */
+  accel?: Accel;
   /** Keep the serial console log here (default: next to the step logs). */
   serialLog?: string;
 }
@@ -41,10 +47,12 @@ export interface BootTestResult {
 export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTestResult> {
   if (!existsSync(o.disk)) throw new UsageError(`disk image not found: ${o.disk}`);
   const work = makeWorkDir(ctx, 'particle-os-boot-test');
-  const checks = guestChecks(o.expect);
-  const accel = await step(ctx, 'choose accelerator (KVM probe)', (sc) =>
-    chooseAccel(sc, o.disk, o.firmware, work),
-  );
+  const checks = o.checks;
+  const accel =
+    o.accel ??
+    (await step(ctx, 'choose accelerator (KVM probe)', (sc) =>
+      chooseAccel(sc, o.disk, o.firmware, work),
+    ));
   const serialLog = join(work, 'serial.log');
   return step(
     ctx,

@@ -132,3 +132,39 @@ export function parseCheckLines(serial: string): { results: CheckResult[]; done:
 export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+/** Steps and checks used by the upgrade test (run in order inside the guest). */
+export const upgradeSteps = {
+  /** Static user-mode networking: the host serving the repo is 10.0.2.2. */
+  networkUp: (): GuestCheck => ({
+    name: 'network-up',
+    script: `dev=$(ls /sys/class/net | grep -v '^lo$' | head -n1) && ip link set "$dev" up && { ip addr add 10.0.2.15/24 dev "$dev" 2>/dev/null || true; } && { ip route add default via 10.0.2.2 2>/dev/null || true; } && echo "$dev up"`,
+  }),
+  writeEtc: (file: string, content: string): GuestCheck => ({
+    name: 'etc-change',
+    script: `printf '%s\\n' ${shq(content)} > ${shq(file)} && cat ${shq(file)}`,
+  }),
+  etcKept: (file: string, content: string): GuestCheck => ({
+    name: 'etc-change-kept',
+    script: `c=$(cat ${shq(file)}) && echo "$c" && test "$c" = ${shq(content)}`,
+  }),
+  upgrade: (): GuestCheck => ({
+    name: 'ostree-admin-upgrade',
+    script: 'ostree admin upgrade 2>&1 | tail -n 3',
+  }),
+  pendingCommit: (commit: string): GuestCheck => ({
+    name: 'upgrade-is-default',
+    // The first deployment listed is the default for the next boot.
+    script: `first=$(ostree admin status | grep -E '^[* ] ' | head -n1) && echo "$first" && case "$first" in *" ${commit}."*) true;; *) false;; esac`,
+  }),
+  packageInstalled: (pkg: string, installed: boolean): GuestCheck => ({
+    name: `${installed ? 'has' : 'lacks'}-package:${pkg}`,
+    script: installed
+      ? `dpkg-query -W -f='\${Package} \${Version} \${db:Status-Abbrev}' ${shq(pkg)} | grep 'ii'`
+      : `! dpkg-query -W -f='\${db:Status-Abbrev}' ${shq(pkg)} 2>/dev/null | grep -q ii && echo absent`,
+  }),
+  rollback: (): GuestCheck => ({
+    name: 'rollback',
+    script: 'ostree admin set-default 1 && ostree admin status | head -n 4',
+  }),
+};

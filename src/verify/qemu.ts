@@ -25,6 +25,10 @@ export interface VmSpec {
   /** SMBIOS type 11 strings (systemd credentials). */
   oemStrings?: string[];
   memoryMiB?: number;
+  /** snapshot=on (default): writes are discarded and the image stays pristine. */
+  snapshot?: boolean;
+  /** QEMU user networking; the host's loopback is reachable as 10.0.2.2. */
+  network?: boolean;
 }
 
 export function qemuArgv(v: VmSpec): string[] {
@@ -55,9 +59,9 @@ export function qemuArgv(v: VmSpec): string[] {
     '-serial',
     `file:${v.serialLog}`,
     '-nic',
-    'none',
+    v.network ? 'user,model=virtio-net-pci' : 'none',
     '-drive',
-    `file=${v.disk},format=${format},if=virtio,snapshot=on`,
+    `file=${v.disk},format=${format},if=virtio,snapshot=${v.snapshot === false ? 'off' : 'on'}`,
   ];
   if (v.firmware === 'uefi') {
     argv.push(

@@ -1,0 +1,101 @@
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { printJson, runCommand } from '../cli/runtime.ts';
+import { defaultCacheDir } from '../compose/index.ts';
+import { UsageError } from '../core/errors.ts';
+import { requireTools } from '../core/host-tools.ts';
+import { loadRecipe } from '../image/recipe.ts';
+import { loadTreefile } from '../treefile/load.ts';
+import { upgradeTest } from '../verify/upgrade-test.ts';
+import { formatBootTest, parseFirmware } from './boot-test.ts';
+import { DEFAULT_RECIPE } from './pipeline.ts';
+
+export function registerUpgradeTest(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('upgrade-test')
+    .description(
+      'build v1, boot it, upgrade in the guest to a v2 compose served over HTTP, reboot, roll back, reboot',
+    )
+    .argument('<treefile>', 'treefile (YAML) for v1; v2 adds --add-package')
+    .option('--recipe <file>', 'image recipe', DEFAULT_RECIPE)
+    .option('--output <dir>', 'output directory (repos, images, logs)', 'build/upgrade-test')
+    .option('--firmware <fw>', 'bios or uefi', 'bios')
+    .option('--add-package <name>', 'package v2 adds (the visible change)', 'tree')
+    .option('--timeout <seconds>', 'timeout of each boot', '300')
+    .option('--cachedir <dir>', 'cache directory (default: ~/.cache/particle-os)')
+    .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  particle-os upgrade-test treefiles/debian-minimal.yaml --firmware uefi',
+    )
+    .action(
+      async (
+        treefilePath: string,
+        o: {
+          recipe: string;
+          output: string;
+          firmware: string;
+          addPackage: string;
+          timeout: string;
+          cachedir?: string;
+          workdir?: string;
+          json?: boolean;
+        },
+      ) => {
+        const outputDir = resolve(o.output);
+        const flags = {
+          ...program.opts(),
+          logDir: program.opts().logDir ?? join(outputDir, 'logs'),
+        };
+        setExit(
+          await runCommand('upgrade-test', flags, async (ctx) => {
+            const treefile = loadTreefile(treefilePath);
+            const recipe = loadRecipe(o.recipe);
+            const firmware = parseFirmware(o.firmware);
+            const timeoutSeconds = Number(o.timeout);
+            if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+              throw new UsageError('--timeout must be a positive number');
+            if (!/^[a-z0-9][a-z0-9+.-]+$/.test(o.addPackage))
+              throw new UsageError(`--add-package: not a package name: ${o.addPackage}`);
+            requireTools([
+              'compose',
+              'container',
+              'build',
+              'boot-test',
+              ...(firmware === 'uefi' ? (['boot-test-uefi'] as const) : []),
+            ]);
+            const cache = o.cachedir ? resolve(o.cachedir) : dirname(defaultCacheDir());
+            const r = await upgradeTest(ctx, {
+              treefile,
+              recipe,
+              outputDir,
+              firmware,
+              addPackage: o.addPackage,
+              timeoutSeconds,
+              cacheDir: cache,
+              debCacheDir: join(cache, 'debs'),
+              workBase: o.workdir,
+            });
+            if (o.json) printJson(r);
+            else {
+              const out = process.stdout;
+              out.write(
+                `v1 ${r.v1.compose.version} compose ${r.v1.compose.commit} deployed ${r.v1.deployedCommit}\n`,
+              );
+              out.write(
+                `v2 ${r.v2.compose.version} compose ${r.v2.compose.commit} (+${o.addPackage}), served at ${r.updateUrl}\n`,
+              );
+              r.boots.forEach((b, i) => {
+                out.write(
+                  `--- ${b.phase} (${r.seconds.boots[i]?.toFixed(1)}s)\n${formatBootTest(b.result)}`,
+                );
+              });
+              out.write(`upgrade test: ${r.passed ? 'PASSED' : 'FAILED'}\n`);
+            }
+            return r.passed ? 0 : 1;
+          }),
+        );
+      },
+    );
+}
