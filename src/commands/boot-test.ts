@@ -49,6 +49,10 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
+    .option(
+      '--screenshot <file.png>',
+      'save the screen (e.g. the greeter) once the checks have run',
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -62,6 +66,7 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
           timeout: string;
           expectCommit?: string;
           check: string[];
+          screenshot?: string;
           json?: boolean;
         },
       ) => {

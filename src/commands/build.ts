@@ -48,6 +48,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
           cachedir?: string;
           workdir?: string;
           updateUrl?: string;
+          vmdkSubformat?: string;
+          qcow2Compress?: boolean;
           json?: boolean;
         },
       ) => {
@@ -65,6 +67,10 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
               cacheDir: o.cachedir ? resolve(o.cachedir) : dirname(defaultCacheDir()),
               workBase: o.workdir,
               updateUrl: o.updateUrl,
+              formats: {
+                vmdkSubformat: parseVmdkSubformat(o.vmdkSubformat),
+                qcow2Compress: !!o.qcow2Compress,
+              },
             });
             if (o.json) printJson(plan);
             else for (const out of plan.outputs) process.stdout.write(`${out.file}\n`);
@@ -73,4 +79,11 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
         );
       },
     );
+}
+
+function parseVmdkSubformat(
+  v: string | undefined,
+): 'monolithicSparse' | 'streamOptimized' | undefined {
+  if (v === undefined || v === 'monolithicSparse' || v === 'streamOptimized') return v;
+  throw new UsageError(`--vmdk-subformat must be monolithicSparse or streamOptimized, not ${v}`);
 }

@@ -6,6 +6,11 @@ import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { loadRecipe } from '../image/recipe.ts';
 import { loadTreefile } from '../treefile/load.ts';
+import {
+  DEFAULT_CUT_POINTS,
+  type PowerCutPoint,
+  type PowerLossOutcome,
+} from '../verify/power-loss.ts';
 import { upgradeTest } from '../verify/upgrade-test.ts';
 import { formatBootTest, parseFirmware } from './boot-test.ts';
 import { DEFAULT_RECIPE } from './pipeline.ts';
@@ -24,6 +29,10 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
     .option('--timeout <seconds>', 'timeout of each boot', '300')
     .option('--cachedir <dir>', 'cache directory (default: ~/.cache/particle-os)')
     .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')
+    .option(
+      '--power-loss [points]',
+      'then pull the plug mid-upgrade at these points (phase:ms,…; phase is pull or deploy)',
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -41,6 +50,7 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
           cachedir?: string;
           workdir?: string;
           json?: boolean;
+          powerLoss?: string | boolean;
         },
       ) => {
         const outputDir = resolve(o.output);
@@ -86,11 +96,10 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
               out.write(
                 `v2 ${r.v2.compose.version} compose ${r.v2.compose.commit} (+${o.addPackage}), served at ${r.updateUrl}\n`,
               );
-              r.boots.forEach((b, i) => {
-                out.write(
-                  `--- ${b.phase} (${r.seconds.boots[i]?.toFixed(1)}s)\n${formatBootTest(b.result)}`,
-                );
-              });
+              for (const b of r.boots) {
+                out.write(`--- ${b.phase} (${b.seconds.toFixed(1)}s)\n${formatBootTest(b.result)}`);
+              }
+              if (r.powerLoss) out.write(formatPowerLoss(r.powerLoss));
               out.write(`upgrade test: ${r.passed ? 'PASSED' : 'FAILED'}\n`);
             }
             return r.passed ? 0 : 1;
@@ -98,4 +107,25 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
         );
       },
     );
+}
+
+export function parseCutPoints(v: string | boolean | undefined): PowerCutPoint[] | undefined {
+  if (v === undefined || v === false) return undefined;
+  if (v === true) return DEFAULT_CUT_POINTS;
+  return v.split(',').map((p) => {
+    const m = p.trim().match(/^(pull|deploy):(\d+)$/);
+    if (!m) throw new UsageError(`--power-loss: "${p}" is not phase:ms (phase pull or deploy)`);
+    return { phase: m[1] as PowerCutPoint['phase'], delayMs: Number(m[2]) };
+  });
+}
+
+function formatPowerLoss(outcomes: PowerLossOutcome[]): string {
+  const rows = outcomes.map((p) => {
+    const cut = p.finishedBeforeCut
+      ? 'step finished before the cut'
+      : `cut at ${((p.cutAtMs ?? 0) / 1000).toFixed(1)}s`;
+    const failed = p.recovery.checks.filter((c) => !c.ok).map((c) => c.name);
+    return `  ${p.phase.padEnd(6)} +${String(p.delayMs).padStart(5)}ms  ${cut.padEnd(28)} recovery: ${p.passed ? 'booted v1, fsck ok, retried upgrade ok' : `FAILED ${failed.join(', ')} ${p.recovery.problem ?? ''}`}`;
+  });
+  return `power-loss matrix:\n${rows.join('\n')}\n`;
 }

@@ -38,6 +38,8 @@ export interface Running {
   done: Promise<RunResult>;
   /** Terminate the process group (SIGTERM, then SIGKILL after the grace period). */
   stop(): void;
+  /** SIGKILL the process group at once (e.g. to simulate power loss in a VM). */
+  kill(): void;
 }
 
 /** Start a command; `done` settles when it exits. Prefer `run` unless you connect streams. */
@@ -131,7 +133,7 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
       (opts.killGraceSeconds ?? 10) * 1000,
     );
   };
-  return { child, done, stop };
+  return { child, done, stop, kill: () => signalGroup(child, 'SIGKILL') };
 }
 
 /** Run a command to completion. */

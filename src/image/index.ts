@@ -11,6 +11,7 @@ import type { ImageRef } from '../core/image-ref.ts';
 import { run } from '../core/run.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
 import { assembleDisk } from './assemble.ts';
+import { convertArgv, type FormatOptions, type ImageType } from './formats.ts';
 import {
   efiEarlyCfg,
   grubCfg,
@@ -30,8 +31,7 @@ import {
 import { parseSize, type Recipe } from './recipe.ts';
 import { deploy, fstab, splitBoot, UPDATE_REMOTE } from './sysroot.ts';
 
-export const IMAGE_TYPES = ['raw', 'qcow2'] as const;
-export type ImageType = (typeof IMAGE_TYPES)[number];
+export { IMAGE_TYPES, type ImageType } from './formats.ts';
 
 export interface BuildOptions {
   image: ImageRef;
@@ -42,6 +42,7 @@ export interface BuildOptions {
   workBase?: string;
   /** Archive repo URL the installed system upgrades from (its origin names this remote). */
   updateUrl?: string;
+  formats?: FormatOptions;
 }
 
 export interface BuildPlan {
@@ -181,8 +182,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     for (const type of o.types) {
       const file = join(o.outputDir, `${o.recipe.name}.${type}`);
       const tmp = join(work, `out.${type}`);
-      if (type === 'raw') await run(sc, ['cp', '--sparse=always', raw, tmp]);
-      else await run(sc, ['qemu-img', 'convert', '-f', 'raw', '-O', type, raw, tmp]);
+      await run(sc, convertArgv(type, raw, tmp, o.formats));
       staged.push({ type, tmp, file });
     }
     for (const s of staged) {

@@ -15,6 +15,7 @@ import {
   parseCheckLines,
 } from './guest-checks.ts';
 import { type Accel, chooseAccel, type Firmware, runVm } from './qemu.ts';
+import { screenshot } from './screenshot.ts';
 
 export interface BootTestOptions {
   disk: string;
@@ -28,6 +29,10 @@ export interface BootTestOptions {
   network?: boolean;
   /** Accelerator already chosen (skips the probe). */
   accel?: Accel;
+  /** Save a PNG of the screen once the checks have run (graphical variants: the greeter). */
+  screenshot?: string;
+  /** Pull the plug this long after the pattern appears on the console (power-loss tests). */
+  powerCut?: { pattern: RegExp; delayMs: number };
   /** Keep the serial console log here (default: next to the step logs). */
   serialLog?: string;
 }
@@ -40,6 +45,8 @@ export interface BootTestResult {
   checks: CheckResult[];
   /** Milliseconds from power-on. */
   timings: { kernel?: number; loginPrompt?: number; checksDone?: number; total: number };
+  /** When the plug was pulled (ms from power-on), for power-loss runs. */
+  powerCutAtMs?: number;
   serialLog: string;
   problem?: string;
 }
@@ -54,6 +61,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
       chooseAccel(sc, o.disk, o.firmware, work),
     ));
   const serialLog = join(work, 'serial.log');
+  const monitorSocket = join(work, 'monitor.sock');
   return step(
     ctx,
     `boot ${o.firmware.toUpperCase()} under ${accel.toUpperCase()} and run ${checks.length} checks`,
@@ -67,7 +75,12 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
           accel,
           serialLog,
           work,
-          oemStrings: credentialStrings(checkScript(checks)),
+          oemStrings: credentialStrings(
+            checkScript(checks, { holdSeconds: o.screenshot ? 20 : 0 }),
+          ),
+          monitorSocket: o.screenshot ? monitorSocket : undefined,
+          snapshot: !o.persistent,
+          network: !!o.network,
         },
         {
           timeoutMs: o.timeoutSeconds * 1000,
@@ -77,6 +90,17 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
             checksDone: /PARTICLE-DONE/,
           },
           until: /PARTICLE-DONE/,
+          powerCut: o.powerCut,
+          onConsole: o.screenshot
+            ? {
+                pattern: /PARTICLE-HOLD/,
+                action: async () => {
+                  // Let the display settle after boot finished, then grab it.
+                  await new Promise((r) => setTimeout(r, 5000));
+                  await screenshot(monitorSocket, join(work, 'screen.ppm'), o.screenshot as string);
+                },
+              }
+            : undefined,
         },
       );
       const kept = o.serialLog ?? join(ctx.logDir, `serial-${o.firmware}.log`);
@@ -87,11 +111,14 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
         ...results,
         ...missing.map((c) => ({ name: c.name, ok: false, detail: 'no result from the guest' })),
       ];
-      const problem = watch.timedOut
-        ? `no result within ${o.timeoutSeconds}s (last console lines in ${kept})`
-        : !done
-          ? `guest stopped before the checks finished (see ${kept})`
-          : undefined;
+      const problem =
+        watch.powerCutAtMs !== undefined
+          ? `power cut after ${(watch.powerCutAtMs / 1000).toFixed(1)}s`
+          : watch.timedOut
+            ? `no result within ${o.timeoutSeconds}s (last console lines in ${kept})`
+            : !done
+              ? `guest stopped before the checks finished (see ${kept})`
+              : undefined;
       return {
         disk: o.disk,
         firmware: o.firmware,

@@ -72,7 +72,10 @@ export function guestChecks(e: Expectations): GuestCheck[] {
 }
 
 /** The script run in the guest: wait for boot to finish, run every check, report, power off. */
-export function checkScript(checks: readonly GuestCheck[]): string {
+export function checkScript(
+  checks: readonly GuestCheck[],
+  opts: { holdSeconds?: number } = {},
+): string {
   const lines = [
     '#!/bin/sh',
     'export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C',
@@ -84,6 +87,8 @@ export function checkScript(checks: readonly GuestCheck[]): string {
       `out=$( ( ${c.script} ) 2>&1 ) && report pass ${shq(c.name)} "$out" || report fail ${shq(c.name)} "$out"`,
     );
   }
+  // Keep the screen up for a moment (for a screenshot) before powering off.
+  if (opts.holdSeconds) lines.push('echo PARTICLE-HOLD', `sleep ${opts.holdSeconds}`);
   lines.push('echo PARTICLE-DONE', 'systemctl poweroff --no-block', '');
   return lines.join('\n');
 }
@@ -133,6 +138,14 @@ export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * A step that runs `cmd`, passes when it exits 0 and reports the last lines of its output.
+ * (No pipe after the command: dash has no pipefail, the pipe's status would hide a failure.)
+ */
+export function command(name: string, cmd: string): GuestCheck {
+  return { name, script: `out=$(${cmd} 2>&1); rc=$?; printf '%s\\n' "$out" | tail -n 3; exit $rc` };
+}
+
 /** Steps and checks used by the upgrade test (run in order inside the guest). */
 export const upgradeSteps = {
   /** Static user-mode networking: the host serving the repo is 10.0.2.2. */
@@ -148,10 +161,7 @@ export const upgradeSteps = {
     name: 'etc-change-kept',
     script: `c=$(cat ${shq(file)}) && echo "$c" && test "$c" = ${shq(content)}`,
   }),
-  upgrade: (): GuestCheck => ({
-    name: 'ostree-admin-upgrade',
-    script: 'ostree admin upgrade 2>&1 | tail -n 3',
-  }),
+  upgrade: (): GuestCheck => command('ostree-admin-upgrade', 'ostree admin upgrade'),
   pendingCommit: (commit: string): GuestCheck => ({
     name: 'upgrade-is-default',
     // The first deployment listed is the default for the next boot.

@@ -29,6 +29,8 @@ export interface VmSpec {
   snapshot?: boolean;
   /** QEMU user networking; the host's loopback is reachable as 10.0.2.2. */
   network?: boolean;
+  /** A unix socket for QEMU's human monitor (screenshots, power-cut tests). */
+  monitorSocket?: string;
 }
 
 export function qemuArgv(v: VmSpec): string[] {
@@ -55,7 +57,7 @@ export function qemuArgv(v: VmSpec): string[] {
     'none',
     '-no-reboot',
     '-monitor',
-    'none',
+    v.monitorSocket ? `unix:${v.monitorSocket},server=on,wait=off` : 'none',
     '-serial',
     `file:${v.serialLog}`,
     '-nic',
@@ -87,6 +89,8 @@ export interface WatchResult {
   exited: boolean;
   timedOut: boolean;
   serial: string;
+  /** When the plug was pulled (ms from start), if a power cut was requested and happened. */
+  powerCutAtMs?: number;
 }
 
 /**
@@ -96,7 +100,16 @@ export interface WatchResult {
 export async function runVm(
   sc: StepContext,
   spec: VmSpec,
-  opts: { timeoutMs: number; milestones: Record<string, RegExp>; until: RegExp; graceMs?: number },
+  opts: {
+    timeoutMs: number;
+    milestones: Record<string, RegExp>;
+    until: RegExp;
+    graceMs?: number;
+    /** Run once when the pattern first appears on the console (the VM keeps running). */
+    onConsole?: { pattern: RegExp; action: () => Promise<void> };
+    /** Pull the plug (SIGKILL QEMU) `delayMs` after the pattern first appears. */
+    powerCut?: { pattern: RegExp; delayMs: number };
+  },
 ): Promise<WatchResult> {
   if (spec.firmware === 'uefi' && !existsSync(varsFile(spec)))
     copyFileSync(OVMF_VARS, varsFile(spec));
@@ -114,11 +127,27 @@ export async function runVm(
   const seen: Record<string, number> = {};
   let serial = '';
   let doneAt: number | undefined;
+  let triggered = false;
+  let cutAt: number | undefined;
+  let powerCutAtMs: number | undefined;
   while (true) {
     await Promise.race([finished, sleep(250)]);
     serial = existsSync(spec.serialLog) ? readFileSync(spec.serialLog, 'latin1') : '';
     for (const [name, re] of Object.entries(opts.milestones)) {
       if (seen[name] === undefined && re.test(serial)) seen[name] = Date.now() - started;
+    }
+    if (opts.onConsole && !triggered && opts.onConsole.pattern.test(serial)) {
+      triggered = true;
+      await opts.onConsole.action();
+    }
+    if (opts.powerCut && cutAt === undefined && opts.powerCut.pattern.test(serial)) {
+      cutAt = Date.now() + opts.powerCut.delayMs;
+    }
+    if (cutAt !== undefined && powerCutAtMs === undefined && Date.now() >= cutAt && !exited) {
+      vm.kill();
+      powerCutAtMs = Date.now() - started;
+      await finished;
+      break;
     }
     if (doneAt === undefined && opts.until.test(serial)) doneAt = Date.now();
     if (exited || sc.signal.aborted) break;
@@ -126,13 +155,13 @@ export async function runVm(
     if (doneAt !== undefined && Date.now() - doneAt > (opts.graceMs ?? 20_000)) break;
     if (Date.now() - started > opts.timeoutMs) break;
   }
-  const timedOut = !exited && doneAt === undefined;
+  const timedOut = !exited && doneAt === undefined && powerCutAtMs === undefined;
   if (!exited) {
     vm.stop();
     await finished;
   }
   serial = existsSync(spec.serialLog) ? readFileSync(spec.serialLog, 'latin1') : serial;
-  return { seen, exited, timedOut, serial };
+  return { seen, exited, timedOut, serial, powerCutAtMs };
 }
 
 /** KVM only if /dev/kvm exists and a probe boot reaches the kernel within the probe time. */

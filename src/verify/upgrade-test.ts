@@ -5,9 +5,10 @@
  *  2. compose v2 (the treefile plus one package, a new version) and publish it;
  *  3. boot v1: checks, change /etc, `ostree admin upgrade` from the served repo;
  *  4. boot v2: the new commit, version and package are there, the /etc change survived;
- *     roll back (`ostree admin set-default 1`);
+ *     roll back (`ostree admin set-default 1`, ostree's rollback);
  *  5. boot v1 again: the old commit, without the package.
- * The disk is a qcow2 overlay on the built image, so the image itself stays pristine.
+ * With `powerLoss`, then pull the plug in the middle of in-guest upgrades (see power-loss.ts).
+ * Every VM disk is a qcow2 overlay on the built image, so the image itself stays pristine.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,9 +22,10 @@ import type { Recipe } from '../image/recipe.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { type BootTestResult, bootTest } from './boot-test.ts';
 import { expectationsFromPlan } from './expectations.ts';
-import { guestChecks, upgradeSteps } from './guest-checks.ts';
+import { type Expectations, type GuestCheck, guestChecks, upgradeSteps } from './guest-checks.ts';
 import { GUEST_HOST_ADDRESS, serveDirectory } from './http-serve.ts';
-import { chooseAccel, type Firmware } from './qemu.ts';
+import { type PowerCutPoint, type PowerLossOutcome, powerLossMatrix } from './power-loss.ts';
+import { type Accel, chooseAccel, type Firmware } from './qemu.ts';
 
 export interface UpgradeTestOptions {
   treefile: ResolvedTreefile;
@@ -35,34 +37,50 @@ export interface UpgradeTestOptions {
   addPackage: string;
   timeoutSeconds: number;
   workBase?: string;
+  /** Also run the power-loss matrix at these cut points. */
+  powerLoss?: PowerCutPoint[];
+}
+
+/** v1 built and bootable, v2 composed and served: what every upgrade scenario starts from. */
+export interface UpgradeFixture {
+  plan: BuildPlan;
+  v1: ComposeResult;
+  v2: ComposeResult;
+  updateUrl: string;
+  image: string;
+  accel: Accel;
+  v1Expect: Expectations;
+  work: string;
+  seconds: { build: number; v2Compose: number };
 }
 
 export interface UpgradeTestResult {
   v1: { compose: ComposeResult; deployedCommit: string };
   v2: { compose: ComposeResult };
   updateUrl: string;
-  boots: { phase: string; result: BootTestResult }[];
-  seconds: { build: number; v2Compose: number; boots: number[] };
+  boots: { phase: string; result: BootTestResult; seconds: number }[];
+  powerLoss?: PowerLossOutcome[];
+  seconds: { build: number; v2Compose: number };
   passed: boolean;
 }
 
 const ETC_FILE = '/etc/particle-os-upgrade-test';
 const ETC_CONTENT = 'changed on v1';
 
-export async function upgradeTest(ctx: Context, o: UpgradeTestOptions): Promise<UpgradeTestResult> {
+export async function prepareUpgradeFixture(
+  ctx: Context,
+  o: UpgradeTestOptions,
+): Promise<UpgradeFixture> {
   const repo = join(o.outputDir, 'repo');
   const archive = join(o.outputDir, 'archive');
   mkdirSync(archive, { recursive: true });
   const server = await serveDirectory(ctx, archive);
   const updateUrl = `http://${GUEST_HOST_ADDRESS}:${server.port}/`;
-  const t0 = Date.now();
+  const compose = (tf: ResolvedTreefile) =>
+    composeTree(ctx, tf, { repo, cacheDir: o.debCacheDir, publish: archive, workBase: o.workBase });
 
-  const v1 = await composeTree(ctx, o.treefile, {
-    repo,
-    cacheDir: o.debCacheDir,
-    publish: archive,
-    workBase: o.workBase,
-  });
+  const t0 = Date.now();
+  const v1 = await compose(o.treefile);
   const ociArchive = join(o.outputDir, `${o.recipe.name}-v1.ociarchive`);
   await buildContainer(ctx, {
     repo,
@@ -70,7 +88,7 @@ export async function upgradeTest(ctx: Context, o: UpgradeTestOptions): Promise<
     output: { transport: 'oci-archive', path: ociArchive },
     workBase: o.workBase,
   });
-  const plan: BuildPlan = await buildImage(ctx, {
+  const plan = await buildImage(ctx, {
     image: { transport: 'oci-archive', path: ociArchive },
     recipe: o.recipe,
     types: ['qcow2'],
@@ -79,85 +97,108 @@ export async function upgradeTest(ctx: Context, o: UpgradeTestOptions): Promise<
     workBase: o.workBase,
     updateUrl,
   });
-  const buildSeconds = (Date.now() - t0) / 1000;
+  const build = (Date.now() - t0) / 1000;
 
   const t1 = Date.now();
-  const v2tf: ResolvedTreefile = {
-    ...o.treefile,
-    packages: [...o.treefile.packages, o.addPackage],
-  };
-  const v2 = await composeTree(ctx, v2tf, {
-    repo,
-    cacheDir: o.debCacheDir,
-    publish: archive,
-    workBase: o.workBase,
-  });
-  const v2Seconds = (Date.now() - t1) / 1000;
+  const v2 = await compose({ ...o.treefile, packages: [...o.treefile.packages, o.addPackage] });
+  const v2Compose = (Date.now() - t1) / 1000;
 
   const work = makeWorkDir(ctx, 'particle-os-upgrade-test', o.workBase);
-  const disk = join(work, 'disk.qcow2');
   const image = plan.outputs[0]?.file ?? '';
-  const accel = await step(
-    ctx,
-    'prepare the VM disk (qcow2 overlay) and accelerator',
-    async (sc) => {
-      await run(sc, ['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', image, '-F', 'qcow2', disk]);
-      return chooseAccel(sc, image, o.firmware, work);
-    },
+  const accel = await step(ctx, 'choose accelerator (KVM probe)', (sc) =>
+    chooseAccel(sc, image, o.firmware, work),
   );
+  return {
+    plan,
+    v1,
+    v2,
+    updateUrl,
+    image,
+    accel,
+    v1Expect: expectationsFromPlan(plan),
+    work,
+    seconds: { build, v2Compose },
+  };
+}
 
-  const v1Expect = expectationsFromPlan(plan);
+/** A fresh writable disk for one scenario: a qcow2 overlay backed by the built image. */
+export async function overlayDisk(ctx: Context, f: UpgradeFixture, name: string): Promise<string> {
+  const disk = join(f.work, `${name}.qcow2`);
+  await step(ctx, `create VM disk ${name} (qcow2 overlay)`, (sc) =>
+    run(sc, ['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', f.image, '-F', 'qcow2', disk]),
+  );
+  return disk;
+}
+
+/** Boot a writable disk with networking and run `checks` in the guest. */
+export function bootScenario(
+  ctx: Context,
+  f: UpgradeFixture,
+  o: UpgradeTestOptions,
+  disk: string,
+  checks: GuestCheck[],
+  serialName: string,
+  powerCut?: { pattern: RegExp; delayMs: number },
+): Promise<BootTestResult> {
+  return bootTest(ctx, {
+    disk,
+    firmware: o.firmware,
+    timeoutSeconds: o.timeoutSeconds,
+    checks,
+    persistent: true,
+    network: true,
+    accel: f.accel,
+    powerCut,
+    serialLog: join(o.outputDir, `${serialName}.serial.log`),
+  });
+}
+
+export async function upgradeTest(ctx: Context, o: UpgradeTestOptions): Promise<UpgradeTestResult> {
+  const f = await prepareUpgradeFixture(ctx, o);
+  const disk = await overlayDisk(ctx, f, 'upgrade');
   const phases = [
     {
       phase: 'boot v1, change /etc, upgrade',
       checks: [
-        ...guestChecks(v1Expect),
+        ...guestChecks(f.v1Expect),
         upgradeSteps.packageInstalled(o.addPackage, false),
         upgradeSteps.networkUp(),
         upgradeSteps.writeEtc(ETC_FILE, ETC_CONTENT),
         upgradeSteps.upgrade(),
-        upgradeSteps.pendingCommit(v2.commit),
+        upgradeSteps.pendingCommit(f.v2.commit),
       ],
     },
     {
       phase: 'boot v2, check, roll back',
       checks: [
-        ...guestChecks({ ...v1Expect, commit: v2.commit, version: v2.version }),
+        ...guestChecks({ ...f.v1Expect, commit: f.v2.commit, version: f.v2.version }),
         upgradeSteps.packageInstalled(o.addPackage, true),
         upgradeSteps.etcKept(ETC_FILE, ETC_CONTENT),
         upgradeSteps.rollback(),
-        upgradeSteps.pendingCommit(plan.deployment.commit),
+        upgradeSteps.pendingCommit(f.plan.deployment.commit),
       ],
     },
     {
       phase: 'boot v1 again after rollback',
-      checks: [...guestChecks(v1Expect), upgradeSteps.packageInstalled(o.addPackage, false)],
+      checks: [...guestChecks(f.v1Expect), upgradeSteps.packageInstalled(o.addPackage, false)],
     },
   ];
   const boots: UpgradeTestResult['boots'] = [];
-  const bootSeconds: number[] = [];
-  for (const p of phases) {
+  for (const [i, p] of phases.entries()) {
     const t = Date.now();
-    const result = await bootTest(ctx, {
-      disk,
-      firmware: o.firmware,
-      timeoutSeconds: o.timeoutSeconds,
-      checks: p.checks,
-      persistent: true,
-      network: true,
-      accel,
-      serialLog: join(o.outputDir, `upgrade-test-${boots.length + 1}.serial.log`),
-    });
-    bootSeconds.push((Date.now() - t) / 1000);
-    boots.push({ phase: p.phase, result });
+    const result = await bootScenario(ctx, f, o, disk, p.checks, `upgrade-test-${i + 1}`);
+    boots.push({ phase: p.phase, result, seconds: (Date.now() - t) / 1000 });
     if (!result.passed) break;
   }
+  const upgradeOk = boots.length === phases.length && boots.every((b) => b.result.passed);
+  const powerLoss = o.powerLoss?.length ? await powerLossMatrix(ctx, f, o, o.powerLoss) : undefined;
   return {
-    v1: { compose: v1, deployedCommit: plan.deployment.commit },
-    v2: { compose: v2 },
-    updateUrl,
+    v1: { compose: f.v1, deployedCommit: f.plan.deployment.commit },
+    v2: { compose: f.v2 },
+    updateUrl: f.updateUrl,
     boots,
-    seconds: { build: buildSeconds, v2Compose: v2Seconds, boots: bootSeconds },
-    passed: boots.length === phases.length && boots.every((b) => b.result.passed),
+    powerLoss,
+    seconds: f.seconds,
+    passed: upgradeOk && (powerLoss ?? []).every((p) => p.passed),
   };
 }
