@@ -4,7 +4,8 @@ import { printJson, runCommand } from '../cli/runtime.ts';
 import { defaultCacheDir } from '../compose/index.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
-import { parseImageRef } from '../core/image-ref.ts';
+import { absoluteImageRef, parseImageRef } from '../core/image-ref.ts';
+import { formatPlan } from '../image/format-plan.ts';
 import { buildImage, IMAGE_TYPES, type ImageType } from '../image/index.ts';
 import { loadRecipe } from '../image/recipe.ts';
 
@@ -33,6 +34,10 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       '--update-url <url>',
       'archive repo the installed system upgrades from (ostree remote in its origin)',
     )
+    .option(
+      '--dry-run',
+      'print the plan (partitions, bootloader, users, kargs, outputs); write nothing',
+    )
     .option('--json', 'print the build plan as JSON')
     .addHelpText(
       'after',
@@ -50,6 +55,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
           updateUrl?: string;
           vmdkSubformat?: string;
           qcow2Compress?: boolean;
+          dryRun?: boolean;
           json?: boolean;
         },
       ) => {
@@ -60,19 +66,21 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
             const types = parseTypes(o.type);
             requireTools(['build']);
             const plan = await buildImage(ctx, {
-              image: { ...image, path: resolve(image.path) },
+              image: absoluteImageRef(image),
               recipe,
               types,
               outputDir: resolve(o.output),
               cacheDir: o.cachedir ? resolve(o.cachedir) : dirname(defaultCacheDir()),
               workBase: o.workdir,
               updateUrl: o.updateUrl,
+              dryRun: !!o.dryRun,
               formats: {
                 vmdkSubformat: parseVmdkSubformat(o.vmdkSubformat),
                 qcow2Compress: !!o.qcow2Compress,
               },
             });
             if (o.json) printJson(plan);
+            else if (o.dryRun) process.stdout.write(formatPlan(plan));
             else for (const out of plan.outputs) process.stdout.write(`${out.file}\n`);
             return 0;
           }),

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
 import { buildContainer } from '../container/index.ts';
 import { requireTools } from '../core/host-tools.ts';
-import { parseImageRef } from '../core/image-ref.ts';
+import { absoluteImageRef, parseImageRef } from '../core/image-ref.ts';
 
 export function registerContainer(program: Command, setExit: (code: number) => void): void {
   const container = program
@@ -33,7 +33,7 @@ export function registerContainer(program: Command, setExit: (code: number) => v
             const r = await buildContainer(ctx, {
               repo: resolve(o.repo),
               ref,
-              output: { ...output, path: resolve(output.path) },
+              output: absoluteImageRef(output),
               workBase: o.workdir,
             });
             if (o.json) printJson(r);

@@ -7,7 +7,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
-import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
+import { formatImageRef, type ImageRef, registryTlsFlag } from '../core/image-ref.ts';
 import { commitMetadata, commitTimestamp, resolveRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
@@ -87,6 +87,14 @@ export async function buildContainer(
         'blobs',
       ]);
       publish(tmp, o.output.path);
+    } else if (o.output.transport === 'docker') {
+      await run(sc, [
+        'skopeo',
+        'copy',
+        ...registryTlsFlag(o.output, 'dest'),
+        `oci:${layout}:${tag}`,
+        `docker://${o.output.path}`,
+      ]);
     } else {
       const old = `${o.output.path}.old-${process.pid}`;
       if (existsSync(o.output.path)) renameSync(o.output.path, old);

@@ -1,15 +1,20 @@
 /** Container image references the tool reads and writes: `oci:DIR[:TAG]`, `oci-archive:FILE`. */
+import { resolve } from 'node:path';
 import { UsageError } from './errors.ts';
 
 export type ImageRef =
   | { transport: 'oci'; path: string; tag: string }
-  | { transport: 'oci-archive'; path: string; tag?: string };
+  | { transport: 'oci-archive'; path: string; tag?: string }
+  /** A registry reference HOST[:PORT]/REPO[:TAG|@DIGEST], moved with skopeo. */
+  | { transport: 'docker'; path: string };
 
 export function parseImageRef(s: string): ImageRef {
   const colon = s.indexOf(':');
   const transport = colon > 0 ? s.slice(0, colon) : '';
   const rest = s.slice(colon + 1);
   if (transport === 'oci-archive' && rest) return { transport, path: rest };
+  if (transport === 'docker' && rest.startsWith('//') && rest.length > 2)
+    return { transport, path: rest.slice(2) };
   if (transport === 'oci' && rest) {
     // A tag is whatever follows the last ':' if it looks like a tag (no '/').
     const m = rest.match(/^(.*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/);
@@ -21,5 +26,20 @@ export function parseImageRef(s: string): ImageRef {
 }
 
 export function formatImageRef(r: ImageRef): string {
-  return r.transport === 'oci' ? `oci:${r.path}:${r.tag}` : `oci-archive:${r.path}`;
+  if (r.transport === 'oci') return `oci:${r.path}:${r.tag}`;
+  return r.transport === 'docker' ? `docker://${r.path}` : `oci-archive:${r.path}`;
+}
+
+/** skopeo flags for a registry: plain HTTP is allowed only for registries on this machine. */
+export function registryTlsFlag(r: ImageRef, side: 'src' | 'dest'): string[] {
+  if (r.transport !== 'docker') return [];
+  const host = r.path.split('/')[0] ?? '';
+  return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host)
+    ? [`--${side}-tls-verify=false`]
+    : [];
+}
+
+/** Make a local reference's path absolute (registry references are left as they are). */
+export function absoluteImageRef(r: ImageRef): ImageRef {
+  return r.transport === 'docker' ? r : { ...r, path: resolve(r.path) };
 }

@@ -19,6 +19,8 @@ export interface RunOptions {
   stdin?: Readable;
   /** Where stdout goes: captured and returned (default), or streamed to a consumer. */
   stdout?: 'capture' | Writable;
+  /** Keep stdout out of the log (it carries a secret, e.g. a password hash). */
+  quietStdout?: boolean;
   /** Exit codes that count as success (default [0]). */
   okCodes?: number[];
   /** Seconds between SIGTERM and SIGKILL when cancelled (default 10). */
@@ -66,6 +68,7 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
   if (capture) {
     child.stdout?.on('data', (d: Buffer) => {
       stdoutChunks.push(d);
+      if (opts.quietStdout) return;
       log.write(d);
       if (sc.verbose) sc.reporter.toolOutput(d.toString());
     });

@@ -2,7 +2,6 @@
  * `build` (the seed's `particle-os build --base-image IMAGE RECIPE`): a bootc image → a disk
  * that boots under BIOS and UEFI, in the requested formats, plus the build plan as JSON.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Context, step } from '../core/context.ts';
@@ -10,7 +9,9 @@ import { UsageError } from '../core/errors.ts';
 import type { ImageRef } from '../core/image-ref.ts';
 import { run } from '../core/run.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
+import { isCryptHash } from './accounts.ts';
 import { assembleDisk } from './assemble.ts';
+import { type CustomizeResult, customizeDeployment } from './customize.ts';
 import { convertArgv, type FormatOptions, type ImageType } from './formats.ts';
 import {
   efiEarlyCfg,
@@ -21,6 +22,7 @@ import {
   mkimageEfi,
 } from './grub.ts';
 import { readImageKargs } from './kargs.ts';
+import { diskLayout, newDiskIds } from './layout.ts';
 import { openImage, unpackLayers } from './oci-input.ts';
 import {
   DEFAULT_SIZES,
@@ -28,8 +30,8 @@ import {
   type PartitionPlan,
   planPartitions,
 } from './partitions.ts';
-import { parseSize, type Recipe } from './recipe.ts';
-import { deploy, fstab, splitBoot, UPDATE_REMOTE } from './sysroot.ts';
+import type { Recipe } from './recipe.ts';
+import { deploy, fstab, OS_NAME, splitBoot, UPDATE_REMOTE } from './sysroot.ts';
 
 export { IMAGE_TYPES, type ImageType } from './formats.ts';
 
@@ -43,7 +45,12 @@ export interface BuildOptions {
   /** Archive repo URL the installed system upgrades from (its origin names this remote). */
   updateUrl?: string;
   formats?: FormatOptions;
+  /** Only print the plan: nothing is unpacked or written. */
+  dryRun?: boolean;
 }
+
+/** Rough uncompressed/compressed ratio of an OS layer, for --dry-run sizing. */
+const LAYER_EXPANSION = 2.6;
 
 export interface BuildPlan {
   recipe: string;
@@ -53,7 +60,12 @@ export interface BuildPlan {
   deployment: { os: string; ref: string; commit: string; version?: string; kargs: string[] };
   update?: { remote: string; url: string; refspec: string };
   hostname?: string;
+  users: CustomizeResult['users'];
+  timezone?: string;
+  locale?: string;
   outputs: { type: ImageType; file: string; bytes: number }[];
+  /** Set by --dry-run: sizes are estimates and nothing was written. */
+  estimated?: boolean;
 }
 
 export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPlan> {
@@ -63,25 +75,82 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
   const stage = join(work, 'sysroot');
   const bootStage = join(work, 'boot');
 
-  const image = await step(ctx, 'unpack image', async (sc) => {
-    const img = await openImage(sc, o.image, work);
-    await unpackLayers(sc, img, rootfs);
-    return img;
-  });
+  const image = await step(ctx, 'read image', (sc) => openImage(sc, o.image, work));
 
-  const uuids = { root: randomUUID(), boot: randomUUID(), disk: randomUUID().toUpperCase() };
-  const espVolumeId = randomUUID().slice(0, 8).toUpperCase();
+  const ids = newDiskIds();
+  const updateUrl = o.updateUrl ?? o.recipe.update?.url;
   const ref = validRef(image.labels['org.opencontainers.image.title']) ?? 'particle-os/image';
   const version = image.labels['org.opencontainers.image.version'];
   const created = image.labels['org.opencontainers.image.created'];
-  const kargs = [
-    `root=UUID=${uuids.root}`,
+  const kargsWith = (imageKargs: string[]) => [
+    `root=UUID=${ids.root}`,
     'rw',
-    ...readImageKargs(rootfs),
+    ...imageKargs,
     'console=tty0',
     'console=ttyS0,115200n8',
     ...o.recipe.kernel.append,
   ];
+  const planFor = (p: Pick<BuildPlan, 'disk' | 'deployment' | 'users'>): BuildPlan => ({
+    recipe: o.recipe.file,
+    image: {
+      ref: `${o.image.transport}:${o.image.path}`,
+      manifestDigest: image.manifestDigest,
+      labels: image.labels,
+    },
+    disk: p.disk,
+    bootloader: {
+      bios: 'GRUB 2.14 i386-pc (core.img in BIOS-boot partition)',
+      uefi: 'GRUB 2.14 x86_64-efi (\\EFI\\BOOT\\BOOTX64.EFI)',
+      menu: 'blscfg (ostree BLS entries on /boot)',
+    },
+    deployment: p.deployment,
+    hostname: o.recipe.hostname,
+    users: p.users,
+    timezone: o.recipe.timezone,
+    locale: o.recipe.locale,
+    update: updateUrl
+      ? { remote: UPDATE_REMOTE, url: updateUrl, refspec: `${UPDATE_REMOTE}:${ref}` }
+      : undefined,
+    outputs: o.types.map((type) => ({
+      type,
+      file: join(o.outputDir, `${o.recipe.name}.${type}`),
+      bytes: 0,
+    })),
+  });
+
+  if (o.dryRun) {
+    // Nothing unpacked, nothing written: sizes come from the compressed layers.
+    const estimate = image.layers.reduce((n, l) => n + l.size, 0) * LAYER_EXPANSION;
+    const { diskBytes, partitions } = diskLayout(estimate, o.recipe, ids);
+    return {
+      ...planFor({
+        disk: { bytes: diskBytes, guid: ids.disk, partitions },
+        deployment: {
+          os: OS_NAME,
+          ref,
+          commit: '(made at build time)',
+          version,
+          kargs: kargsWith(['(kargs.d of the image)']),
+        },
+        users: o.recipe.users.map((u) => ({
+          name: u.name,
+          uid: -1,
+          groups: [...u.groups, ...(u.admin ? ['sudo'] : [])],
+          sshKeys: u['ssh-keys'].length,
+          password:
+            u.password === undefined
+              ? 'none'
+              : isCryptHash(u.password)
+                ? 'hash'
+                : 'hashed-at-build',
+        })),
+      }),
+      estimated: true,
+    };
+  }
+
+  await step(ctx, 'unpack layers', (sc) => unpackLayers(sc, image, rootfs));
+  const kargs = kargsWith(readImageKargs(rootfs));
 
   const deployment = await step(ctx, `deploy ${ref} into the sysroot`, async (sc) => {
     const d = await deploy(sc, {
@@ -91,12 +160,12 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
       version,
       kargs,
       timestamp: created ? Math.floor(Date.parse(created) / 1000) : undefined,
-      fstab: fstab(uuids.root, uuids.boot),
-      hostname: o.recipe.hostname,
-      updateUrl: o.updateUrl,
+      fstab: fstab(ids.root, ids.boot),
+      updateUrl,
     });
+    const custom = await customizeDeployment(sc, d.dir, d.stateVar, o.recipe);
     splitBoot(stage, bootStage);
-    return d;
+    return { ...d, users: custom.users };
   });
 
   const boot = await step(ctx, 'install GRUB (BIOS + UEFI, blscfg menu)', async (sc) => {
@@ -106,45 +175,25 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     const core = join(work, 'core.img');
     await mkimageBios(sc, modules, core, 3);
     const early = join(work, 'early.cfg');
-    writeFileSync(early, efiEarlyCfg(uuids.boot));
+    writeFileSync(early, efiEarlyCfg(ids.boot));
     const efi = join(work, 'BOOTX64.EFI');
     await mkimageEfi(sc, modules, efi, early);
     return { core, efi, bootImg: join(modules, 'i386-pc/boot.img') };
   });
 
   const { plan, raw } = await step(ctx, 'assemble disk', async (sc) => {
-    const used = await duBytes(sc, stage);
     const bootUsed = await duBytes(sc, bootStage);
     if (bootUsed * 2.5 > DEFAULT_SIZES.bootBytes) {
       throw new UsageError(
-        `/boot content (${mib(bootUsed)}) leaves no room for a second deployment`,
+        `/boot content (${Math.round(bootUsed / 2 ** 20)} MiB) leaves no room for a second deployment`,
       );
     }
-    const minimum = minimumDiskBytes(used * 2);
-    const requested = o.recipe.disk.size !== undefined ? parseSize(o.recipe.disk.size) : undefined;
-    if (requested !== undefined && requested < minimumDiskBytes(used * 1.2)) {
-      throw new UsageError(
-        `${o.recipe.file}: disk.size ${o.recipe.disk.size} is too small: the OS needs ${mib(used)}, ` +
-          `use at least ${Math.ceil(minimum / 2 ** 30)}G`,
-      );
-    }
-    const diskBytes = requested ?? Math.ceil(minimum / 2 ** 30) * 2 ** 30;
-    const partitions = planPartitions({ ...DEFAULT_SIZES, diskBytes }).map((p) => ({
-      ...p,
-      uuid:
-        p.name === 'root'
-          ? uuids.root
-          : p.name === 'boot'
-            ? uuids.boot
-            : p.name === 'esp'
-              ? `${espVolumeId.slice(0, 4)}-${espVolumeId.slice(4)}`
-              : undefined,
-    }));
+    const { diskBytes, partitions } = diskLayout(await duBytes(sc, stage), o.recipe, ids);
     const raw = join(work, `${o.recipe.name}.raw`);
     await assembleDisk(sc, {
       disk: raw,
       diskBytes,
-      diskGuid: uuids.disk,
+      diskGuid: ids.disk,
       partitions,
       rootStage: stage,
       bootStage,
@@ -153,26 +202,12 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
       biosCoreImg: boot.core,
       work,
     });
-    const plan: BuildPlan = {
-      recipe: o.recipe.file,
-      image: {
-        ref: `${o.image.transport}:${o.image.path}`,
-        manifestDigest: image.manifestDigest,
-        labels: image.labels,
-      },
-      disk: { bytes: diskBytes, guid: uuids.disk, partitions },
-      bootloader: {
-        bios: 'GRUB 2.14 i386-pc (core.img in BIOS-boot partition)',
-        uefi: 'GRUB 2.14 x86_64-efi (\\EFI\\BOOT\\BOOTX64.EFI)',
-        menu: 'blscfg (ostree BLS entries on /boot)',
-      },
-      deployment: { os: 'debian', ref, commit: deployment.commit, version, kargs },
-      hostname: o.recipe.hostname,
-      update: o.updateUrl
-        ? { remote: UPDATE_REMOTE, url: o.updateUrl, refspec: `${UPDATE_REMOTE}:${ref}` }
-        : undefined,
-      outputs: [],
-    };
+    const plan = planFor({
+      disk: { bytes: diskBytes, guid: ids.disk, partitions },
+      deployment: { os: OS_NAME, ref, commit: deployment.commit, version, kargs },
+      users: deployment.users,
+    });
+    plan.outputs = [];
     return { plan, raw };
   });
 
@@ -200,10 +235,6 @@ async function duBytes(sc: Parameters<typeof run>[0], dir: string): Promise<numb
   if (!existsSync(dir)) return 0;
   const r = await run(sc, ['du', '--summarize', '--block-size=1', dir]);
   return Number.parseInt(r.stdout.split(/\s/)[0] ?? '0', 10);
-}
-
-function mib(b: number): string {
-  return `${Math.round(b / 2 ** 20)} MiB`;
 }
 
 function validRef(s: string | undefined): string | undefined {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { InputError, UsageError } from '../core/errors.ts';
-import type { ImageRef } from '../core/image-ref.ts';
+import { type ImageRef, registryTlsFlag } from '../core/image-ref.ts';
 import { run } from '../core/run.ts';
 
 export interface OciImage {
@@ -25,9 +25,22 @@ interface Descriptor {
 }
 
 /** Make the image available as an OCI layout directory and read its manifest and config. */
-export async function openImage(sc: StepContext, ref: ImageRef, work: string): Promise<OciImage> {
-  if (!existsSync(ref.path)) throw new UsageError(`image not found: ${ref.path}`);
+export async function openImage(sc: StepContext, input: ImageRef, work: string): Promise<OciImage> {
+  let ref = input;
   let layout = ref.path;
+  if (ref.transport === 'docker') {
+    // Pull into a local layout first; everything below reads layouts.
+    layout = join(work, 'layout');
+    await run(sc, [
+      'skopeo',
+      'copy',
+      ...registryTlsFlag(ref, 'src'),
+      `docker://${ref.path}`,
+      `oci:${layout}:pulled`,
+    ]);
+    ref = { transport: 'oci', path: layout, tag: 'pulled' };
+  }
+  if (!existsSync(ref.path)) throw new UsageError(`image not found: ${ref.path}`);
   if (ref.transport === 'oci-archive') {
     layout = join(work, 'layout');
     mkdirSync(layout, { recursive: true });

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError, UsageError } from '../core/errors.ts';
 import { parseYamlFile, validate } from '../core/yaml-issues.ts';
+import { isBibConfig, loadBibConfig } from './bib-config.ts';
 
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|K|KiB|M|MiB|G|GiB|T|TiB)?$/;
 const UNITS: Record<string, number> = {
@@ -34,6 +35,40 @@ const Size = z
   ])
   .describe('Size in bytes or with a unit: K, M, G, T (binary)');
 
+const UserSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(
+        /^[a-z_][a-z0-9_-]{0,31}$/,
+        'not a valid user name (lowercase letters, digits, "_", "-")',
+      )
+      .describe('Login name'),
+    password: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'A crypt(3) hash ($6$…, $y$…) or plain text, hashed at build time and never logged',
+      ),
+    'ssh-keys': z
+      .array(z.string().regex(/^(ssh|ecdsa|sk)-[^ ]+ [A-Za-z0-9+/=]+/, 'not an SSH public key'))
+      .default([])
+      .describe('Authorized SSH public keys'),
+    groups: z
+      .array(z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'not a group name'))
+      .default([])
+      .describe('Supplementary groups (must exist in the image)'),
+    admin: z
+      .boolean()
+      .default(false)
+      .describe('Member of the sudo group (needs sudo in the image)'),
+    shell: z.string().startsWith('/').default('/bin/bash').describe('Login shell'),
+  })
+  .describe('A user account');
+
+export type RecipeUser = z.infer<typeof UserSchema>;
+
 export const RecipeSchema = z
   .strictObject({
     name: z
@@ -57,6 +92,41 @@ export const RecipeSchema = z
       })
       .default({ append: [] })
       .describe('Kernel command line'),
+    users: z.array(UserSchema).default([]).describe('Users created in /etc of the deployment'),
+    timezone: z
+      .string()
+      .regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, 'not a time zone name like Europe/Berlin')
+      .optional()
+      .describe('Time zone (a name under /usr/share/zoneinfo), e.g. Europe/Berlin'),
+    locale: z
+      .string()
+      .regex(/^[A-Za-z0-9_.@-]+$/, 'not a locale name like en_US.UTF-8')
+      .optional()
+      .describe('System locale (LANG), e.g. en_US.UTF-8'),
+    files: z
+      .array(
+        z.strictObject({
+          path: z
+            .string()
+            .regex(/^\/etc\/[^\0]+$/, 'files go into /etc (the rest of the OS is read-only)')
+            .refine((p) => !p.split('/').includes('..'), 'must not contain ".."')
+            .describe('Absolute path under /etc'),
+          content: z.string().describe('File content'),
+          mode: z
+            .string()
+            .regex(/^0?[0-7]{3,4}$/, 'octal mode like "0644"')
+            .default('0644')
+            .describe('Octal permission bits'),
+        }),
+      )
+      .default([])
+      .describe('Extra files written into /etc of the deployment'),
+    update: z
+      .strictObject({
+        url: z.url().describe('Archive repo URL (http/https) the system upgrades from'),
+      })
+      .optional()
+      .describe('Where `ostree admin upgrade` on the installed system pulls from'),
   })
   .describe('particle-os image recipe: how the disk image is laid out and configured');
 
@@ -69,6 +139,7 @@ export function loadRecipe(path: string): Recipe {
   } catch (e) {
     throw new UsageError(`cannot read recipe ${path}: ${(e as Error).message}`);
   }
+  if (isBibConfig(path)) return loadBibConfig(resolve(path), source);
   const { data, issues } = validate(parseYamlFile(path, source), RecipeSchema);
   if (!data) throw new InputError(issues);
   return { ...data, file: resolve(path) };

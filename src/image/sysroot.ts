@@ -23,7 +23,6 @@ export interface DeployInput {
   timestamp?: number;
   kargs: string[];
   fstab: string;
-  hostname?: string;
   /** Where `ostree admin upgrade` on the booted system pulls from (an archive repo URL). */
   updateUrl?: string;
 }
@@ -32,6 +31,8 @@ export interface Deployment {
   commit: string;
   /** Path of the deployment directory inside the stage. */
   dir: string;
+  /** The stateroot's /var, shared by all deployments (home directories go here). */
+  stateVar: string;
 }
 
 export async function deploy(sc: StepContext, d: DeployInput): Promise<Deployment> {
@@ -93,8 +94,7 @@ export async function deploy(sc: StepContext, d: DeployInput): Promise<Deploymen
     ]);
   }
   writeFileSync(join(dir, 'etc/fstab'), d.fstab);
-  if (d.hostname) writeFileSync(join(dir, 'etc/hostname'), `${d.hostname}\n`);
-  return { commit, dir };
+  return { commit, dir, stateVar: join(d.stage, 'ostree/deploy', OS_NAME, 'var') };
 }
 
 /** Move the staged /boot content into its own tree (the /boot partition), leaving /boot empty. */

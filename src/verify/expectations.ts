@@ -14,6 +14,8 @@ export function expectationsFromPlan(plan: BuildPlan): Expectations {
     version: plan.deployment.version,
     hostname: plan.hostname,
     kargs: plan.deployment.kargs.filter((k) => !k.startsWith('root=')),
+    users: (plan.users ?? []).map((u) => ({ name: u.name, groups: u.groups, sshKeys: u.sshKeys })),
+    timezone: plan.timezone,
   };
 }
 

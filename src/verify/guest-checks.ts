@@ -17,6 +17,8 @@ export interface Expectations {
   version?: string;
   hostname?: string;
   kargs?: string[];
+  users?: { name: string; groups: string[]; sshKeys: number }[];
+  timezone?: string;
   extra?: string[];
 }
 
@@ -64,6 +66,25 @@ export function guestChecks(e: Expectations): GuestCheck[] {
     checks.push({
       name: `karg:${k}`,
       script: `tr ' ' '\\n' </proc/cmdline | grep -qxF -- ${shq(k)}`,
+    });
+  }
+  for (const u of e.users ?? []) {
+    const groups = u.groups.map((g) => `id -nG ${shq(u.name)} | tr ' ' '\\n' | grep -qx ${shq(g)}`);
+    const keys = u.sshKeys ? [`test -s ~${u.name}/.ssh/authorized_keys`] : [];
+    checks.push({
+      name: `user:${u.name}`,
+      script: [
+        `id ${shq(u.name)}`,
+        `test -O ~${u.name} || test "$(stat -c %U ~${u.name})" = ${shq(u.name)}`,
+        ...groups,
+        ...keys,
+      ].join(' && '),
+    });
+  }
+  if (e.timezone) {
+    checks.push({
+      name: 'timezone',
+      script: `t=$(readlink /etc/localtime); echo "$t"; case "$t" in */${e.timezone}) true;; *) false;; esac`,
     });
   }
   for (const [i, c] of (e.extra ?? []).entries())

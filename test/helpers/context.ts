@@ -1,5 +1,5 @@
 /** A real Context for tests: logs in a temp dir, a scope the test closes. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context, Reporter, StepContext } from '../../src/core/context.ts';
@@ -10,8 +10,12 @@ export interface TestContext extends StepContext {
   events: string[];
 }
 
+// One temp root per test process, removed when the process exits.
+const root = mkdtempSync(join(tmpdir(), 'particle-os-test-'));
+process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+
 export function testContext(): TestContext {
-  const dir = mkdtempSync(join(tmpdir(), 'particle-os-test-'));
+  const dir = mkdtempSync(join(root, 'ctx-'));
   const events: string[] = [];
   const reporter: Reporter = {
     stepStart: (n) => events.push(`start ${n}`),

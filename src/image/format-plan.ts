@@ -1,0 +1,35 @@
+/** Human-readable build plan (what `build --dry-run` prints). */
+import type { BuildPlan } from './index.ts';
+import { SECTOR } from './partitions.ts';
+
+const size = (b: number) =>
+  b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${Math.round(b / 2 ** 20)} MiB`;
+
+export function formatPlan(p: BuildPlan): string {
+  const lines = [
+    `plan${p.estimated ? ' (dry run: sizes estimated, nothing written)' : ''} for ${p.recipe}`,
+    `  image      ${p.image.ref} ${p.image.manifestDigest}`,
+    `  deploy     ${p.deployment.os} ${p.deployment.ref} ${p.deployment.version ?? ''} commit ${p.deployment.commit}`,
+    `  disk       ${size(p.disk.bytes)} GPT ${p.disk.guid}`,
+    ...p.disk.partitions.map(
+      (x, i) =>
+        `    ${i + 1} ${x.name.padEnd(9)} ${size(x.sectors * SECTOR).padStart(9)}  ${x.filesystem.padEnd(4)} ${x.mountpoint ?? ''} ${x.uuid ?? ''}`,
+    ),
+    `  bootloader ${p.bootloader.bios}; ${p.bootloader.uefi}; menu: ${p.bootloader.menu}`,
+    `  kargs      ${p.deployment.kargs.join(' ')}`,
+  ];
+  if (p.hostname) lines.push(`  hostname   ${p.hostname}`);
+  for (const u of p.users) {
+    lines.push(
+      `  user       ${u.name} groups=[${u.groups.join(',')}] ssh-keys=${u.sshKeys} password=${u.password}`,
+    );
+  }
+  if (p.timezone) lines.push(`  timezone   ${p.timezone}`);
+  if (p.locale) lines.push(`  locale     ${p.locale}`);
+  if (p.update) lines.push(`  updates    ${p.update.refspec} from ${p.update.url}`);
+  for (const o of p.outputs)
+    lines.push(
+      `  output     ${o.type.padEnd(5)} ${o.file}${o.bytes ? ` (${size(o.bytes)} on disk)` : ''}`,
+    );
+  return `${lines.join('\n')}\n`;
+}

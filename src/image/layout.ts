@@ -1,0 +1,60 @@
+/**
+ * Disk sizing: by default room for twice the OS (updates need a second deployment's worth of
+ * new objects), rounded up to whole GiB; a recipe's disk.size below what the OS needs is an
+ * error before anything is written.
+ */
+import { randomUUID } from 'node:crypto';
+import { UsageError } from '../core/errors.ts';
+import {
+  DEFAULT_SIZES,
+  minimumDiskBytes,
+  type PartitionPlan,
+  planPartitions,
+} from './partitions.ts';
+import { parseSize, type Recipe } from './recipe.ts';
+
+const GiB = 2 ** 30;
+
+export interface DiskIds {
+  root: string;
+  boot: string;
+  disk: string;
+  /** vfat volume id as XXXX-XXXX. */
+  esp: string;
+}
+
+export function newDiskIds(): DiskIds {
+  const vol = randomUUID().slice(0, 8).toUpperCase();
+  return {
+    root: randomUUID(),
+    boot: randomUUID(),
+    disk: randomUUID().toUpperCase(),
+    esp: `${vol.slice(0, 4)}-${vol.slice(4)}`,
+  };
+}
+
+export function diskLayout(
+  osBytes: number,
+  recipe: Recipe,
+  ids: DiskIds,
+): { diskBytes: number; partitions: PartitionPlan[] } {
+  const comfortable = minimumDiskBytes(osBytes * 2);
+  const requested = recipe.disk.size !== undefined ? parseSize(recipe.disk.size) : undefined;
+  if (requested !== undefined && requested < minimumDiskBytes(osBytes * 1.2)) {
+    throw new UsageError(
+      `${recipe.file}: disk.size ${recipe.disk.size} is too small: the OS needs ${Math.round(osBytes / 2 ** 20)} MiB, ` +
+        `use at least ${Math.ceil(comfortable / GiB)}G`,
+    );
+  }
+  const diskBytes = requested ?? Math.ceil(comfortable / GiB) * GiB;
+  const uuidOf: Record<string, string | undefined> = {
+    root: ids.root,
+    boot: ids.boot,
+    esp: ids.esp,
+  };
+  const partitions = planPartitions({ ...DEFAULT_SIZES, diskBytes }).map((p) => ({
+    ...p,
+    uuid: uuidOf[p.name],
+  }));
+  return { diskBytes, partitions };
+}
