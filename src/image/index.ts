@@ -24,12 +24,7 @@ import {
 import { readImageKargs } from './kargs.ts';
 import { diskLayout, newDiskIds } from './layout.ts';
 import { openImage, unpackLayers } from './oci-input.ts';
-import {
-  DEFAULT_SIZES,
-  minimumDiskBytes,
-  type PartitionPlan,
-  planPartitions,
-} from './partitions.ts';
+import { DEFAULT_SIZES, type PartitionPlan } from './partitions.ts';
 import type { Recipe } from './recipe.ts';
 import { deploy, fstab, OS_NAME, splitBoot, UPDATE_REMOTE } from './sysroot.ts';
 
