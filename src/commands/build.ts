@@ -4,7 +4,7 @@ import { printJson, runCommand } from '../cli/runtime.ts';
 import { defaultCacheDir } from '../compose/index.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
-import { absoluteImageRef, parseImageRef } from '../core/image-ref.ts';
+import { absoluteImageRef, type ImageRef, parseImageRef } from '../core/image-ref.ts';
 import { formatPlan } from '../image/format-plan.ts';
 import { buildImage, IMAGE_TYPES, type ImageType } from '../image/index.ts';
 import { loadRecipe } from '../image/recipe.ts';
@@ -25,7 +25,12 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .command('build')
     .description('turn a bootc image into a bootable disk image (BIOS + UEFI)')
     .argument('<recipe>', 'image recipe (YAML)')
-    .requiredOption('--base-image <image>', 'oci-archive:FILE or oci:DIR[:TAG]')
+    .option('--base-image <image>', 'oci-archive:FILE, oci:DIR[:TAG] or docker://HOST/REPO[:TAG]')
+    .option(
+      '--repo <dir>',
+      'instead of an image: an OSTree repo (with --ref); the commit is deployed as it is',
+    )
+    .option('--ref <ref>', 'the ref or commit in --repo to deploy')
     .option('--type <types>', `comma-separated output types: ${IMAGE_TYPES.join(', ')}`, 'qcow2')
     .option('--output <dir>', 'directory for the images and the plan', 'output')
     .option('--cachedir <dir>', 'cache for bootloader files (default: ~/.cache/particle-os)')
@@ -47,7 +52,9 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       async (
         recipePath: string,
         o: {
-          baseImage: string;
+          baseImage?: string;
+          repo?: string;
+          ref?: string;
           type: string;
           output: string;
           cachedir?: string;
@@ -62,11 +69,11 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
         setExit(
           await runCommand('build', program.opts(), async (ctx) => {
             const recipe = loadRecipe(recipePath);
-            const image = parseImageRef(o.baseImage);
+            const image = sourceFromFlags(o);
             const types = parseTypes(o.type);
             requireTools(['build']);
             const plan = await buildImage(ctx, {
-              image: absoluteImageRef(image),
+              image,
               recipe,
               types,
               outputDir: resolve(o.output),
@@ -94,4 +101,12 @@ function parseVmdkSubformat(
 ): 'monolithicSparse' | 'streamOptimized' | undefined {
   if (v === undefined || v === 'monolithicSparse' || v === 'streamOptimized') return v;
   throw new UsageError(`--vmdk-subformat must be monolithicSparse or streamOptimized, not ${v}`);
+}
+
+function sourceFromFlags(o: { baseImage?: string; repo?: string; ref?: string }): ImageRef {
+  if (o.baseImage && (o.repo || o.ref))
+    throw new UsageError('give either --base-image or --repo with --ref, not both');
+  if (o.baseImage) return absoluteImageRef(parseImageRef(o.baseImage));
+  if (o.repo && o.ref) return { transport: 'ostree', path: resolve(o.repo), ref: o.ref };
+  throw new UsageError('missing input: --base-image IMAGE, or --repo DIR --ref REF');
 }

@@ -6,7 +6,9 @@ export type ImageRef =
   | { transport: 'oci'; path: string; tag: string }
   | { transport: 'oci-archive'; path: string; tag?: string }
   /** A registry reference HOST[:PORT]/REPO[:TAG|@DIGEST], moved with skopeo. */
-  | { transport: 'docker'; path: string };
+  | { transport: 'docker'; path: string }
+  /** Not a container image: an OSTree repo and ref (`build --repo DIR --ref REF`). */
+  | { transport: 'ostree'; path: string; ref: string };
 
 export function parseImageRef(s: string): ImageRef {
   const colon = s.indexOf(':');
@@ -27,6 +29,7 @@ export function parseImageRef(s: string): ImageRef {
 
 export function formatImageRef(r: ImageRef): string {
   if (r.transport === 'oci') return `oci:${r.path}:${r.tag}`;
+  if (r.transport === 'ostree') return `ostree:${r.path}#${r.ref}`;
   return r.transport === 'docker' ? `docker://${r.path}` : `oci-archive:${r.path}`;
 }
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
-import type { ImageRef } from '../core/image-ref.ts';
+import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
 import { run } from '../core/run.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
 import { isCryptHash } from './accounts.ts';
@@ -24,6 +24,7 @@ import {
 import { readImageKargs } from './kargs.ts';
 import { diskLayout, newDiskIds } from './layout.ts';
 import { openImage, unpackLayers } from './oci-input.ts';
+import { readCommitKargs, readOstreeSource } from './ostree-source.ts';
 import { DEFAULT_SIZES, type PartitionPlan } from './partitions.ts';
 import type { Recipe } from './recipe.ts';
 import { deploy, fstab, OS_NAME, splitBoot, UPDATE_REMOTE } from './sysroot.ts';
@@ -70,7 +71,18 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
   const stage = join(work, 'sysroot');
   const bootStage = join(work, 'boot');
 
-  const image = await step(ctx, 'read image', (sc) => openImage(sc, o.image, work));
+  const source = o.image;
+  const image = await step(ctx, `read ${formatImageRef(source)}`, async (sc) => {
+    if (source.transport !== 'ostree') return openImage(sc, source, work);
+    const info = await readOstreeSource(sc, source.path, source.ref);
+    return {
+      manifestDigest: info.commit,
+      labels: info.labels,
+      commit: info.commit,
+      bytes: info.bytes,
+      layers: [],
+    };
+  });
 
   const ids = newDiskIds();
   const updateUrl = o.updateUrl ?? o.recipe.update?.url;
@@ -88,7 +100,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
   const planFor = (p: Pick<BuildPlan, 'disk' | 'deployment' | 'users'>): BuildPlan => ({
     recipe: o.recipe.file,
     image: {
-      ref: `${o.image.transport}:${o.image.path}`,
+      ref: formatImageRef(source),
       manifestDigest: image.manifestDigest,
       labels: image.labels,
     },
@@ -115,7 +127,10 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
 
   if (o.dryRun) {
     // Nothing unpacked, nothing written: sizes come from the compressed layers.
-    const estimate = image.layers.reduce((n, l) => n + l.size, 0) * LAYER_EXPANSION;
+    const estimate =
+      'bytes' in image
+        ? image.bytes
+        : image.layers.reduce((n, l) => n + l.size, 0) * LAYER_EXPANSION;
     const { diskBytes, partitions } = diskLayout(estimate, o.recipe, ids);
     return {
       ...planFor({
@@ -144,12 +159,21 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     };
   }
 
-  await step(ctx, 'unpack layers', (sc) => unpackLayers(sc, image, rootfs));
-  const kargs = kargsWith(readImageKargs(rootfs));
+  const content = await step(ctx, 'prepare the OS tree', async (sc) => {
+    if ('commit' in image) {
+      return {
+        content: { repo: source.path, commit: image.commit },
+        imageKargs: await readCommitKargs(sc, source.path, image.commit),
+      };
+    }
+    await unpackLayers(sc, image, rootfs);
+    return { content: { rootfs }, imageKargs: readImageKargs(rootfs) };
+  });
+  const kargs = kargsWith(content.imageKargs);
 
   const deployment = await step(ctx, `deploy ${ref} into the sysroot`, async (sc) => {
     const d = await deploy(sc, {
-      rootfs,
+      content: content.content,
       stage,
       ref,
       version,

@@ -27,6 +27,7 @@ interface Descriptor {
 /** Make the image available as an OCI layout directory and read its manifest and config. */
 export async function openImage(sc: StepContext, input: ImageRef, work: string): Promise<OciImage> {
   let ref = input;
+  if (ref.transport === 'ostree') throw new Error('openImage: an OSTree source is not an image');
   let layout = ref.path;
   if (ref.transport === 'docker') {
     // Pull into a local layout first; everything below reads layouts.

@@ -15,7 +15,8 @@ export const OS_NAME = 'debian';
 export const UPDATE_REMOTE = 'debian';
 
 export interface DeployInput {
-  rootfs: string;
+  /** The OS: an unpacked image tree to commit, or an existing commit to pull as it is. */
+  content: { rootfs: string } | { repo: string; commit: string };
   stage: string;
   ref: string;
   version?: string;
@@ -37,33 +38,43 @@ export interface Deployment {
 
 export async function deploy(sc: StepContext, d: DeployInput): Promise<Deployment> {
   const repo = join(d.stage, 'ostree/repo');
-  // bootc images keep /etc at /etc; an OSTree commit wants it at /usr/etc.
-  if (existsSync(join(d.rootfs, 'usr/etc'))) {
-    throw new UsageError(
-      'image has /usr/etc: not a bootc image layout (bootc lint: etc must be at /etc)',
-    );
+  if ('rootfs' in d.content) {
+    // bootc images keep /etc at /etc; an OSTree commit wants it at /usr/etc.
+    if (existsSync(join(d.content.rootfs, 'usr/etc'))) {
+      throw new UsageError(
+        'image has /usr/etc: not a bootc image layout (bootc lint: etc must be at /etc)',
+      );
+    }
+    renameSync(join(d.content.rootfs, 'etc'), join(d.content.rootfs, 'usr/etc'));
   }
-  renameSync(join(d.rootfs, 'etc'), join(d.rootfs, 'usr/etc'));
 
   mkdirSync(d.stage, { recursive: true });
   await run(sc, ['ostree', 'admin', 'init-fs', '--modern', d.stage]);
   await run(sc, ['ostree', 'admin', 'os-init', OS_NAME, `--sysroot=${d.stage}`]);
   // The bootloader menu is static `blscfg`: ostree only writes BLS entries.
   await run(sc, ['ostree', 'config', `--repo=${repo}`, 'set', 'sysroot.bootloader', 'none']);
-  const commit = (
-    await run(sc, [
-      'ostree',
-      'commit',
-      `--repo=${repo}`,
-      `--branch=${d.ref}`,
-      `--tree=dir=${d.rootfs}`,
-      '--consume',
-      '--bootable',
-      `--subject=${d.ref}${d.version ? ` ${d.version}` : ''}`,
-      ...(d.version ? [`--add-metadata-string=version=${d.version}`] : []),
-      ...(d.timestamp ? [`--timestamp=@${d.timestamp}`] : []),
-    ])
-  ).stdout.trim();
+  let commit: string;
+  if ('rootfs' in d.content) {
+    commit = (
+      await run(sc, [
+        'ostree',
+        'commit',
+        `--repo=${repo}`,
+        `--branch=${d.ref}`,
+        `--tree=dir=${d.content.rootfs}`,
+        '--consume',
+        '--bootable',
+        `--subject=${d.ref}${d.version ? ` ${d.version}` : ''}`,
+        ...(d.version ? [`--add-metadata-string=version=${d.version}`] : []),
+        ...(d.timestamp ? [`--timestamp=@${d.timestamp}`] : []),
+      ])
+    ).stdout.trim();
+  } else {
+    // The exact commit, as composed: what the installed system reports and upgrades from.
+    commit = d.content.commit;
+    await run(sc, ['ostree', 'pull-local', `--repo=${repo}`, d.content.repo, commit]);
+    await run(sc, ['ostree', 'refs', `--repo=${repo}`, `--create=${d.ref}`, commit]);
+  }
   await run(sc, [
     'ostree',
     'admin',

@@ -14,7 +14,7 @@ import type { PipelineResult } from '../../src/pipeline.ts';
 
 const isRoot = process.getuid?.() === 0;
 
-test('pipeline: minimal treefile → commit → bootc image → disk → BIOS and UEFI boot', {
+test('pipeline: minimal treefile → commit → bootc image → disk → BIOS boot; full recipe in four formats → UEFI boot', {
   skip: !isRoot && 'needs root',
   timeout: 40 * 60_000,
 }, () => {
@@ -91,8 +91,63 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
     assert.ok(existsSync(b.serialLog));
   }
   assert.ok(result.passed);
+
+  // The same bootc image, with a recipe using every key, in all four formats; boot under UEFI.
+  const full = join(out, 'full');
+  const build = spawnSync(
+    './bib/particle-os',
+    [
+      'build',
+      '--base-image',
+      `oci-archive:${result.container.archive}`,
+      '--type',
+      'raw,qcow2,vmdk,vdi',
+      '--vmdk-subformat',
+      'streamOptimized',
+      '--output',
+      full,
+      '--json',
+      'test/fixtures/recipes/full.yml',
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  assert.equal(build.status, 0, `build exited ${build.status}`);
+  const raw = join(full, 'debian-full.raw');
+  for (const type of ['qcow2', 'vmdk', 'vdi']) {
+    const f = join(full, `debian-full.${type}`);
+    const cmp = spawnSync('qemu-img', ['compare', '-f', 'raw', raw, f], { encoding: 'utf8' });
+    assert.equal(cmp.status, 0, `qemu-img compare raw ${type}: ${cmp.stdout}${cmp.stderr}`);
+    const chk = spawnSync('qemu-img', ['check', f], { encoding: 'utf8' });
+    assert.equal(chk.status, 0, `qemu-img check ${type}: ${chk.stdout}${chk.stderr}`);
+  }
+  const boot = spawnSync(
+    './bib/particle-os',
+    ['boot-test', join(full, 'debian-full.qcow2'), '--firmware', 'uefi', '--json'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const uefi = JSON.parse(boot.stdout) as PipelineResult['bootTests'][number];
+  const failedUefi = uefi.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+  assert.deepEqual(failedUefi, [], 'UEFI checks failed');
+  for (const name of [
+    'hostname',
+    'user:alice',
+    'timezone',
+    'karg:quiet',
+    'karg:particle.test=1',
+    'booted-commit',
+  ]) {
+    assert.ok(
+      uefi.checks.some((c) => c.name === name && c.ok),
+      `UEFI: ${name}`,
+    );
+  }
+  assert.equal(boot.status, 0);
   process.stderr.write(
     `timings: compose ${result.compose.seconds}s, container ${result.container.seconds}s, image ${result.image.seconds}s, ` +
-      `boot ${result.bootTests.map((b) => `${b.firmware} ${b.seconds}s (login ${((b.timings.loginPrompt ?? 0) / 1000).toFixed(1)}s)`).join(', ')}\n`,
+      `boot ${result.bootTests.map((b) => `${b.firmware} ${b.seconds}s (login ${((b.timings.loginPrompt ?? 0) / 1000).toFixed(1)}s)`).join(', ')}, ` +
+      `uefi ${(uefi.timings.total / 1000).toFixed(1)}s (login ${((uefi.timings.loginPrompt ?? 0) / 1000).toFixed(1)}s)\n`,
   );
 });
