@@ -1,0 +1,46 @@
+/**
+ * The slow target (`npm run test:slow`, not in CI): pull the plug in the middle of in-guest
+ * upgrades — during the pull and during the deploy, at several delays — and require that the
+ * next boot comes up on the old deployment, the repo passes `ostree fsck`, and a retried
+ * upgrade succeeds. About 15 minutes under TCG.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { UpgradeTestResult } from '../../src/verify/upgrade-test.ts';
+
+const isRoot = process.getuid?.() === 0;
+
+test('power loss during pull and deploy: old deployment boots, retry succeeds', {
+  skip: !isRoot && 'needs root',
+  timeout: 60 * 60_000,
+}, () => {
+  const out = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'power-loss-'));
+  const r = spawnSync(
+    './bib/particle-os',
+    ['upgrade-test', 'treefiles/debian-minimal.yaml', '--output', out, '--power-loss', '--json'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const result = JSON.parse(r.stdout) as UpgradeTestResult;
+  assert.ok(result.powerLoss && result.powerLoss.length >= 4, 'at least four cut points');
+  assert.ok(
+    result.powerLoss.some((p) => p.phase === 'pull' && !p.finishedBeforeCut),
+    'a cut really interrupted a pull',
+  );
+  assert.ok(
+    result.powerLoss.some((p) => p.phase === 'deploy' && !p.finishedBeforeCut),
+    'a cut really interrupted a deploy',
+  );
+  for (const p of result.powerLoss) {
+    const failed = p.recovery.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    assert.deepEqual(failed, [], `${p.phase}+${p.delayMs}ms recovery`);
+    assert.ok(p.passed);
+  }
+  assert.equal(r.status, 0);
+});
