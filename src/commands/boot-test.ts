@@ -87,6 +87,7 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
               firmware,
               timeoutSeconds: timeout,
               checks: guestChecks(expect),
+              screenshot: o.screenshot ? resolve(o.screenshot) : undefined,
             });
             if (o.json) printJson(r);
             else process.stdout.write(formatBootTest(r));

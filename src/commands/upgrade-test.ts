@@ -86,6 +86,7 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
               cacheDir: cache,
               debCacheDir: join(cache, 'debs'),
               workBase: o.workdir,
+              powerLoss: parseCutPoints(o.powerLoss),
             });
             if (o.json) printJson(r);
             else {
