@@ -43,6 +43,11 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       '--dry-run',
       'print the plan (partitions, bootloader, users, kargs, outputs); write nothing',
     )
+    .option(
+      '--vmdk-subformat <name>',
+      'vmdk subformat: monolithicSparse or streamOptimized (for OVA import)',
+    )
+    .option('--qcow2-compress', 'compress the qcow2 (smaller, slower to write)')
     .option('--json', 'print the build plan as JSON')
     .addHelpText(
       'after',
