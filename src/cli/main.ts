@@ -9,6 +9,8 @@ import { registerCompose } from '../commands/compose.ts';
 import { registerContainer } from '../commands/container.ts';
 import { registerDoctor } from '../commands/doctor.ts';
 import { registerPipeline } from '../commands/pipeline.ts';
+import { registerSchema } from '../commands/schema.ts';
+import { registerTreefile } from '../commands/treefile.ts';
 import { registerUpgradeTest } from '../commands/upgrade-test.ts';
 import { ExitCode } from '../core/errors.ts';
 
@@ -31,6 +33,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     registerBootTest,
     registerPipeline,
     registerUpgradeTest,
+    registerSchema,
+    registerTreefile,
     registerDoctor,
   ]) {
     register(program, setExit);

@@ -62,7 +62,8 @@ export async function runCommand(
 
 function reportError(e: unknown, logDir: string): number {
   if (e instanceof ParticleError) {
-    process.stderr.write(`error: ${e.message}\n`);
+    // An InputError without issues has already printed them (treefile validate).
+    if (e.message) process.stderr.write(`error: ${e.message}\n`);
     if (e.exitCode === ExitCode.failed) process.stderr.write(`logs: ${logDir}\n`);
     return e.exitCode;
   }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
 import { composeTree } from '../compose/index.ts';
+import { resolvePackages } from '../compose/resolve.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { loadTreefile } from '../treefile/load.ts';
 
@@ -25,6 +26,7 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
       '--publish <dir>',
       'also publish the ref into this archive repo (serve it over HTTP for upgrades)',
     )
+    .option('--dry-run', 'resolve the package set against the archive; install nothing')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -33,12 +35,30 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
     .action(
       async (
         treefile: string,
-        o: { repo?: string; cachedir?: string; workdir?: string; publish?: string; json?: boolean },
+        o: {
+          repo?: string;
+          cachedir?: string;
+          workdir?: string;
+          publish?: string;
+          dryRun?: boolean;
+          json?: boolean;
+        },
       ) => {
         setExit(
           await runCommand('compose', program.opts(), async (ctx) => {
             const tf = loadTreefile(treefile);
             requireTools(['compose']);
+            if (o.dryRun) {
+              const r = await resolvePackages(ctx, tf, o.workdir);
+              if (o.json) printJson(r);
+              else {
+                const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+                process.stdout.write(
+                  `${r.ref}: ${r.packages.length} packages from Debian ${r.suite}, download ${mib(r.downloadBytes)}, installed ${mib(r.installedBytes)}\n`,
+                );
+              }
+              return 0;
+            }
             const r = await composeTree(ctx, tf, {
               repo: o.repo ? resolve(o.repo) : undefined,
               cacheDir: o.cachedir ? resolve(o.cachedir) : undefined,

@@ -14,6 +14,7 @@ import { packageSet } from './base-packages.ts';
 import { bootstrap } from './bootstrap.ts';
 import { ostreeify } from './ostreeify.ts';
 import { publishRef } from './publish.ts';
+import { applyTreefileSettings, commitMetadataArgs } from './treefile-steps.ts';
 import { nextVersion } from './version.ts';
 
 export interface ComposeOptions {
@@ -53,19 +54,24 @@ export async function composeTree(
   const packages = packageSet(tf.packages);
 
   await step(ctx, `bootstrap Debian ${tf.suite} (${packages.length} packages + deps)`, (sc) =>
-    bootstrap(sc, { suite: tf.suite, packages, target: rootfs, cacheDir }),
+    bootstrap(sc, { tf, packages, target: rootfs, cacheDir, work }),
   );
 
-  const { kernelVersion } = await step(ctx, 'make the tree OSTree-ready', async () => {
-    if (mountsBelow(rootfs).length > 0) throw new BuildError(`${rootfs} still has mounts`);
-    return ostreeify(rootfs);
-  });
+  const { kernelVersion } = await step(
+    ctx,
+    'apply treefile settings, make the tree OSTree-ready',
+    async (sc) => {
+      if (mountsBelow(rootfs).length > 0) throw new BuildError(`${rootfs} still has mounts`);
+      await applyTreefileSettings(sc, tf, rootfs);
+      return ostreeify(rootfs, { machineIdCompat: tf.machineidCompat });
+    },
+  );
 
   const result = await step(ctx, `commit ${tf.ref}`, async (sc) => {
     await ensureRepo(sc, repo, 'bare');
     const parent = await resolveRef(sc, repo, tf.ref);
     const previous = parent ? await commitMetadata(sc, repo, parent, 'version') : undefined;
-    const version = nextVersion(tf.releasever, new Date(), previous);
+    const version = nextVersion(tf.versionPrefix, new Date(), previous);
     const r = await run(sc, [
       'ostree',
       'commit',
@@ -76,6 +82,7 @@ export async function composeTree(
       `--subject=${tf.ref} ${version}`,
       `--add-metadata-string=version=${version}`,
       `--add-metadata-string=particle-os.treefile=${basename(tf.file)}`,
+      ...commitMetadataArgs(tf),
     ]);
     return { repo, ref: tf.ref, commit: r.stdout.trim(), version, kernelVersion, packages };
   });

@@ -43,10 +43,15 @@ export interface OstreeifyResult {
   kernelVersion: string;
 }
 
-export function ostreeify(root: string): OstreeifyResult {
+export interface OstreeifyOptions {
+  /** true: ship an empty /etc/machine-id (systemd fills it at first boot); false: ship none. */
+  machineIdCompat?: boolean;
+}
+
+export function ostreeify(root: string, o: OstreeifyOptions = {}): OstreeifyResult {
   const kernelVersion = moveKernel(root);
   moveDpkgDatabase(root);
-  cleanVolatileState(root);
+  cleanVolatileState(root, o.machineIdCompat ?? true);
   makePersistentLinks(root);
   convertVar(root);
   emptyDir(root, 'boot');
@@ -94,9 +99,10 @@ function moveDpkgDatabase(root: string): void {
   symlinkSync('../../usr/lib/sysimage/dpkg', join(root, 'var/lib/dpkg'));
 }
 
-function cleanVolatileState(root: string): void {
+function cleanVolatileState(root: string, machineIdCompat: boolean): void {
   for (const d of ['var/cache', 'var/log', 'var/tmp', 'var/lib/apt/lists']) emptyDir(root, d);
-  writeFileSync(join(root, 'etc/machine-id'), '');
+  if (machineIdCompat) writeFileSync(join(root, 'etc/machine-id'), '');
+  else rmSync(join(root, 'etc/machine-id'), { force: true });
   for (const f of ['etc/hostname', 'etc/resolv.conf', 'var/lib/dbus/machine-id']) {
     rmSync(join(root, f), { force: true });
   }

@@ -5,6 +5,7 @@
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { InputIssue } from './errors.ts';
+import { closest, objectKeysAt } from './suggest.ts';
 
 export interface ParsedYaml {
   file: string;
@@ -19,7 +20,7 @@ export interface ParsedYaml {
 
 export function parseYamlFile(file: string, source: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(source, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const issues: InputIssue[] = doc.errors.map((e) => {
     const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
     return {
@@ -27,7 +28,8 @@ export function parseYamlFile(file: string, source: string): ParsedYaml {
       line: pos.line,
       col: pos.col,
       key: '',
-      message: `YAML: ${firstLine(e.message)}`,
+      // The position is already in the issue; drop the one the message repeats.
+      message: `YAML: ${firstLine(e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
     };
   });
   const positionOf = (path: readonly PropertyKey[], atKey = false) => {
@@ -73,7 +75,13 @@ export function validate<S extends z.ZodType>(
     const extra = iss.code === 'unrecognized_keys' ? (iss.keys as string[]) : [];
     const at = extra.length ? [...path, extra[0] as string] : path;
     const pos = parsed.positionOf(at, extra.length > 0);
-    return { file: parsed.file, ...pos, key: keyPath(at), message: iss.message };
+    let message = iss.message;
+    if (extra.length) {
+      const known = objectKeysAt(schema, path);
+      const guess = closest(extra[0] as string, known);
+      message = `unknown key "${extra[0]}"${guess ? `; did you mean "${guess}"?` : ''}`;
+    }
+    return { file: parsed.file, ...pos, key: keyPath(at), message };
   });
   return { issues };
 }

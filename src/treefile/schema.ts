@@ -1,17 +1,19 @@
 /**
- * The treefile format (seed / apt-ostree dialect). One zod schema; the TypeScript type and the
- * JSON Schema for editors are derived from it.
+ * The treefile format. One zod schema per file as written (every key optional, since includes
+ * fill in the rest); the normalized model in model.ts is what the stages consume. Both
+ * dialects are accepted: the seed's apt-ostree keys (`ostree.ref`, `system.services`,
+ * `postinstall`, …) and rpm-ostree's (`ref`, `units`, `postprocess`, …). The JSON Schema for
+ * editors is generated from this (`particle-os schema treefile`).
  */
 import { z } from 'zod';
 import { SUITES } from './suites.ts';
 
-/** OSTree ref: slash-separated components of letters, digits, `_`, `-`, `.`. */
+/** A ref, possibly with ${variables} (checked again after substitution). */
+const REF_RE = /^[A-Za-z0-9_$][A-Za-z0-9_.${}-]*(\/[A-Za-z0-9_$][A-Za-z0-9_.${}-]*)*$/;
+
 export const RefSchema = z
   .string()
-  .regex(
-    /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/,
-    'not a valid OSTree ref (letters, digits, "_", "-", "." in "/"-separated parts)',
-  )
+  .regex(REF_RE, 'not a valid OSTree ref (letters, digits, "_", "-", "." in "/"-separated parts)')
   .describe('OSTree branch the commit is stored under, e.g. debian/13/x86_64/minimal');
 
 export const BaseSchema = z
@@ -26,28 +28,136 @@ export const BaseSchema = z
 
 const PackageName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9+.-]+$/, 'not a valid Debian package name')
+  .regex(/^[a-z0-9][a-z0-9+.-]+$|^\$\{[a-z_]+\}$/, 'not a valid Debian package name')
   .describe('A Debian binary package name');
+const Packages = z.array(PackageName);
+const UnitName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9:_.@\\-]+\.(service|socket|timer|target|path|mount)$/,
+    'not a systemd unit name',
+  );
+const Scripts = z.union([z.string().min(1), z.array(z.string().min(1))]);
 
-export const TreefileSchema = z
+const AptSource = z.strictObject({
+  uris: z.union([z.string().url(), z.array(z.string().url())]).describe('Archive URI(s)'),
+  suites: z.array(z.string()).optional().describe('Suites (default: the base suite)'),
+  components: z.array(z.string()).default(['main']).describe('Components, e.g. [main, contrib]'),
+  'signed-by': z
+    .string()
+    .optional()
+    .describe('Keyring file (path on the build host) for this source'),
+});
+
+/** What one treefile may contain. */
+export const TreefileFileSchema = z
   .strictObject({
+    // --- seed / apt-ostree dialect
     ostree: z
       .strictObject({
-        ref: RefSchema,
+        ref: RefSchema.optional(),
         repo: z
           .string()
           .min(1)
           .optional()
-          .describe('OSTree repository to commit into; relative to the treefile (default: ./repo)'),
+          .describe('OSTree repository to commit into; relative to the treefile'),
       })
-      .describe('Where the composed tree is committed'),
-    base: BaseSchema,
-    packages: z.array(PackageName).default([]).describe('Packages installed on top of the base'),
+      .optional()
+      .describe('Where the composed tree is committed (seed dialect)'),
+    base: BaseSchema.optional(),
+    apt: z
+      .strictObject({
+        sources: z.array(AptSource).default([]).describe('Extra apt sources'),
+        replace: z
+          .boolean()
+          .default(false)
+          .describe('Use only these sources, not the default archive'),
+      })
+      .optional()
+      .describe('Package sources beyond the default Debian archive'),
+    system: z
+      .strictObject({
+        services: z.array(UnitName).optional().describe('Units to enable (same as units)'),
+        directories: z
+          .array(z.string().startsWith('/'))
+          .optional()
+          .describe('Directories to create (under /var: at boot, via tmpfiles.d)'),
+      })
+      .optional(),
+    postinstall: Scripts.optional().describe(
+      'Shell scripts run in the tree after installing (same as postprocess)',
+    ),
+    // --- rpm-ostree dialect
+    ref: RefSchema.optional(),
+    include: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('Treefiles to merge in (relative paths); scalars here override, lists concatenate'),
+    variables: z
+      .record(
+        z.string().regex(/^[a-z_][a-z0-9_]*$/),
+        z.union([z.string(), z.number(), z.boolean()]),
+      )
+      .optional()
+      .describe('Values for ${name} in strings'),
+    packages: Packages.optional().describe('Packages installed on top of the base'),
+    'packages-x86_64': Packages.optional().describe('Packages only on x86_64'),
+    'packages-amd64': Packages.optional().describe('Packages only on amd64 (= x86_64)'),
+    'packages-aarch64': Packages.optional().describe('Packages only on aarch64'),
+    'exclude-packages': Packages.optional().describe('Packages that must never be installed'),
+    recommends: z.boolean().optional().describe('Install Recommends (default false)'),
+    documentation: z
+      .boolean()
+      .optional()
+      .describe('Keep /usr/share/doc, man and info pages (default true)'),
+    units: z.array(UnitName).optional().describe('systemd units to enable'),
+    'default-target': UnitName.optional().describe('systemd default target, e.g. graphical.target'),
+    'add-files': z
+      .array(
+        z.tuple([
+          z.string(),
+          z.string().regex(/^\/(usr|etc)\//, 'destination must be under /usr or /etc'),
+        ]),
+      )
+      .optional()
+      .describe('[source, destination] pairs copied into the tree'),
+    'remove-files': z
+      .array(z.string().regex(/^[^/]/, 'relative to / (no leading slash)'))
+      .optional()
+      .describe('Paths removed from the tree'),
+    postprocess: Scripts.optional().describe(
+      'Shell scripts run in the tree (chroot, no network) after installing',
+    ),
+    'add-commit-metadata': z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .describe('Extra commit metadata'),
+    'automatic-version-prefix': z
+      .string()
+      .regex(/^[0-9A-Za-z.${}_-]+$/)
+      .optional()
+      .describe('Version prefix: <prefix>.<YYYYMMDD>.<n> (default: the release number)'),
+    'initramfs-args': z.array(z.string()).optional().describe('Extra dracut arguments'),
+    'machineid-compat': z
+      .boolean()
+      .optional()
+      .describe('Ship an empty /etc/machine-id (default true); false ships none'),
+    'container-cmd': z.array(z.string()).optional().describe('CMD of the bootc container image'),
+    // --- particle-os
     'kernel-args': z
       .array(z.string().min(1))
-      .default([])
-      .describe('Extra kernel command line arguments for every deployment of this tree'),
+      .optional()
+      .describe('Kernel arguments for every deployment (bootc kargs.d)'),
   })
   .describe('particle-os treefile: what goes into an OSTree commit of Debian');
 
-export type Treefile = z.infer<typeof TreefileSchema>;
+export type TreefileFile = z.infer<typeof TreefileFileSchema>;
+
+/** Keys that exist in both dialects: [seed path, rpm-ostree key]. Using both is an error. */
+export const DIALECT_PAIRS: readonly [readonly string[], string][] = [
+  [['ostree', 'ref'], 'ref'],
+  [['system', 'services'], 'units'],
+  [['postinstall'], 'postprocess'],
+];
+
+export const KNOWN_TOP_LEVEL_KEYS = Object.keys(TreefileFileSchema.shape);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -62,4 +62,50 @@ test('YAML syntax errors carry a position', () => {
 
 test('a missing treefile is a usage error, not a crash', () => {
   assert.throws(() => loadTreefile(join(dir, 'nope.yaml')), /cannot read treefile/);
+});
+
+test('includes: scalars override, lists concatenate, paths relative to each file', () => {
+  const sub = join(dir, 'inc');
+  mkdirSync(sub, { recursive: true });
+  writeFileSync(
+    join(sub, 'base.yaml'),
+    'base: debian:trixie\npackages: [less]\nunits: [a.service]\nrecommends: true\nadd-files:\n  - [files/motd, /etc/motd]\n',
+  );
+  const top = join(dir, 'top.yaml');
+  writeFileSync(
+    top,
+    'include: inc/base.yaml\nref: debian/${releasever}/${basearch}/${flavour}\nvariables:\n  flavour: test\npackages: [vim-tiny]\nsystem:\n  services: [b.service]\nrecommends: false\n',
+  );
+  const tf = loadTreefile(top);
+  assert.equal(tf.ref, 'debian/13/x86_64/test');
+  assert.deepEqual(tf.packages, ['less', 'vim-tiny']);
+  assert.deepEqual(tf.units, ['a.service', 'b.service']);
+  assert.equal(tf.recommends, false, 'the including file overrides');
+  assert.deepEqual(tf.addFiles, [[join(sub, 'files/motd'), '/etc/motd']]);
+  assert.deepEqual(tf.files, [top, join(sub, 'base.yaml')]);
+});
+
+test('exclude-packages removes packages and seed and rpm-ostree keys map to one model', () => {
+  const p = write(
+    'dialects.yaml',
+    'ostree:\n  ref: x/y\nbase: debian:trixie\npackages: [a1, b2]\nexclude-packages: [b2]\npostinstall: ["echo hi"]\nsystem:\n  directories: [/var/lib/x, /opt2]\n',
+  );
+  const tf = loadTreefile(p);
+  assert.deepEqual(tf.packages, ['a1']);
+  assert.deepEqual(tf.excludePackages, ['b2']);
+  assert.deepEqual(tf.postprocess, ['echo hi']);
+  assert.deepEqual(tf.directories, ['/var/lib/x', '/opt2']);
+  assert.equal(tf.versionPrefix, '13');
+});
+
+test('the five shipped variants load', () => {
+  for (const v of ['minimal', 'gnome-atomic', 'kde-atomic', 'sway-atomic', 'budgie-atomic']) {
+    const tf = loadTreefile(`treefiles/debian-${v}.yaml`);
+    assert.equal(tf.ref, `debian/13/x86_64/${v}`);
+    assert.equal(tf.suite, 'trixie');
+    if (v !== 'minimal') {
+      assert.equal(tf.defaultTarget, 'graphical.target', v);
+      assert.ok(tf.packages.includes('firefox-esr') && tf.packages.includes('network-manager'), v);
+    }
+  }
 });

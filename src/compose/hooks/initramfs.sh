@@ -2,8 +2,10 @@
 # mmdebstrap customize hook: build the tree's one initramfs with dracut inside the chroot,
 # generic (not host-only), at the place ostree and bootc expect it. mmdebstrap has /proc, /sys
 # and /dev mounted in the chroot while hooks run and unmounts them afterwards.
+# Usage: initramfs.sh ROOT [extra dracut arguments: the treefile's initramfs-args]
 set -eu
 root="$1"
+shift
 kvers=$(ls "$root/usr/lib/modules")
 count=$(printf '%s\n' "$kvers" | grep -c .)
 if [ "$count" -ne 1 ]; then
@@ -11,7 +13,7 @@ if [ "$count" -ne 1 ]; then
   exit 1
 fi
 kver=$kvers
-chroot "$root" dracut --force --no-hostonly --reproducible --kver "$kver" \
+chroot "$root" dracut --force --no-hostonly --reproducible "$@" --kver "$kver" \
   "/usr/lib/modules/$kver/initramfs.img"
 if ! chroot "$root" lsinitrd "/usr/lib/modules/$kver/initramfs.img" | grep -q ostree-prepare-root; then
   echo "initramfs lacks ostree-prepare-root: is ostree-boot installed?" >&2

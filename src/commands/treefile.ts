@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { printJson, runCommand } from '../cli/runtime.ts';
+import { formatIssue, InputError, type InputIssue } from '../core/errors.ts';
+import { loadTreefile } from '../treefile/load.ts';
+
+export function registerTreefile(program: Command, setExit: (code: number) => void): void {
+  const treefile = program.command('treefile').description('check and inspect treefiles');
+  treefile
+    .command('validate')
+    .description(
+      'report every problem in every file as file:line:col  key  message (exit 2 on any)',
+    )
+    .argument('<files...>', 'treefiles')
+    .addHelpText('after', '\nExample:\n  particle-os treefile validate treefiles/*.yaml')
+    .action(async (files: string[]) => {
+      setExit(
+        await runCommand('treefile', program.opts(), async () => {
+          const issues: InputIssue[] = [];
+          for (const f of files) {
+            try {
+              loadTreefile(f);
+            } catch (e) {
+              if (!(e instanceof InputError)) throw e;
+              issues.push(...e.issues);
+            }
+          }
+          for (const i of issues) process.stdout.write(`${formatIssue(i)}\n`);
+          if (issues.length) throw new InputError([]);
+          process.stdout.write(`${files.length} treefile(s) valid\n`);
+          return 0;
+        }),
+      );
+    });
+  treefile
+    .command('print')
+    .description(
+      'print the flattened, resolved treefile as JSON (includes merged, variables substituted)',
+    )
+    .argument('<file>', 'treefile')
+    .addHelpText(
+      'after',
+      '\nExample:\n  particle-os treefile print treefiles/debian-gnome-atomic.yaml',
+    )
+    .action(async (file: string) => {
+      setExit(
+        await runCommand('treefile', program.opts(), async () => {
+          printJson(loadTreefile(file));
+          return 0;
+        }),
+      );
+    });
+}

@@ -1,0 +1,57 @@
+/**
+ * All five shipped variants resolve against the real Debian archive (`compose tree --dry-run`:
+ * apt simulation, nothing installed), and a package that does not exist is reported by name
+ * with exit 2.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { ResolvedPackages } from '../../src/compose/resolve.ts';
+
+const isRoot = process.getuid?.() === 0;
+const VARIANTS = ['minimal', 'gnome-atomic', 'kde-atomic', 'sway-atomic', 'budgie-atomic'];
+
+function dryRun(treefile: string) {
+  return spawnSync('./bib/particle-os', ['compose', 'tree', treefile, '--dry-run', '--json'], {
+    encoding: 'utf8',
+  });
+}
+
+test('the five variants resolve with --dry-run', {
+  skip: !isRoot && 'mmdebstrap needs root',
+  timeout: 15 * 60_000,
+}, () => {
+  for (const v of VARIANTS) {
+    const r = dryRun(`treefiles/debian-${v}.yaml`);
+    assert.equal(r.status, 0, `${v}: ${r.stderr}`);
+    const res = JSON.parse(r.stdout) as ResolvedPackages;
+    assert.equal(res.ref, `debian/13/x86_64/${v}`);
+    assert.ok(res.packages.length > 100, `${v}: ${res.packages.length} packages`);
+    assert.ok(res.downloadBytes > 0 && res.installedBytes > res.downloadBytes, `${v}: sizes`);
+    const names = new Set(res.packages.map((p) => p.name));
+    for (const p of ['linux-image-amd64', 'systemd', 'ostree-boot', 'dracut'])
+      assert.ok(names.has(p), `${v} has ${p}`);
+    if (v !== 'minimal')
+      assert.ok(names.has('firefox-esr') && names.has('network-manager'), `${v}: desktop basics`);
+    process.stderr.write(
+      `${v}: ${res.packages.length} packages, ${(res.downloadBytes / 2 ** 20).toFixed(0)} MiB download\n`,
+    );
+  }
+});
+
+test('a package that does not exist is named, exit 2', {
+  skip: !isRoot && 'mmdebstrap needs root',
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nopkg-'));
+  const tf = join(dir, 'nopkg.yaml');
+  writeFileSync(
+    tf,
+    'ref: debian/13/x86_64/nopkg\nbase: debian:trixie\npackages: [less, no-such-package-particle-os]\n',
+  );
+  const r = dryRun(tf);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /no such package in Debian trixie: no-such-package-particle-os/);
+});
