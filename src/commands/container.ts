@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
-import { buildContainer } from '../container/index.ts';
+import { buildContainer, lintImage } from '../container/index.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, parseImageRef } from '../core/image-ref.ts';
 
@@ -43,4 +43,32 @@ export function registerContainer(program: Command, setExit: (code: number) => v
         );
       },
     );
+  container
+    .command('lint')
+    .description(
+      "check an image (or an unpacked tree) against bootc's image rules; exit 1 on a fatal finding",
+    )
+    .argument(
+      '<image>',
+      'oci-archive:FILE, oci:DIR[:TAG], docker://REF, an OCI layout dir or a root filesystem dir',
+    )
+    .option('--json', 'print the findings as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  particle-os container lint oci-archive:build/debian-minimal.ociarchive',
+    )
+    .action(async (image: string, o: { json?: boolean }) => {
+      setExit(
+        await runCommand('container', program.opts(), async (ctx) => {
+          const r = await lintImage(ctx, image);
+          if (o.json) printJson(r);
+          else {
+            for (const f of r.findings)
+              process.stdout.write(`${f.level.padEnd(7)} ${f.rule.padEnd(21)} ${f.message}\n`);
+            process.stdout.write(`${r.fatal} fatal, ${r.warnings} warnings\n`);
+          }
+          return r.fatal ? 1 : 0;
+        }),
+      );
+    });
 }

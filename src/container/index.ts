@@ -3,15 +3,23 @@
  * OCI image. The tree keeps /etc at /etc (bootc rejects /usr/etc), carries /sysroot and the
  * /ostree link, one kernel in /usr/lib/modules, and the labels bootc tooling looks for.
  */
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
-import { formatImageRef, type ImageRef, registryTlsFlag } from '../core/image-ref.ts';
+import {
+  absoluteImageRef,
+  formatImageRef,
+  type ImageRef,
+  parseImageRef,
+  registryTlsFlag,
+} from '../core/image-ref.ts';
 import { commitMetadata, commitTimestamp, resolveRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
+import { openImage, unpackLayers } from '../image/oci-input.ts';
 import { writeLayer } from './layer.ts';
+import { type LintFinding, lintTree } from './lint.ts';
 import { finishLayout, imageConfig, imageManifest, MEDIA, writeJsonBlob } from './oci.ts';
 
 export interface ContainerBuildOptions {
@@ -109,4 +117,42 @@ export async function buildContainer(
       layers: [{ digest: layer.digest, size: layer.size }],
     };
   });
+}
+
+export interface LintResult {
+  target: string;
+  findings: LintFinding[];
+  fatal: number;
+  warnings: number;
+}
+
+/** Lint an unpacked root filesystem directory, or an image (unpacked into a temp dir first). */
+export async function lintImage(
+  ctx: Context,
+  target: string,
+  workBase?: string,
+): Promise<LintResult> {
+  let root = target;
+  const isTree =
+    existsSync(target) && statSync(target).isDirectory() && !existsSync(join(target, 'oci-layout'));
+  if (!isTree) {
+    const ref = absoluteImageRef(
+      existsSync(target)
+        ? { transport: 'oci', path: target, tag: 'latest' }
+        : parseImageRef(target),
+    );
+    const work = makeWorkDir(ctx, 'particle-os-lint', workBase);
+    root = join(work, 'rootfs');
+    await step(ctx, `unpack ${formatImageRef(ref)}`, async (sc) => {
+      const image = await openImage(sc, ref, work);
+      await unpackLayers(sc, image, root);
+    });
+  }
+  const findings = lintTree(root);
+  return {
+    target,
+    findings,
+    fatal: findings.filter((f) => f.level === 'fatal').length,
+    warnings: findings.filter((f) => f.level === 'warning').length,
+  };
 }
