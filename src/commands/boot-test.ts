@@ -1,18 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
-import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { type BootTestResult, bootTest } from '../verify/boot-test.ts';
 import { expectationsFromPlan, readPlanNextTo } from '../verify/expectations.ts';
 import { guestChecks } from '../verify/guest-checks.ts';
-import type { Firmware } from '../verify/qemu.ts';
-
-export function parseFirmware(s: string): Firmware {
-  if (s !== 'bios' && s !== 'uefi')
-    throw new UsageError(`--firmware must be bios or uefi, not ${s}`);
-  return s;
-}
+import { bootStages, parseFirmware, parseTimeout } from './flags.ts';
 
 export function formatBootTest(r: BootTestResult): string {
   const t = r.timings;
@@ -73,10 +66,8 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
         setExit(
           await runCommand('boot-test', program.opts(), async (ctx) => {
             const firmware = parseFirmware(o.firmware);
-            const timeout = Number(o.timeout);
-            if (!Number.isFinite(timeout) || timeout <= 0)
-              throw new UsageError(`--timeout must be a positive number of seconds`);
-            requireTools(firmware === 'uefi' ? ['boot-test', 'boot-test-uefi'] : ['boot-test']);
+            const timeout = parseTimeout(o.timeout);
+            requireTools(bootStages([firmware]));
             const disk = resolve(image);
             const plan = readPlanNextTo(disk);
             const expect = plan ? expectationsFromPlan(plan) : {};

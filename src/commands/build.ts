@@ -1,13 +1,13 @@
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
-import { defaultCacheDir } from '../compose/index.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, type ImageRef, parseImageRef } from '../core/image-ref.ts';
 import { formatPlan } from '../image/format-plan.ts';
 import { buildImage, IMAGE_TYPES, type ImageType } from '../image/index.ts';
 import { loadRecipe } from '../image/recipe.ts';
+import { cacheDirs } from './flags.ts';
 
 export function parseTypes(s: string): ImageType[] {
   const types = s
@@ -82,7 +82,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
               recipe,
               types,
               outputDir: resolve(o.output),
-              cacheDir: o.cachedir ? resolve(o.cachedir) : dirname(defaultCacheDir()),
+              cacheDir: cacheDirs(o.cachedir).root,
               workBase: o.workdir,
               updateUrl: o.updateUrl,
               dryRun: !!o.dryRun,

@@ -1,15 +1,14 @@
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
-import { defaultCacheDir } from '../compose/index.ts';
-import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { loadRecipe } from '../image/recipe.ts';
 import { runPipeline } from '../pipeline.ts';
 import { loadTreefile } from '../treefile/load.ts';
-import { formatBootTest, parseFirmware } from './boot-test.ts';
+import { formatBootTest } from './boot-test.ts';
 import { parseTypes } from './build.ts';
+import { bootStages, cacheDirs, logFlags, parseFirmware, parseTimeout } from './flags.ts';
 
 export const DEFAULT_RECIPE = fileURLToPath(new URL('../../recipes/minimal.yml', import.meta.url));
 
@@ -49,27 +48,16 @@ export function registerPipeline(program: Command, setExit: (code: number) => vo
         },
       ) => {
         const outputDir = resolve(o.output);
-        const flags = {
-          ...program.opts(),
-          logDir: program.opts().logDir ?? join(outputDir, 'logs'),
-        };
+        const flags = logFlags(program.opts(), outputDir);
         setExit(
           await runCommand('pipeline', flags, async (ctx) => {
             const treefile = loadTreefile(treefilePath);
             const recipe = loadRecipe(o.recipe);
             const types = parseTypes(o.type);
             const firmwares = o.firmware.split(',').map((f) => parseFirmware(f.trim()));
-            const timeoutSeconds = Number(o.timeout);
-            if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
-              throw new UsageError('--timeout must be a positive number');
-            requireTools([
-              'compose',
-              'container',
-              'build',
-              'boot-test',
-              ...(firmwares.includes('uefi') ? (['boot-test-uefi'] as const) : []),
-            ]);
-            const cache = o.cachedir ? resolve(o.cachedir) : dirname(defaultCacheDir());
+            const timeoutSeconds = parseTimeout(o.timeout);
+            requireTools(['compose', 'container', 'build', ...bootStages(firmwares)]);
+            const cache = cacheDirs(o.cachedir);
             const r = await runPipeline(ctx, {
               treefile,
               recipe,
@@ -77,8 +65,8 @@ export function registerPipeline(program: Command, setExit: (code: number) => vo
               outputDir,
               firmwares,
               timeoutSeconds,
-              cacheDir: cache,
-              debCacheDir: join(cache, 'debs'),
+              cacheDir: cache.root,
+              debCacheDir: cache.debs,
               workBase: o.workdir,
             });
             if (o.json) printJson(r);

@@ -1,7 +1,6 @@
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
-import { defaultCacheDir } from '../compose/index.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { loadRecipe } from '../image/recipe.ts';
@@ -12,7 +11,8 @@ import {
   type PowerLossOutcome,
 } from '../verify/power-loss.ts';
 import { upgradeTest } from '../verify/upgrade-test.ts';
-import { formatBootTest, parseFirmware } from './boot-test.ts';
+import { formatBootTest } from './boot-test.ts';
+import { bootStages, cacheDirs, logFlags, parseFirmware, parseTimeout } from './flags.ts';
 import { DEFAULT_RECIPE } from './pipeline.ts';
 
 export function registerUpgradeTest(program: Command, setExit: (code: number) => void): void {
@@ -54,28 +54,17 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
         },
       ) => {
         const outputDir = resolve(o.output);
-        const flags = {
-          ...program.opts(),
-          logDir: program.opts().logDir ?? join(outputDir, 'logs'),
-        };
+        const flags = logFlags(program.opts(), outputDir);
         setExit(
           await runCommand('upgrade-test', flags, async (ctx) => {
             const treefile = loadTreefile(treefilePath);
             const recipe = loadRecipe(o.recipe);
             const firmware = parseFirmware(o.firmware);
-            const timeoutSeconds = Number(o.timeout);
-            if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
-              throw new UsageError('--timeout must be a positive number');
+            const timeoutSeconds = parseTimeout(o.timeout);
             if (!/^[a-z0-9][a-z0-9+.-]+$/.test(o.addPackage))
               throw new UsageError(`--add-package: not a package name: ${o.addPackage}`);
-            requireTools([
-              'compose',
-              'container',
-              'build',
-              'boot-test',
-              ...(firmware === 'uefi' ? (['boot-test-uefi'] as const) : []),
-            ]);
-            const cache = o.cachedir ? resolve(o.cachedir) : dirname(defaultCacheDir());
+            requireTools(['compose', 'container', 'build', ...bootStages([firmware])]);
+            const cache = cacheDirs(o.cachedir);
             const r = await upgradeTest(ctx, {
               treefile,
               recipe,
@@ -83,8 +72,8 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
               firmware,
               addPackage: o.addPackage,
               timeoutSeconds,
-              cacheDir: cache,
-              debCacheDir: join(cache, 'debs'),
+              cacheDir: cache.root,
+              debCacheDir: cache.debs,
               workBase: o.workdir,
               powerLoss: parseCutPoints(o.powerLoss),
             });

@@ -26,7 +26,7 @@ export async function applyTreefileSettings(
     // /var is not part of the commit: these are made at boot.
     const conf = join(rootfs, 'usr/lib/tmpfiles.d/particle-os-treefile.conf');
     mkdirSync(dirname(conf), { recursive: true });
-    writeFileSync(conf, varDirs.map((d) => `d ${d} 0755 root root - -`).join('\n') + '\n');
+    writeFileSync(conf, `${varDirs.map((d) => `d ${d} 0755 root root - -`).join('\n')}\n`);
   }
   for (const f of tf.removeFiles) rmSync(join(rootfs, f), { recursive: true, force: true });
   if (tf.kernelArgs.length) {
