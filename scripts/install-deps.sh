@@ -5,7 +5,8 @@ set -eu
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 packages="mmdebstrap ostree tar pigz fdisk e2fsprogs dosfstools mtools grub-common qemu-utils
-  qemu-system-x86 ovmf skopeo debian-archive-keyring util-linux coreutils"
+  qemu-system-x86 ovmf skopeo debian-archive-keyring util-linux coreutils openssl
+  docker-registry curl systemd"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -43,6 +43,9 @@ export const HOST_TOOLS: readonly Tool[] = [
     stages: ['boot-test-uefi'],
     file: '/usr/share/OVMF/OVMF_CODE_4M.fd',
   },
+  { tool: 'systemctl', debianPackage: 'systemd', stages: ['compose'] },
+  { tool: 'unshare', debianPackage: 'util-linux', stages: ['compose'] },
+  { tool: 'openssl', debianPackage: 'openssl', stages: ['build'] },
   { tool: 'skopeo', debianPackage: 'skopeo', stages: [] },
 ];
 

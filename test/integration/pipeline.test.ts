@@ -5,8 +5,9 @@
  * them); takes a few minutes under TCG.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,10 +15,32 @@ import type { PipelineResult } from '../../src/pipeline.ts';
 
 const isRoot = process.getuid?.() === 0;
 
+/** Debian's docker-registry on a free loopback port, storing into `dir`. */
+async function startRegistry(dir: string): Promise<{ port: number; stop: () => void }> {
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const config = join(dir, 'registry.yml');
+  writeFileSync(
+    config,
+    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'registry')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  );
+  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  for (let i = 0; i < 50; i++) {
+    const ok = spawnSync('curl', ['-sf', `http://127.0.0.1:${port}/v2/`]).status === 0;
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { port, stop: () => child.kill() };
+}
+
 test('pipeline: minimal treefile → commit → bootc image → disk → BIOS boot; full recipe in four formats → UEFI boot', {
   skip: !isRoot && 'needs root',
   timeout: 40 * 60_000,
-}, () => {
+}, async () => {
   const out = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'pipeline-'));
   const r = spawnSync(
     './bib/particle-os',
@@ -91,6 +114,49 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS bo
     assert.ok(existsSync(b.serialLog));
   }
   assert.ok(result.passed);
+
+  // Push to a registry on 127.0.0.1 (Debian's docker-registry); the digest is the archive's
+  // (a rebuild from the same commit is byte-identical), and build reads it back.
+  const registry = await startRegistry(out);
+  try {
+    const image = `docker://127.0.0.1:${registry.port}/particle-os/minimal:test`;
+    const push = spawnSync(
+      './bib/particle-os',
+      [
+        'container',
+        'build',
+        '--repo',
+        join(out, 'repo'),
+        result.compose.ref,
+        '--output',
+        image,
+        '--json',
+      ],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    assert.equal(push.status, 0, 'push to the registry');
+    assert.equal(
+      JSON.parse(push.stdout).manifestDigest,
+      result.container.manifestDigest,
+      'same commit, same manifest digest',
+    );
+    const pulled = spawnSync('skopeo', ['inspect', '--tls-verify=false', image], {
+      encoding: 'utf8',
+    });
+    assert.equal(JSON.parse(pulled.stdout).Digest, result.container.manifestDigest);
+    const plan = spawnSync(
+      './bib/particle-os',
+      ['build', '--base-image', image, '--dry-run', '--json', 'recipes/minimal.yml'],
+      { encoding: 'utf8' },
+    );
+    assert.equal(plan.status, 0, plan.stderr);
+    assert.equal(JSON.parse(plan.stdout).image.manifestDigest, result.container.manifestDigest);
+  } finally {
+    registry.stop();
+  }
 
   // The same bootc image, with a recipe using every key, in all four formats; boot under UEFI.
   const full = join(out, 'full');
