@@ -46,6 +46,11 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
       '--screenshot <file.png>',
       'save the screen (e.g. the greeter) once the checks have run',
     )
+    .option(
+      '--screenshot-delay <seconds>',
+      'how long after boot finished to take the screenshot',
+      '5',
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -60,6 +65,7 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
           expectCommit?: string;
           check: string[];
           screenshot?: string;
+          screenshotDelay: string;
           json?: boolean;
         },
       ) => {
@@ -79,6 +85,7 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
               timeoutSeconds: timeout,
               checks: guestChecks(expect),
               screenshot: o.screenshot ? resolve(o.screenshot) : undefined,
+              screenshotDelaySeconds: parseTimeout(o.screenshotDelay),
             });
             if (o.json) printJson(r);
             else process.stdout.write(formatBootTest(r));

@@ -31,6 +31,8 @@ export interface BootTestOptions {
   accel?: Accel;
   /** Save a PNG of the screen once the checks have run (graphical variants: the greeter). */
   screenshot?: string;
+  /** Seconds to wait after boot finished before the screenshot (a greeter takes a while). */
+  screenshotDelaySeconds?: number;
   /** Pull the plug this long after the pattern appears on the console (power-loss tests). */
   powerCut?: { pattern: RegExp; delayMs: number };
   /** Keep the serial console log here (default: next to the step logs). */
@@ -62,6 +64,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
     ));
   const serialLog = join(work, 'serial.log');
   const monitorSocket = join(work, 'monitor.sock');
+  const screenshotDelay = o.screenshotDelaySeconds ?? 5;
   return step(
     ctx,
     `boot ${o.firmware.toUpperCase()} under ${accel.toUpperCase()} and run ${checks.length} checks`,
@@ -76,7 +79,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
           serialLog,
           work,
           oemStrings: credentialStrings(
-            checkScript(checks, { holdSeconds: o.screenshot ? 20 : 0 }),
+            checkScript(checks, { holdSeconds: o.screenshot ? screenshotDelay + 30 : 0 }),
           ),
           monitorSocket: o.screenshot ? monitorSocket : undefined,
           snapshot: !o.persistent,
@@ -96,7 +99,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
                 pattern: /PARTICLE-HOLD/,
                 action: async () => {
                   // Let the display settle after boot finished, then grab it.
-                  await new Promise((r) => setTimeout(r, 5000));
+                  await new Promise((r) => setTimeout(r, screenshotDelay * 1000));
                   await screenshot(monitorSocket, join(work, 'screen.ppm'), o.screenshot as string);
                 },
               }
