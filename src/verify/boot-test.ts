@@ -130,6 +130,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
         checks: all,
         timings: { ...watch.seen, total: Date.now() - started },
         serialLog: kept,
+        powerCutAtMs: watch.powerCutAtMs,
         problem,
       };
     },
