@@ -37,7 +37,7 @@ async function startRegistry(dir: string): Promise<{ port: number; stop: () => v
   return { port, stop: () => child.kill() };
 }
 
-test('pipeline: minimal treefile → commit → bootc image → disk → BIOS boot; full recipe in four formats → UEFI boot', {
+test('pipeline: minimal treefile → commit → bootc image → disk → BIOS and UEFI boot; registry round trip; full recipe in four formats → UEFI boot', {
   skip: !isRoot && 'needs root',
   timeout: 40 * 60_000,
 }, async () => {
