@@ -52,10 +52,13 @@ export async function buildContainer(
     const version = await commitMetadata(sc, o.repo, commit, 'version');
     const linux = await commitMetadata(sc, o.repo, commit, 'ostree.linux');
     const timestamp = await commitTimestamp(sc, o.repo, commit);
+    // The treefile's container-cmd, recorded by compose; bootc images default to /sbin/init.
+    const cmdJson = await commitMetadata(sc, o.repo, commit, 'particle-os.container-cmd');
+    const cmd = cmdJson ? (JSON.parse(cmdJson) as string[]) : ['/sbin/init'];
     await run(sc, ['ostree', 'checkout', `--repo=${o.repo}`, commit, tree]);
     // bootc images keep /etc at /etc; the commit has it at /usr/etc.
     renameSync(join(tree, 'usr/etc'), join(tree, 'etc'));
-    return { commit, version, linux, created: new Date(timestamp * 1000).toISOString() };
+    return { commit, version, linux, cmd, created: new Date(timestamp * 1000).toISOString() };
   });
 
   const layer = await step(ctx, 'write layer (tar + pigz)', (sc) => writeLayer(sc, tree, layout));
@@ -73,7 +76,7 @@ export async function buildContainer(
     const config = writeJsonBlob(
       layout,
       MEDIA.config,
-      imageConfig({ created: meta.created, labels, cmd: ['/sbin/init'], layers: [layer] }),
+      imageConfig({ created: meta.created, labels, cmd: meta.cmd, layers: [layer] }),
     );
     const manifest = writeJsonBlob(layout, MEDIA.manifest, imageManifest(config, [layer], labels));
     const tag = o.output.transport === 'oci' ? o.output.tag : (meta.version ?? 'latest');
