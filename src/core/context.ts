@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scope } from './scope.ts';
 
@@ -27,7 +27,13 @@ export interface StepContext extends Context {
   logFile: string;
 }
 
-let stepCounter = 0;
+/** Next free step number in `dir`: commands sharing one --log-dir never overwrite a log. */
+function nextStepNumber(dir: string): number {
+  const used = readdirSync(dir)
+    .map((f) => Number.parseInt(f.slice(0, 2), 10))
+    .filter(Number.isFinite);
+  return used.length ? Math.max(...used) + 1 : 1;
+}
 
 /** Run `fn` as a named step with its own log file, reporting start and end with elapsed time. */
 export async function step<T>(
@@ -36,9 +42,9 @@ export async function step<T>(
   fn: (sc: StepContext) => Promise<T>,
 ): Promise<T> {
   mkdirSync(ctx.logDir, { recursive: true });
-  stepCounter += 1;
+  const n = nextStepNumber(ctx.logDir);
   const slug = name.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '');
-  const logFile = join(ctx.logDir, `${String(stepCounter).padStart(2, '0')}-${slug}.log`);
+  const logFile = join(ctx.logDir, `${String(n).padStart(2, '0')}-${slug}.log`);
   const started = Date.now();
   ctx.reporter.stepStart(name, logFile);
   try {
