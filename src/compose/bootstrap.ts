@@ -12,6 +12,7 @@ import { APT_OPTIONS } from '../core/apt.ts';
 import type { StepContext } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
+import { shq } from '../core/shell.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { hostArchiveUri } from './host-apt.ts';
 
@@ -110,10 +111,6 @@ function mirrors(tf: ResolvedTreefile): string[] {
     );
   }
   return [`deb ${host} ${tf.suite} main`, ...lines];
-}
-
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 export async function bootstrap(sc: StepContext, o: BootstrapOptions): Promise<string> {

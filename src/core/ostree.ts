@@ -50,3 +50,8 @@ export async function commitTimestamp(sc: StepContext, repo: string, rev: string
     ? Math.floor(Date.parse((m[1] as string).replace(' +0000', 'Z').replace(' ', 'T')) / 1000)
     : 0;
 }
+
+/** A literal OSTree ref: "/"-separated parts of letters, digits, "_", "-", "." (no leading dot). */
+export function isValidRef(ref: string): boolean {
+  return /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/.test(ref);
+}

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
+import { isValidRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
 import { isCryptHash } from './accounts.ts';
@@ -86,7 +87,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
 
   const ids = newDiskIds();
   const updateUrl = o.updateUrl ?? o.recipe.update?.url;
-  const ref = validRef(image.labels['org.opencontainers.image.title']) ?? 'particle-os/image';
+  const ref = refLabel(image.labels['org.opencontainers.image.title']) ?? 'particle-os/image';
   const version = image.labels['org.opencontainers.image.version'];
   const created = image.labels['org.opencontainers.image.created'];
   const kargsWith = (imageKargs: string[]) => [
@@ -256,8 +257,6 @@ async function duBytes(sc: Parameters<typeof run>[0], dir: string): Promise<numb
   return Number.parseInt(r.stdout.split(/\s/)[0] ?? '0', 10);
 }
 
-function validRef(s: string | undefined): string | undefined {
-  return s && /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/.test(s)
-    ? s
-    : undefined;
+function refLabel(s: string | undefined): string | undefined {
+  return s && isValidRef(s) ? s : undefined;
 }

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { InputError, type InputIssue, UsageError } from '../core/errors.ts';
+import { isValidRef } from '../core/ostree.ts';
 import { parseYamlFile, validate } from '../core/yaml-issues.ts';
 import { DIALECT_PAIRS, type TreefileFile, TreefileFileSchema } from './schema.ts';
 import { SUITES } from './suites.ts';
@@ -134,7 +135,7 @@ export function loadTreefile(path: string): ResolvedTreefile {
     containerCmd: merged.containerCmd,
     kernelArgs: merged.kernelArgs.map((k) => sub('kernel-args', k)),
   };
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/.test(tf.ref)) {
+  if (!isValidRef(tf.ref)) {
     at('ref', `"${tf.ref}" is not a valid OSTree ref after substitution`);
   }
   if (issues.length) throw new InputError(issues);

@@ -6,6 +6,7 @@
  * Each check prints one line `PARTICLE-CHECK <pass|fail> <name> <detail>` to the console;
  * the script ends with `PARTICLE-DONE` and powers the guest off.
  */
+import { shq } from '../core/shell.ts';
 export interface GuestCheck {
   name: string;
   /** A POSIX sh snippet; exit status 0 means pass, its output is the detail. */
@@ -153,10 +154,6 @@ export function parseCheckLines(serial: string): { results: CheckResult[]; done:
     results.push({ name: m[2] as string, ok: m[1] === 'pass', detail: (m[3] ?? '').trim() });
   }
   return { results, done: /PARTICLE-DONE/.test(serial) };
-}
-
-export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
