@@ -6,7 +6,8 @@ import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, type ImageRef, parseImageRef } from '../core/image-ref.ts';
 import { formatPlan } from '../image/format-plan.ts';
 import { buildImage, IMAGE_TYPES, type ImageType } from '../image/index.ts';
-import { loadRecipe } from '../image/recipe.ts';
+import { ROOT_FILESYSTEMS, type RootFilesystem } from '../image/mkfs.ts';
+import { loadRecipe, type Recipe } from '../image/recipe.ts';
 import { cacheDirs } from './flags.ts';
 
 export function parseTypes(s: string): ImageType[] {
@@ -48,6 +49,10 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       'vmdk subformat: monolithicSparse or streamOptimized (for OVA import)',
     )
     .option('--qcow2-compress', 'compress the qcow2 (smaller, slower to write)')
+    .option(
+      '--rootfs <fs>',
+      `root filesystem: ${ROOT_FILESYSTEMS.join(', ')} (default: the recipe's disk.rootfs, else ext4)`,
+    )
     .option('--json', 'print the build plan as JSON')
     .addHelpText(
       'after',
@@ -67,13 +72,14 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
           updateUrl?: string;
           vmdkSubformat?: string;
           qcow2Compress?: boolean;
+          rootfs?: string;
           dryRun?: boolean;
           json?: boolean;
         },
       ) => {
         setExit(
           await runCommand('build', program.opts(), async (ctx) => {
-            const recipe = loadRecipe(recipePath);
+            const recipe = withRootfs(loadRecipe(recipePath), o.rootfs);
             const image = sourceFromFlags(o);
             const types = parseTypes(o.type);
             requireTools(['build']);
@@ -99,6 +105,14 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
         );
       },
     );
+}
+
+/** `--rootfs` (bootc-image-builder's flag) wins over the recipe. */
+function withRootfs(recipe: Recipe, fs: string | undefined): Recipe {
+  if (fs === undefined) return recipe;
+  if (!(ROOT_FILESYSTEMS as readonly string[]).includes(fs))
+    throw new UsageError(`--rootfs must be one of ${ROOT_FILESYSTEMS.join(', ')}, not ${fs}`);
+  return { ...recipe, disk: { ...recipe.disk, rootfs: fs as RootFilesystem } };
 }
 
 function parseVmdkSubformat(

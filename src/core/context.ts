@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scope } from './scope.ts';
 
@@ -45,6 +45,8 @@ export async function step<T>(
   const n = nextStepNumber(ctx.logDir);
   const slug = name.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '');
   const logFile = join(ctx.logDir, `${String(n).padStart(2, '0')}-${slug}.log`);
+  // Created now, even if the step logs nothing, so the next step takes the next number.
+  writeFileSync(logFile, '', { flag: 'a' });
   const started = Date.now();
   ctx.reporter.stepStart(name, logFile);
   try {

@@ -1,6 +1,6 @@
 /**
  * Loop-free disk assembly on a sparse file: sfdisk writes the GPT, each filesystem is made
- * directly at its partition's offset from a staging tree (mkfs.ext4 -d), the ESP is built as a
+ * from a staging tree (mkfs.ts: ext4 in place, XFS/Btrfs via a partition image), the ESP is built as a
  * small FAT image with mtools and copied in, and GRUB's boot code is written as bytes. No loop
  * device, no mount: nothing to leak on failure or Ctrl-C.
  */
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { run } from '../core/run.ts';
 import { patchBootImg, patchCoreImg } from './bios-boot.ts';
+import type { FsTools } from './fs-tools.ts';
+import { copyInto, makeFilesystem } from './mkfs.ts';
 import { type PartitionPlan, SECTOR, sfdiskScript } from './partitions.ts';
 
 export interface AssembleInput {
@@ -23,6 +25,9 @@ export interface AssembleInput {
   biosBootImg: string;
   biosCoreImg: string;
   work: string;
+  /** mkfs.xfs / mkfs.btrfs, when the root filesystem is one of them. */
+  fsTools?: FsTools;
+  kernelVersion?: string;
 }
 
 export async function assembleDisk(sc: StepContext, a: AssembleInput): Promise<void> {
@@ -31,37 +36,20 @@ export async function assembleDisk(sc: StepContext, a: AssembleInput): Promise<v
     input: sfdiskScript(a.partitions, a.diskGuid),
   });
   for (const p of a.partitions) {
-    if (p.filesystem === 'ext4') {
+    if (p.filesystem === 'vfat') await writeEsp(sc, a, p);
+    else if (p.filesystem !== 'none') {
       const stage = p.name === 'root' ? a.rootStage : a.bootStage;
-      await mkfsExt4(sc, a.disk, p, stage);
-    } else if (p.filesystem === 'vfat') {
-      await writeEsp(sc, a, p);
+      await makeFilesystem(sc, {
+        disk: a.disk,
+        partition: p,
+        stage,
+        work: a.work,
+        tools: a.fsTools,
+        kernelVersion: a.kernelVersion,
+      });
     }
   }
   writeBiosBoot(a);
-}
-
-async function mkfsExt4(
-  sc: StepContext,
-  disk: string,
-  p: PartitionPlan,
-  stage: string,
-): Promise<void> {
-  await run(sc, [
-    'mkfs.ext4',
-    '-q',
-    '-F',
-    '-d',
-    stage,
-    '-L',
-    p.name,
-    '-U',
-    p.uuid ?? 'random',
-    '-E',
-    `offset=${p.startSector * SECTOR},root_owner=0:0`,
-    disk,
-    `${(p.sectors * SECTOR) / 1024}k`,
-  ]);
 }
 
 async function writeEsp(sc: StepContext, a: AssembleInput, p: PartitionPlan): Promise<void> {
@@ -86,16 +74,7 @@ async function writeEsp(sc: StepContext, a: AssembleInput, p: PartitionPlan): Pr
   for (const d of [...dirs].sort()) await run(sc, ['mmd', '-i', img, `::/${d}`]);
   for (const [dest, src] of Object.entries(a.espFiles))
     await run(sc, ['mcopy', '-i', img, src, `::/${dest}`]);
-  await run(sc, [
-    'dd',
-    `if=${img}`,
-    `of=${a.disk}`,
-    'bs=1M',
-    `seek=${p.startSector * SECTOR}`,
-    'oflag=seek_bytes',
-    'conv=notrunc,sparse',
-    'status=none',
-  ]);
+  await copyInto(sc, img, a.disk, p.startSector * SECTOR);
 }
 
 function writeBiosBoot(a: AssembleInput): void {

@@ -95,9 +95,12 @@ export function loadBibConfig(file: string, source: string): Recipe {
   const recipe = {
     name: 'disk',
     hostname: c.hostname,
-    disk: rootMin
-      ? { size: rootMin + DEFAULT_SIZES.espBytes + DEFAULT_SIZES.bootBytes + 4 * 2 ** 20 }
-      : {},
+    disk: {
+      rootfs: 'ext4' as const,
+      ...(rootMin
+        ? { size: rootMin + DEFAULT_SIZES.espBytes + DEFAULT_SIZES.bootBytes + 4 * 2 ** 20 }
+        : {}),
+    },
     kernel: { append: c.kernel?.append.split(/\s+/).filter(Boolean) ?? [] },
     users: c.user.map((u) => ({
       name: u.name,

@@ -13,7 +13,7 @@ export function formatPlan(p: BuildPlan): string {
     `  disk       ${size(p.disk.bytes)} GPT ${p.disk.guid}`,
     ...p.disk.partitions.map(
       (x, i) =>
-        `    ${i + 1} ${x.name.padEnd(9)} ${size(x.sectors * SECTOR).padStart(9)}  ${x.filesystem.padEnd(4)} ${x.mountpoint ?? ''} ${x.uuid ?? ''}`,
+        `    ${i + 1} ${x.name.padEnd(9)} ${size(x.sectors * SECTOR).padStart(9)}  ${x.filesystem.padEnd(5)} ${x.mountpoint ?? ''} ${x.uuid ?? ''}`,
     ),
     `  bootloader ${p.bootloader.bios}; ${p.bootloader.uefi}; menu: ${p.bootloader.menu}`,
     `  kargs      ${p.deployment.kargs.join(' ')}`,

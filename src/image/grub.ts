@@ -6,13 +6,12 @@
  * modules come from forky. They live only on /boot and the ESP, outside the OS tree, like
  * bootupd-managed bootloaders on Fedora.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { APT_OPTIONS } from '../core/apt.ts';
 import type { StepContext } from '../core/context.ts';
 import { run } from '../core/run.ts';
+import { cachedExtract, NEWER_SUITE } from './suite-extract.ts';
 
-export const GRUB_SUITE = 'forky';
 const PLATFORMS = ['i386-pc', 'x86_64-efi'] as const;
 
 /** Modules built into the images; the rest load from /boot/grub/<platform>/. */
@@ -29,32 +28,21 @@ const EFI_MODULES = [
   'test',
 ];
 
-/** Directory holding usr/lib/grub/{i386-pc,x86_64-efi} from GRUB_SUITE, cached. */
-export async function grubModules(sc: StepContext, cacheRoot: string): Promise<string> {
-  const dir = join(cacheRoot, `grub-${GRUB_SUITE}`);
-  if (PLATFORMS.every((p) => existsSync(join(dir, p, 'normal.mod')))) return dir;
-  const tmp = `${dir}.tmp-${process.pid}`;
-  const root = join(tmp, 'root');
-  mkdirSync(tmp, { recursive: true });
-  await run(sc, [
-    'mmdebstrap',
-    '--mode=root',
-    '--variant=extract',
-    ...APT_OPTIONS,
-    '--include=grub-pc-bin,grub-efi-amd64-bin',
-    GRUB_SUITE,
-    root,
-  ]);
-  for (const p of PLATFORMS)
-    cpSync(join(root, 'usr/lib/grub', p), join(tmp, p), { recursive: true });
-  cpSync(join(root, 'usr/share/doc/grub-pc-bin'), join(tmp, 'doc'), {
-    recursive: true,
-    dereference: true,
+/** Directory holding {i386-pc,x86_64-efi} modules and the docs of GRUB from NEWER_SUITE, cached. */
+export function grubModules(sc: StepContext, cacheRoot: string): Promise<string> {
+  return cachedExtract(sc, {
+    dir: join(cacheRoot, `grub-${NEWER_SUITE}`),
+    packages: ['grub-pc-bin', 'grub-efi-amd64-bin'],
+    ready: (dir) => PLATFORMS.every((p) => existsSync(join(dir, p, 'normal.mod'))),
+    prepare: (root, out) => {
+      for (const p of PLATFORMS)
+        cpSync(join(root, 'usr/lib/grub', p), join(out, p), { recursive: true });
+      cpSync(join(root, 'usr/share/doc/grub-pc-bin'), join(out, 'doc'), {
+        recursive: true,
+        dereference: true,
+      });
+    },
   });
-  await run(sc, ['rm', '-rf', '--one-file-system', root]);
-  if (existsSync(dir)) await run(sc, ['rm', '-rf', dir]);
-  renameSync(tmp, dir);
-  return dir;
 }
 
 /** The never-changing menu: every entry comes from ostree's BLS files. */

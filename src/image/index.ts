@@ -14,6 +14,7 @@ import { isCryptHash } from './accounts.ts';
 import { assembleDisk } from './assemble.ts';
 import { type CustomizeResult, customizeDeployment } from './customize.ts';
 import { convertArgv, type FormatOptions, type ImageType } from './formats.ts';
+import { fsTools as fetchFsTools } from './fs-tools.ts';
 import {
   efiEarlyCfg,
   grubCfg,
@@ -180,7 +181,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
       version,
       kargs,
       timestamp: created ? Math.floor(Date.parse(created) / 1000) : undefined,
-      fstab: fstab(ids.root, ids.boot),
+      fstab: fstab(ids.root, ids.boot, o.recipe.disk.rootfs),
       updateUrl,
     });
     const custom = await customizeDeployment(sc, d.dir, d.stateVar, o.recipe);
@@ -209,6 +210,8 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
       );
     }
     const { diskBytes, partitions } = diskLayout(await duBytes(sc, stage), o.recipe, ids);
+    const rootFs = o.recipe.disk.rootfs;
+    const fsTools = rootFs === 'ext4' ? undefined : await fetchFsTools(sc, o.cacheDir);
     const raw = join(work, `${o.recipe.name}.raw`);
     await assembleDisk(sc, {
       disk: raw,
@@ -221,6 +224,8 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
       biosBootImg: boot.bootImg,
       biosCoreImg: boot.core,
       work,
+      fsTools,
+      kernelVersion: deployment.kernelVersion,
     });
     const plan = planFor({
       disk: { bytes: diskBytes, guid: ids.disk, partitions },

@@ -52,7 +52,11 @@ export function diskLayout(
     boot: ids.boot,
     esp: ids.esp,
   };
-  const partitions = planPartitions({ ...DEFAULT_SIZES, diskBytes }).map((p) => ({
+  const partitions = planPartitions({
+    ...DEFAULT_SIZES,
+    diskBytes,
+    rootFilesystem: recipe.disk.rootfs,
+  }).map((p) => ({
     ...p,
     uuid: uuidOf[p.name],
   }));

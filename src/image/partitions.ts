@@ -23,7 +23,7 @@ export interface PartitionPlan {
   type: string;
   startSector: number;
   sectors: number;
-  filesystem: 'none' | 'vfat' | 'ext4';
+  filesystem: 'none' | 'vfat' | 'ext4' | 'xfs' | 'btrfs';
   /** Filesystem UUID (vfat: volume id as XXXX-XXXX). */
   uuid?: string;
   mountpoint?: string;
@@ -33,6 +33,8 @@ export interface LayoutSizes {
   diskBytes: number;
   espBytes: number;
   bootBytes: number;
+  /** Filesystem of the root partition (default ext4). */
+  rootFilesystem?: 'ext4' | 'xfs' | 'btrfs';
 }
 
 export const DEFAULT_SIZES = { espBytes: 128 * MiB, bootBytes: 1024 * MiB };
@@ -72,7 +74,7 @@ export function planPartitions(sizes: LayoutSizes): PartitionPlan[] {
     name: 'root',
     type: GPT_TYPE.rootX86_64,
     sectors: rootSectors,
-    filesystem: 'ext4',
+    filesystem: sizes.rootFilesystem ?? 'ext4',
     mountpoint: '/',
   });
   return parts;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { InputError, UsageError } from '../core/errors.ts';
 import { parseYamlFile, validate } from '../core/yaml-issues.ts';
 import { isBibConfig, loadBibConfig } from './bib-config.ts';
+import { ROOT_FILESYSTEMS } from './mkfs.ts';
 
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|K|KiB|M|MiB|G|GiB|T|TiB)?$/;
 const UNITS: Record<string, number> = {
@@ -83,8 +84,12 @@ export const RecipeSchema = z
     disk: z
       .strictObject({
         size: Size.optional().describe('Whole disk size; default: room for twice the OS'),
+        rootfs: z
+          .enum(ROOT_FILESYSTEMS)
+          .default('ext4')
+          .describe('Filesystem of the root partition (the OSTree sysroot): ext4, xfs or btrfs'),
       })
-      .default({})
+      .default({ rootfs: 'ext4' })
       .describe('Disk layout'),
     kernel: z
       .strictObject({

@@ -34,6 +34,8 @@ export interface Deployment {
   dir: string;
   /** The stateroot's /var, shared by all deployments (home directories go here). */
   stateVar: string;
+  /** The deployment's kernel (the one directory under /usr/lib/modules). */
+  kernelVersion: string;
 }
 
 export async function deploy(sc: StepContext, d: DeployInput): Promise<Deployment> {
@@ -105,7 +107,14 @@ export async function deploy(sc: StepContext, d: DeployInput): Promise<Deploymen
     ]);
   }
   writeFileSync(join(dir, 'etc/fstab'), d.fstab);
-  return { commit, dir, stateVar: join(d.stage, 'ostree/deploy', OS_NAME, 'var') };
+  const kernels = readdirSync(join(dir, 'usr/lib/modules'));
+  if (kernels.length !== 1) throw new Error(`expected one kernel in the image, found: ${kernels}`);
+  return {
+    commit,
+    dir,
+    stateVar: join(d.stage, 'ostree/deploy', OS_NAME, 'var'),
+    kernelVersion: kernels[0] as string,
+  };
 }
 
 /** Move the staged /boot content into its own tree (the /boot partition), leaving /boot empty. */
@@ -115,10 +124,12 @@ export function splitBoot(stage: string, bootStage: string): void {
   for (const name of readdirSync(boot)) renameSync(join(boot, name), join(bootStage, name));
 }
 
-export function fstab(rootUuid: string, bootUuid: string): string {
+/** fstab of the deployment. XFS and Btrfs get fsck pass 0: their fsck programs do nothing at boot. */
+export function fstab(rootUuid: string, bootUuid: string, rootFs = 'ext4'): string {
+  const pass = rootFs === 'ext4' ? 1 : 0;
   return [
     '# <file system> <mount point> <type> <options> <dump> <pass>',
-    `UUID=${rootUuid} / ext4 defaults 1 1`,
+    `UUID=${rootUuid} / ${rootFs} defaults ${pass} ${pass}`,
     `UUID=${bootUuid} /boot ext4 defaults 1 2`,
     '',
   ].join('\n');

@@ -20,6 +20,8 @@ export interface Expectations {
   kargs?: string[];
   users?: { name: string; groups: string[]; sshKeys: number }[];
   timezone?: string;
+  /** Filesystem type of the root partition (mounted at /sysroot). */
+  rootFilesystem?: string;
   extra?: string[];
 }
 
@@ -86,6 +88,12 @@ export function guestChecks(e: Expectations): GuestCheck[] {
     checks.push({
       name: 'timezone',
       script: `t=$(readlink /etc/localtime); echo "$t"; case "$t" in */${e.timezone}) true;; *) false;; esac`,
+    });
+  }
+  if (e.rootFilesystem) {
+    checks.push({
+      name: 'root-filesystem',
+      script: `t=$(findmnt -no FSTYPE /sysroot); echo "$t"; test "$t" = ${shq(e.rootFilesystem)}`,
     });
   }
   for (const [i, c] of (e.extra ?? []).entries())

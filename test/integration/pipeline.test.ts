@@ -37,7 +37,7 @@ async function startRegistry(dir: string): Promise<{ port: number; stop: () => v
   return { port, stop: () => child.kill() };
 }
 
-test('pipeline: minimal treefile → commit → bootc image → disk → BIOS and UEFI boot; registry round trip; full recipe in four formats → UEFI boot', {
+test('pipeline: minimal treefile → commit → bootc image → disk → BIOS and UEFI boot; registry round trip; full recipe (XFS root) in four formats → UEFI boot; Btrfs root → BIOS boot', {
   skip: !isRoot && 'needs root',
   timeout: 40 * 60_000,
 }, async () => {
@@ -204,6 +204,7 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
     'karg:quiet',
     'karg:particle.test=1',
     'booted-commit',
+    'root-filesystem',
   ]) {
     assert.ok(
       uefi.checks.some((c) => c.name === name && c.ok),
@@ -211,6 +212,45 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
     );
   }
   assert.equal(boot.status, 0);
+  assert.match(
+    uefi.checks.find((c) => c.name === 'root-filesystem')?.detail ?? '',
+    /^xfs/,
+    'the full recipe asks for an XFS root',
+  );
+
+  // A Btrfs root (bootc-image-builder's --rootfs flag), booted under BIOS.
+  const btrfs = join(out, 'btrfs');
+  const buildBtrfs = spawnSync(
+    './bib/particle-os',
+    [
+      'build',
+      '--base-image',
+      `oci-archive:${result.container.archive}`,
+      '--rootfs',
+      'btrfs',
+      '--type',
+      'raw',
+      '--output',
+      btrfs,
+      'recipes/minimal.yml',
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  assert.equal(buildBtrfs.status, 0, `btrfs build exited ${buildBtrfs.status}`);
+  const verify = spawnSync('sfdisk', ['--verify', join(btrfs, 'debian-minimal.raw')], {
+    encoding: 'utf8',
+  });
+  assert.match(verify.stdout, /No errors detected/, 'GPT intact after writing the btrfs image');
+  const bootBtrfs = spawnSync(
+    './bib/particle-os',
+    ['boot-test', join(btrfs, 'debian-minimal.raw'), '--firmware', 'bios', '--json'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const bios = JSON.parse(bootBtrfs.stdout) as PipelineResult['bootTests'][number];
+  const failedBtrfs = bios.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+  assert.deepEqual(failedBtrfs, [], 'btrfs BIOS checks failed');
+  assert.match(bios.checks.find((c) => c.name === 'root-filesystem')?.detail ?? '', /^btrfs/);
+  assert.equal(bootBtrfs.status, 0);
   process.stderr.write(
     `timings: compose ${result.compose.seconds}s, container ${result.container.seconds}s, image ${result.image.seconds}s, ` +
       `boot ${result.bootTests.map((b) => `${b.firmware} ${b.seconds}s (login ${((b.timings.loginPrompt ?? 0) / 1000).toFixed(1)}s)`).join(', ')}, ` +

@@ -46,6 +46,16 @@ test('bad image references and types are usage errors', () => {
   ]);
   assert.equal(t.code, 2);
   assert.match(t.stderr, /unknown image type iso/);
+  const fs = cli([
+    'build',
+    '--base-image',
+    'oci:/nonexistent',
+    '--rootfs',
+    'zfs',
+    'recipes/minimal.yml',
+  ]);
+  assert.equal(fs.code, 2);
+  assert.match(fs.stderr, /--rootfs must be one of ext4, xfs, btrfs, not zfs/);
 });
 
 test('a missing base image is exit 2 and names the path', () => {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { patchBootImg, patchCoreImg } from '../../src/image/bios-boot.ts';
+import { xfsConfigFor } from '../../src/image/fs-tools.ts';
 import {
   GPT_TYPE,
   minimumDiskBytes,
@@ -8,6 +12,7 @@ import {
   SECTOR,
   sfdiskScript,
 } from '../../src/image/partitions.ts';
+import { fstab } from '../../src/image/sysroot.ts';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -82,4 +87,33 @@ test('core.img blocklist points at the sectors after the first', () => {
   assert.equal(out.readUInt16LE(508), 60);
   assert.equal(out.readUInt16LE(510), 0x820);
   assert.throws(() => patchCoreImg(core, 2048, 10), /needs 61 sectors/);
+});
+
+test('root filesystem: planned as asked; fstab type and fsck pass follow it', () => {
+  const sizes = { diskBytes: 4 * GiB, espBytes: 128 * MiB, bootBytes: 1024 * MiB };
+  for (const fs of ['ext4', 'xfs', 'btrfs'] as const) {
+    const root = planPartitions({ ...sizes, rootFilesystem: fs }).find((p) => p.name === 'root');
+    assert.equal(root?.filesystem, fs);
+    const boot = planPartitions({ ...sizes, rootFilesystem: fs }).find((p) => p.name === 'boot');
+    assert.equal(boot?.filesystem, 'ext4', '/boot stays ext4 (GRUB reads it)');
+  }
+  assert.match(fstab('r', 'b', 'xfs'), /^UUID=r \/ xfs defaults 0 0$/m);
+  assert.match(fstab('r', 'b', 'btrfs'), /^UUID=r \/ btrfs defaults 0 0$/m);
+  assert.match(fstab('r', 'b'), /^UUID=r \/ ext4 defaults 1 1$/m);
+  assert.match(fstab('r', 'b', 'xfs'), /^UUID=b \/boot ext4 defaults 1 2$/m);
+});
+
+test('mkfs.xfs feature set: the newest LTS config not newer than the image kernel', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xfsconf-'));
+  const confDir = join(dir, 'usr/share/xfsprogs/mkfs');
+  mkdirSync(confDir, { recursive: true });
+  for (const v of ['5.10', '6.1', '6.6', '6.12', '6.18'])
+    writeFileSync(join(confDir, `lts_${v}.conf`), '');
+  writeFileSync(join(confDir, 'dax_x86_64.conf'), '');
+  const t = { dir };
+  assert.equal(xfsConfigFor(t, '6.12.118+deb13-amd64'), join(confDir, 'lts_6.12.conf'));
+  assert.equal(xfsConfigFor(t, '6.17.1-amd64'), join(confDir, 'lts_6.12.conf'));
+  assert.equal(xfsConfigFor(t, '6.1.0-40-amd64'), join(confDir, 'lts_6.1.conf'));
+  assert.equal(xfsConfigFor(t, '7.0.2'), join(confDir, 'lts_6.18.conf'));
+  assert.throws(() => xfsConfigFor(t, '4.19.0'), /no mkfs\.xfs feature set for kernel 4\.19\.0/);
 });

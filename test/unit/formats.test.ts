@@ -105,6 +105,9 @@ test('recipes: the shipped one loads; errors are located', () => {
       return true;
     },
   );
+  assert.equal(r.disk.rootfs, 'ext4', 'ext4 unless asked');
+  writeFileSync(bad, 'name: x\ndisk:\n  rootfs: zfs\n');
+  assert.throws(() => loadRecipe(bad), /bad\.yml:3:11 {2}disk\.rootfs {2}/);
 });
 
 test('bootc-image-builder config.toml becomes a recipe; wheel means admin', () => {
