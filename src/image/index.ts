@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Context, step } from '../core/context.ts';
+import { type Context, type StepContext, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
 import { isValidRef } from '../core/ostree.ts';
@@ -61,7 +61,9 @@ export interface BuildPlan {
   users: CustomizeResult['users'];
   timezone?: string;
   locale?: string;
-  outputs: { type: ImageType; file: string; bytes: number }[];
+  outputs: { type: ImageType; file: string; bytes: number; seconds?: number }[];
+  /** Wall time of each build step (a real build only). */
+  steps?: { name: string; seconds: number }[];
   /** Set by --dry-run: sizes are estimates and nothing was written. */
   estimated?: boolean;
 }
@@ -69,12 +71,19 @@ export interface BuildPlan {
 export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPlan> {
   if (o.types.length === 0) throw new UsageError('no output type given');
   const work = makeWorkDir(ctx, 'particle-os-build', o.workBase);
+  const steps: { name: string; seconds: number }[] = [];
+  const timed = async <T>(name: string, fn: (sc: StepContext) => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await step(ctx, name, fn);
+    steps.push({ name, seconds: seconds(started) });
+    return result;
+  };
   const rootfs = join(work, 'rootfs');
   const stage = join(work, 'sysroot');
   const bootStage = join(work, 'boot');
 
   const source = o.image;
-  const image = await step(ctx, `read ${formatImageRef(source)}`, async (sc) => {
+  const image = await timed(`read ${formatImageRef(source)}`, async (sc) => {
     if (source.transport !== 'ostree') return openImage(sc, source, work);
     const info = await readOstreeSource(sc, source.path, source.ref);
     return {
@@ -161,7 +170,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     };
   }
 
-  const content = await step(ctx, 'prepare the OS tree', async (sc) => {
+  const content = await timed('prepare the OS tree', async (sc) => {
     if ('commit' in image) {
       return {
         content: { repo: source.path, commit: image.commit },
@@ -173,7 +182,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
   });
   const kargs = kargsWith(content.imageKargs);
 
-  const deployment = await step(ctx, `deploy ${ref} into the sysroot`, async (sc) => {
+  const deployment = await timed(`deploy ${ref} into the sysroot`, async (sc) => {
     const d = await deploy(sc, {
       content: content.content,
       stage,
@@ -189,7 +198,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     return { ...d, users: custom.users };
   });
 
-  const boot = await step(ctx, 'install GRUB (BIOS + UEFI, blscfg menu)', async (sc) => {
+  const boot = await timed('install GRUB (BIOS + UEFI, blscfg menu)', async (sc) => {
     const modules = await grubModules(sc, o.cacheDir);
     installModules(modules, bootStage);
     writeFileSync(join(bootStage, 'grub/grub.cfg'), grubCfg(1));
@@ -202,7 +211,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     return { core, efi, bootImg: join(modules, 'i386-pc/boot.img') };
   });
 
-  const { plan, raw } = await step(ctx, 'assemble disk', async (sc) => {
+  const { plan, raw } = await timed('assemble disk', async (sc) => {
     const bootUsed = await duBytes(sc, bootStage);
     if (bootUsed * 2.5 > DEFAULT_SIZES.bootBytes) {
       throw new UsageError(
@@ -236,24 +245,31 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     return { plan, raw };
   });
 
-  await step(ctx, `write ${o.types.join(', ')}`, async (sc) => {
+  await timed(`write ${o.types.join(', ')}`, async (sc) => {
     mkdirSync(o.outputDir, { recursive: true });
-    const staged: { type: ImageType; tmp: string; file: string }[] = [];
+    const staged: { type: ImageType; tmp: string; file: string; seconds: number }[] = [];
     for (const type of o.types) {
       const file = join(o.outputDir, `${o.recipe.name}.${type}`);
       const tmp = join(work, `out.${type}`);
+      const started = performance.now();
       await run(sc, convertArgv(type, raw, tmp, o.formats));
-      staged.push({ type, tmp, file });
+      staged.push({ type, tmp, file, seconds: seconds(started) });
     }
     for (const s of staged) {
       publish(s.tmp, s.file);
-      plan.outputs.push({ type: s.type, file: s.file, bytes: statSync(s.file).blocks * 512 });
+      const bytes = statSync(s.file).blocks * 512;
+      plan.outputs.push({ type: s.type, file: s.file, bytes, seconds: s.seconds });
     }
+    plan.steps = steps;
     const planFile = join(o.outputDir, `${o.recipe.name}.plan.json`);
     writeFileSync(`${planFile}.tmp`, `${JSON.stringify(plan, null, 2)}\n`);
     publish(`${planFile}.tmp`, planFile);
   });
   return plan;
+}
+
+function seconds(since: number): number {
+  return Math.round(performance.now() - since) / 1000;
 }
 
 async function duBytes(sc: Parameters<typeof run>[0], dir: string): Promise<number> {

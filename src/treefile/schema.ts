@@ -83,7 +83,8 @@ export const TreefileFileSchema = z
           .optional()
           .describe('Directories to create (under /var: at boot, via tmpfiles.d)'),
       })
-      .optional(),
+      .optional()
+      .describe('Units and directories of the system (seed dialect)'),
     postinstall: Scripts.optional().describe(
       'Shell scripts run in the tree after installing (same as postprocess)',
     ),
@@ -99,7 +100,7 @@ export const TreefileFileSchema = z
         z.union([z.string(), z.number(), z.boolean()]),
       )
       .optional()
-      .describe('Values for ${name} in strings'),
+      .describe('Values for ${name} in strings; basearch, releasever and suite are predefined'),
     packages: Packages.optional().describe('Packages installed on top of the base'),
     'packages-x86_64': Packages.optional().describe('Packages only on x86_64'),
     'packages-amd64': Packages.optional().describe('Packages only on amd64 (= x86_64)'),
