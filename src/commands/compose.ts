@@ -1,10 +1,14 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
+import { aptSkeleton } from '../compose/apt-skeleton.ts';
+import { composeDiff, formatDiff } from '../compose/diff.ts';
 import { composeTree } from '../compose/index.ts';
-import { resolvePackages } from '../compose/resolve.ts';
+import { resolveInSkeleton } from '../compose/resolve.ts';
+import { step } from '../core/context.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { loadTreefile } from '../treefile/load.ts';
+import { cacheDirs } from './flags.ts';
 
 export function registerCompose(program: Command, setExit: (code: number) => void): void {
   const compose = program
@@ -19,18 +23,29 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
     .option('--repo <dir>', 'OSTree repo to commit into (default: the treefile’s ostree.repo)')
     .option(
       '--cachedir <dir>',
-      'cache for downloaded .deb files (default: ~/.cache/particle-os/debs)',
+      'cache root: .deb files in DIR/debs, apt metadata in DIR/apt (default: ~/.cache/particle-os)',
     )
     .option('--workdir <dir>', 'where the temporary build tree goes (default: the system temp dir)')
     .option(
       '--publish <dir>',
       'also publish the ref into this archive repo (serve it over HTTP for upgrades)',
     )
+    .option('--force-nocache', 'compose even if the inputs equal those of the ref’s commit')
+    .option('--lockfile <file>', 'install exactly the package versions in this lockfile')
+    .option('--write-lockfile <file>', 'write the resolved package versions to this lockfile')
     .option('--dry-run', 'resolve the package set against the archive; install nothing')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  particle-os compose tree treefiles/debian-minimal.yaml --repo build/repo',
+      [
+        '',
+        'Unchanged inputs (treefile, files it pulls in, resolved packages) print "no changes"',
+        'and exit 0 without building.',
+        '',
+        'Examples:',
+        '  particle-os compose tree treefiles/debian-minimal.yaml --repo build/repo',
+        '  particle-os compose tree treefiles/debian-minimal.yaml --repo build/repo --write-lockfile minimal.lock.json',
+      ].join('\n'),
     )
     .action(
       async (
@@ -40,6 +55,9 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
           cachedir?: string;
           workdir?: string;
           publish?: string;
+          forceNocache?: boolean;
+          lockfile?: string;
+          writeLockfile?: string;
           dryRun?: boolean;
           json?: boolean;
         },
@@ -48,8 +66,11 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
           await runCommand('compose', program.opts(), async (ctx) => {
             const tf = loadTreefile(treefile);
             requireTools(['compose']);
+            const cache = cacheDirs(o.cachedir);
             if (o.dryRun) {
-              const r = await resolvePackages(ctx, tf, o.workdir);
+              const r = await step(ctx, `resolve packages of ${tf.ref}`, async (sc) =>
+                resolveInSkeleton(sc, tf, await aptSkeleton(sc, tf, cache.root)),
+              );
               if (o.json) printJson(r);
               else {
                 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -61,15 +82,40 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
             }
             const r = await composeTree(ctx, tf, {
               repo: o.repo ? resolve(o.repo) : undefined,
-              cacheDir: o.cachedir ? resolve(o.cachedir) : undefined,
+              cacheDir: cache.debs,
+              cacheRoot: cache.root,
               workBase: o.workdir,
               publish: o.publish ? resolve(o.publish) : undefined,
+              force: !!o.forceNocache,
+              lockfile: o.lockfile,
+              writeLockfile: o.writeLockfile,
             });
             if (o.json) printJson(r);
-            else process.stdout.write(`${r.commit}\n`);
+            else process.stdout.write(`${r.commit}${r.unchanged ? ' (no changes)' : ''}\n`);
             return 0;
           }),
         );
       },
     );
+  compose
+    .command('diff')
+    .description('packages added, removed, upgraded and downgraded between two commits')
+    .argument('<from>', 'ref or commit')
+    .argument('<to>', 'ref or commit')
+    .requiredOption('--repo <dir>', 'OSTree repo holding both')
+    .option('--json', 'print the diff as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  particle-os compose diff --repo build/repo debian/13/x86_64/minimal^ debian/13/x86_64/minimal',
+    )
+    .action(async (from: string, to: string, o: { repo: string; json?: boolean }) => {
+      setExit(
+        await runCommand('compose-diff', program.opts(), async (ctx) => {
+          const d = await composeDiff(ctx, resolve(o.repo), from, to);
+          if (o.json) printJson(d);
+          else process.stdout.write(formatDiff(d));
+          return 0;
+        }),
+      );
+    });
 }

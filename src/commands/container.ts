@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
+import { MAX_LAYERS } from '../container/chunking.ts';
 import { buildContainer, lintImage } from '../container/index.ts';
+import { COMPRESSIONS, type Compression } from '../container/layer.ts';
+import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, parseImageRef } from '../core/image-ref.ts';
 
@@ -16,15 +19,38 @@ export function registerContainer(program: Command, setExit: (code: number) => v
     .requiredOption('--repo <dir>', 'OSTree repo holding the ref')
     .requiredOption('--output <image>', 'oci-archive:FILE or oci:DIR[:TAG]')
     .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')
+    .option(
+      '--max-layers <n>',
+      `split the tree into at most N layers by Debian package (1: a single layer)`,
+      String(MAX_LAYERS),
+    )
+    .option('--compression <alg>', `layer compression: ${COMPRESSIONS.join(' or ')}`, 'gzip')
+    .option(
+      '--source <url>',
+      'org.opencontainers.image.source label (default: recorded by compose)',
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  particle-os container build --repo build/repo debian/13/x86_64/minimal --output oci-archive:build/minimal.ociarchive',
+      [
+        '',
+        'Examples:',
+        '  particle-os container build --repo build/repo debian/13/x86_64/minimal --output oci-archive:build/minimal.ociarchive',
+        '  particle-os container build --repo build/repo debian/13/x86_64/minimal --output docker://registry.example/debian-atomic:13 --compression zstd',
+      ].join('\n'),
     )
     .action(
       async (
         ref: string,
-        o: { repo: string; output: string; workdir?: string; json?: boolean },
+        o: {
+          repo: string;
+          output: string;
+          workdir?: string;
+          maxLayers: string;
+          compression: string;
+          source?: string;
+          json?: boolean;
+        },
       ) => {
         setExit(
           await runCommand('container', program.opts(), async (ctx) => {
@@ -35,6 +61,9 @@ export function registerContainer(program: Command, setExit: (code: number) => v
               ref,
               output: absoluteImageRef(output),
               workBase: o.workdir,
+              maxLayers: parseMaxLayers(o.maxLayers),
+              compression: parseCompression(o.compression),
+              source: o.source,
             });
             if (o.json) printJson(r);
             else process.stdout.write(`${r.image} ${r.manifestDigest}\n`);
@@ -71,4 +100,17 @@ export function registerContainer(program: Command, setExit: (code: number) => v
         }),
       );
     });
+}
+
+function parseMaxLayers(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1 || n > 127)
+    throw new UsageError(`--max-layers must be a whole number from 1 to 127, not ${s}`);
+  return n;
+}
+
+function parseCompression(s: string): Compression {
+  if (!(COMPRESSIONS as readonly string[]).includes(s))
+    throw new UsageError(`--compression must be ${COMPRESSIONS.join(' or ')}, not ${s}`);
+  return s as Compression;
 }

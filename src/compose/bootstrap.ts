@@ -93,7 +93,7 @@ export function mmdebstrapArgv(o: BootstrapOptions): string[] {
 }
 
 /** Mirror arguments: none (mmdebstrap's default) unless the treefile adds or replaces sources. */
-function mirrors(tf: ResolvedTreefile): string[] {
+export function mirrors(tf: ResolvedTreefile): string[] {
   if (tf.aptSources.length === 0) return [];
   const lines = tf.aptSources.flatMap((s) =>
     s.uris.flatMap((uri) =>

@@ -2,18 +2,25 @@
  * `compose tree`: treefile → bootstrapped Debian → OSTree-ready tree → commit in a repo.
  */
 
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
-import { type Context, step } from '../core/context.ts';
-import { BuildError } from '../core/errors.ts';
+import { basename, dirname, join } from 'node:path';
+import { type Context, type StepContext, step } from '../core/context.ts';
+import { BuildError, UsageError } from '../core/errors.ts';
 import { commitMetadata, ensureRepo, resolveRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
 import { makeWorkDir, mountsBelow } from '../core/workdir.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
+import { aptSkeleton, skeletonDir, skeletonSources } from './apt-skeleton.ts';
 import { packageSet } from './base-packages.ts';
 import { bootstrap } from './bootstrap.ts';
+import { archiveState, inputHash, treefileDigest } from './input-hash.ts';
+import { readLockfile, writeLockfile } from './lockfile.ts';
 import { ostreeify } from './ostreeify.ts';
+import { gvariantStrings, installedPackages } from './package-list.ts';
 import { publishRef } from './publish.ts';
+import { lockRepo } from './repo-lock.ts';
+import { resolveInSkeleton } from './resolve.ts';
 import { applyTreefileSettings, commitMetadataArgs } from './treefile-steps.ts';
 import { nextVersion } from './version.ts';
 
@@ -22,10 +29,18 @@ export interface ComposeOptions {
   repo?: string;
   /** .deb cache (default: ~/.cache/particle-os/debs). */
   cacheDir?: string;
+  /** Cache root for the apt skeletons (default: the parent of cacheDir). */
+  cacheRoot?: string;
   /** Where temporary build trees go (default: the OS temp dir). */
   workBase?: string;
   /** Also publish the ref into this archive-mode repo (static HTTP serving). */
   publish?: string;
+  /** Compose even when the inputs equal those of the ref's commit. */
+  force?: boolean;
+  /** Install exactly the versions in this lockfile. */
+  lockfile?: string;
+  /** Write the resolved versions to this lockfile. */
+  writeLockfile?: string;
 }
 
 export interface ComposeResult {
@@ -33,9 +48,21 @@ export interface ComposeResult {
   ref: string;
   commit: string;
   version: string;
-  kernelVersion: string;
+  /** True when nothing changed: `commit` is the ref's existing commit. */
+  unchanged: boolean;
+  inputHash?: string;
+  kernelVersion?: string;
   packages: string[];
 }
+
+export const META = {
+  inputHash: 'particle-os.inputhash',
+  archiveState: 'particle-os.archive-state',
+  packages: 'particle-os.packages',
+  treefile: 'particle-os.treefile',
+  /** Where the treefile came from (its git remote): the image's org.opencontainers.image.source. */
+  source: 'particle-os.source',
+} as const;
 
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
@@ -49,21 +76,85 @@ export async function composeTree(
 ): Promise<ComposeResult> {
   const repo = opts.repo ?? tf.repo;
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const cacheRoot = opts.cacheRoot ?? dirname(cacheDir);
+  await lockRepo(ctx, repo);
+  sourceDateEpoch(); // a bad value is an error before anything runs
+  const tfDigest = treefileDigest(tf);
+  const lock = opts.lockfile ? readLockfile(opts.lockfile) : undefined;
+
+  const check = await step(ctx, `check ${tf.ref} for changes`, async (sc) => {
+    const parent = existsSync(join(repo, 'config'))
+      ? await resolveRef(sc, repo, tf.ref)
+      : undefined;
+    const meta = async (key: string) =>
+      parent ? commitMetadata(sc, repo, parent, key) : undefined;
+    const skeleton = skeletonDir(cacheRoot, tf);
+    // Fast path: same treefile, same archive state → same package set; nothing to resolve.
+    const state =
+      existsSync(skeleton) && !lock
+        ? await archiveState(tfDigest, skeletonSources(skeleton), ctx.signal)
+        : undefined;
+    if (
+      !opts.force &&
+      !opts.writeLockfile &&
+      parent &&
+      state &&
+      state === (await meta(META.archiveState))
+    )
+      return { parent, unchanged: true as const, state };
+    await aptSkeleton(sc, tf, cacheRoot);
+    // First use of this archive configuration: the skeleton (and its source list) exists now.
+    const archive = state ?? (await archiveState(tfDigest, skeletonSources(skeleton), ctx.signal));
+    const resolved = await resolveInSkeleton(sc, tf, skeleton, lock?.packages);
+    const hash = inputHash(tfDigest, resolved.packages);
+    if (opts.writeLockfile) {
+      writeLockfile(opts.writeLockfile, {
+        lockfileVersion: 1,
+        ref: tf.ref,
+        suite: tf.suite,
+        packages: resolved.packages,
+      });
+    }
+    const unchanged = !opts.force && !!parent && hash === (await meta(META.inputHash));
+    return { parent, unchanged, state: archive, hash, resolved };
+  });
+
+  if (check.unchanged && check.parent) {
+    ctx.reporter.info(`no changes: ${tf.ref} is already ${check.parent}`);
+    const result = await step(ctx, `read ${tf.ref}`, async (sc) => ({
+      repo,
+      ref: tf.ref,
+      commit: check.parent as string,
+      version: (await commitMetadata(sc, repo, check.parent as string, 'version')) ?? '',
+      unchanged: true,
+      inputHash: await commitMetadata(sc, repo, check.parent as string, META.inputHash),
+      packages: [],
+    }));
+    if (opts.publish) await publishStep(ctx, repo, opts.publish, tf.ref);
+    return result;
+  }
+  const resolved = check.resolved;
+  if (!resolved || !check.hash) throw new BuildError('internal: no resolved package set');
+
   const work = makeWorkDir(ctx, 'particle-os-compose', opts.workBase);
   const rootfs = join(work, 'rootfs');
-  const packages = packageSet(tf.packages);
+  // Lockfile: exact versions; otherwise the package names (apt resolves the same set).
+  const packages = lock
+    ? lock.packages.map((p) => `${p.name}=${p.version}`)
+    : packageSet(tf.packages);
 
   await step(ctx, `bootstrap Debian ${tf.suite} (${packages.length} packages + deps)`, (sc) =>
     bootstrap(sc, { tf, packages, target: rootfs, cacheDir, work }),
   );
 
-  const { kernelVersion } = await step(
+  const { kernelVersion, installed } = await step(
     ctx,
     'apply treefile settings, make the tree OSTree-ready',
     async (sc) => {
       if (mountsBelow(rootfs).length > 0) throw new BuildError(`${rootfs} still has mounts`);
       await applyTreefileSettings(sc, tf, rootfs);
-      return ostreeify(rootfs, { machineIdCompat: tf.machineidCompat });
+      const o = ostreeify(rootfs, { machineIdCompat: tf.machineidCompat });
+      return { ...o, installed: await installedPackages(sc, rootfs) };
     },
   );
 
@@ -71,7 +162,13 @@ export async function composeTree(
     await ensureRepo(sc, repo, 'bare');
     const parent = await resolveRef(sc, repo, tf.ref);
     const previous = parent ? await commitMetadata(sc, repo, parent, 'version') : undefined;
-    const version = nextVersion(tf.versionPrefix, new Date(), previous);
+    const epoch = sourceDateEpoch();
+    const source = await gitRemote(sc, dirname(tf.file));
+    const version = nextVersion(
+      tf.versionPrefix,
+      epoch ? new Date(epoch * 1000) : new Date(),
+      previous,
+    );
     const r = await run(sc, [
       'ostree',
       'commit',
@@ -80,15 +177,54 @@ export async function composeTree(
       `--tree=dir=${rootfs}`,
       '--bootable',
       `--subject=${tf.ref} ${version}`,
+      ...(epoch ? [`--timestamp=@${epoch}`] : []),
       `--add-metadata-string=version=${version}`,
-      `--add-metadata-string=particle-os.treefile=${basename(tf.file)}`,
+      `--add-metadata-string=${META.treefile}=${basename(tf.file)}`,
+      `--add-metadata-string=${META.inputHash}=${check.hash}`,
+      ...(check.state ? [`--add-metadata-string=${META.archiveState}=${check.state}`] : []),
+      `--add-metadata=${META.packages}=${gvariantStrings(installed)}`,
+      ...(source ? [`--add-metadata-string=${META.source}=${source}`] : []),
       ...commitMetadataArgs(tf),
     ]);
-    return { repo, ref: tf.ref, commit: r.stdout.trim(), version, kernelVersion, packages };
+    return {
+      repo,
+      ref: tf.ref,
+      commit: r.stdout.trim(),
+      version,
+      unchanged: false,
+      inputHash: check.hash,
+      kernelVersion,
+      packages: installed,
+    };
   });
-  if (opts.publish) {
-    const to = opts.publish;
-    await step(ctx, `publish ${tf.ref} to ${to}`, (sc) => publishRef(sc, repo, to, tf.ref));
-  }
+  if (opts.publish) await publishStep(ctx, repo, opts.publish, tf.ref);
   return result;
+}
+
+/**
+ * SOURCE_DATE_EPOCH (reproducible-builds.org): the commit's timestamp and version date. The
+ * tools below (mmdebstrap, dpkg, dracut --reproducible) read it from the environment too.
+ */
+function sourceDateEpoch(): number | undefined {
+  const v = process.env.SOURCE_DATE_EPOCH;
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v))
+    throw new UsageError(`SOURCE_DATE_EPOCH must be seconds since 1970, not ${v}`);
+  return Number(v);
+}
+
+/** The git remote the treefile's checkout came from, if it is in one with a remote. */
+async function gitRemote(sc: StepContext, dir: string): Promise<string | undefined> {
+  try {
+    const r = await run(sc, ['git', '-C', dir, 'config', '--get', 'remote.origin.url'], {
+      okCodes: [0, 1, 128],
+    });
+    return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+  } catch {
+    return undefined; // no git on this host
+  }
+}
+
+function publishStep(ctx: Context, repo: string, to: string, ref: string): Promise<void> {
+  return step(ctx, `publish ${ref} to ${to}`, (sc) => publishRef(sc, repo, to, ref));
 }

@@ -18,7 +18,8 @@ import { commitMetadata, commitTimestamp, resolveRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
 import { openImage, unpackLayers } from '../image/oci-input.ts';
-import { writeLayer } from './layer.ts';
+import { COMPONENTS_ANNOTATION, MAX_LAYERS, planChunks } from './chunking.ts';
+import { type Compression, writeLayer } from './layer.ts';
 import { type LintFinding, lintTree } from './lint.ts';
 import { finishLayout, imageConfig, imageManifest, MEDIA, writeJsonBlob } from './oci.ts';
 
@@ -27,6 +28,11 @@ export interface ContainerBuildOptions {
   ref: string;
   output: ImageRef;
   workBase?: string;
+  /** Layers by package ownership, at most this many (1: one layer with everything). */
+  maxLayers?: number;
+  compression?: Compression;
+  /** org.opencontainers.image.source (default: what compose recorded, if anything). */
+  source?: string;
 }
 
 export interface ContainerBuildResult {
@@ -34,7 +40,7 @@ export interface ContainerBuildResult {
   manifestDigest: string;
   commit: string;
   version?: string;
-  layers: { digest: string; size: number }[];
+  layers: { digest: string; size: number; name: string; components: number }[];
 }
 
 export async function buildContainer(
@@ -55,14 +61,45 @@ export async function buildContainer(
     // The treefile's container-cmd, recorded by compose; bootc images default to /sbin/init.
     const cmdJson = await commitMetadata(sc, o.repo, commit, 'particle-os.container-cmd');
     const cmd = cmdJson ? (JSON.parse(cmdJson) as string[]) : ['/sbin/init'];
+    const recordedSource = await commitMetadata(sc, o.repo, commit, 'particle-os.source');
     await run(sc, ['ostree', 'checkout', `--repo=${o.repo}`, commit, tree]);
     // bootc images keep /etc at /etc; the commit has it at /usr/etc.
     renameSync(join(tree, 'usr/etc'), join(tree, 'etc'));
-    return { commit, version, linux, cmd, created: new Date(timestamp * 1000).toISOString() };
+    return {
+      commit,
+      version,
+      linux,
+      cmd,
+      source: recordedSource,
+      created: new Date(timestamp * 1000).toISOString(),
+    };
   });
 
-  const layer = await step(ctx, 'write layer (tar + pigz)', (sc) => writeLayer(sc, tree, layout));
+  const maxLayers = o.maxLayers ?? MAX_LAYERS;
+  const compression = o.compression ?? 'gzip';
+  const layers = await step(
+    ctx,
+    `write ${maxLayers > 1 ? `up to ${maxLayers} layers by package` : 'one layer'} (tar + ${compression})`,
+    async (sc) => {
+      if (maxLayers <= 1) {
+        const l = await writeLayer(sc, tree, layout, { compression });
+        return [{ ...l, name: 'rootfs', components: [] as string[] }];
+      }
+      const out = [];
+      for (const chunk of planChunks(tree, maxLayers)) {
+        const l = await writeLayer(sc, tree, layout, {
+          compression,
+          entries: chunk.entries,
+          work,
+          annotations: { [COMPONENTS_ANNOTATION]: chunk.components.join(',') || chunk.name },
+        });
+        out.push({ ...l, name: chunk.name, components: chunk.components });
+      }
+      return out;
+    },
+  );
 
+  const source = o.source ?? meta.source;
   return step(ctx, `write ${formatImageRef(o.output)}`, async (sc) => {
     const labels: Record<string, string> = {
       'containers.bootc': '1',
@@ -72,13 +109,14 @@ export async function buildContainer(
       'org.opencontainers.image.title': o.ref,
       ...(meta.linux ? { 'ostree.linux': meta.linux } : {}),
       ...(meta.version ? { 'org.opencontainers.image.version': meta.version } : {}),
+      ...(source ? { 'org.opencontainers.image.source': source } : {}),
     };
     const config = writeJsonBlob(
       layout,
       MEDIA.config,
-      imageConfig({ created: meta.created, labels, cmd: meta.cmd, layers: [layer] }),
+      imageConfig({ created: meta.created, labels, cmd: meta.cmd, layers }),
     );
-    const manifest = writeJsonBlob(layout, MEDIA.manifest, imageManifest(config, [layer], labels));
+    const manifest = writeJsonBlob(layout, MEDIA.manifest, imageManifest(config, layers, labels));
     const tag = o.output.transport === 'oci' ? o.output.tag : (meta.version ?? 'latest');
     finishLayout(layout, manifest, tag);
     if (o.output.transport === 'oci-archive') {
@@ -117,7 +155,12 @@ export async function buildContainer(
       manifestDigest: manifest.digest,
       commit: meta.commit,
       version: meta.version,
-      layers: [{ digest: layer.digest, size: layer.size }],
+      layers: layers.map((l) => ({
+        digest: l.digest,
+        size: l.size,
+        name: l.name,
+        components: l.components.length,
+      })),
     };
   });
 }

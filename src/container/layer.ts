@@ -1,18 +1,31 @@
 /**
  * A layer blob from a directory: GNU tar (it reads xattrs such as file capabilities, which
- * Node cannot) piped through a parallel gzip (`pigz -n`, deterministic), hashing the
- * uncompressed stream (diff_id) and the compressed blob (digest) on the way.
+ * Node cannot) piped through a parallel compressor (`pigz -n` or `zstd -T0`, both
+ * deterministic), hashing the uncompressed stream (diff_id) and the compressed blob (digest)
+ * on the way. A layer holds the whole directory or an explicit list of entries (a chunk).
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, readdirSync, renameSync } from 'node:fs';
+import { createWriteStream, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { StepContext } from '../core/context.ts';
 import { start } from '../core/run.ts';
 import { blobPath, type LayerInfo, MEDIA } from './oci.ts';
 
+export const COMPRESSIONS = ['gzip', 'zstd'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+const COMPRESSOR: Record<Compression, { argv: string[]; mediaType: string }> = {
+  gzip: { argv: ['pigz', '-n', '-6', '-c'], mediaType: MEDIA.layerGzip },
+  zstd: { argv: ['zstd', '-T0', '-3', '-q', '-c', '--no-progress'], mediaType: MEDIA.layerZstd },
+};
+
 /** tar flags for reproducible root filesystem layers. */
-export function layerTarArgv(dir: string, entries: string[]): string[] {
+export function layerTarArgv(
+  dir: string,
+  input: { entries: string[] } | { listFile: string },
+): string[] {
   return [
     'tar',
     '--create',
@@ -25,13 +38,34 @@ export function layerTarArgv(dir: string, entries: string[]): string[] {
     '--xattrs',
     '--xattrs-include=*',
     '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
-    '--',
-    ...entries,
+    ...('listFile' in input
+      ? ['--no-recursion', '--null', '--verbatim-files-from', `--files-from=${input.listFile}`]
+      : ['--', ...input.entries]),
   ];
 }
 
-export async function writeLayer(sc: StepContext, dir: string, layout: string): Promise<LayerInfo> {
-  const entries = readdirSync(dir).sort();
+export interface LayerOptions {
+  compression?: Compression;
+  /** Only these paths (relative to `dir`, parents listed before children); default: all. */
+  entries?: string[];
+  /** Scratch directory for the entry list. */
+  work?: string;
+  annotations?: Record<string, string>;
+}
+
+export async function writeLayer(
+  sc: StepContext,
+  dir: string,
+  layout: string,
+  o: LayerOptions = {},
+): Promise<LayerInfo> {
+  const compressor = COMPRESSOR[o.compression ?? 'gzip'];
+  let input: { entries: string[] } | { listFile: string } = { entries: readdirSync(dir).sort() };
+  if (o.entries) {
+    const listFile = join(o.work ?? layout, `entries-${process.pid}-${Date.now()}.list`);
+    writeFileSync(listFile, o.entries.map((e) => `${e}\0`).join(''));
+    input = { listFile };
+  }
   const diffHash = createHash('sha256');
   const blobHash = createHash('sha256');
   let size = 0;
@@ -42,7 +76,7 @@ export async function writeLayer(sc: StepContext, dir: string, layout: string): 
     },
   });
   const compressedOut = new PassThrough();
-  const tmpBlob = blobPath(layout, 'sha256:incoming');
+  const tmpBlob = blobPath(layout, `sha256:incoming-${process.pid}`);
   const saving = pipeline(
     compressedOut,
     new Transform({
@@ -54,13 +88,16 @@ export async function writeLayer(sc: StepContext, dir: string, layout: string): 
     }),
     createWriteStream(tmpBlob),
   );
-  const gzip = start(sc, ['pigz', '-n', '-6', '-c'], {
-    stdin: uncompressed,
-    stdout: compressedOut,
-  });
-  const tar = start(sc, layerTarArgv(dir, entries), { stdout: uncompressed });
-  await Promise.all([tar.done, gzip.done, saving]);
+  const compress = start(sc, compressor.argv, { stdin: uncompressed, stdout: compressedOut });
+  const tar = start(sc, layerTarArgv(dir, input), { stdout: uncompressed });
+  await Promise.all([tar.done, compress.done, saving]);
   const digest = `sha256:${blobHash.digest('hex')}`;
   renameSync(tmpBlob, blobPath(layout, digest));
-  return { mediaType: MEDIA.layerGzip, digest, size, diffId: `sha256:${diffHash.digest('hex')}` };
+  return {
+    mediaType: compressor.mediaType,
+    digest,
+    size,
+    diffId: `sha256:${diffHash.digest('hex')}`,
+    ...(o.annotations ? { annotations: o.annotations } : {}),
+  };
 }

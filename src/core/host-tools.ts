@@ -25,6 +25,7 @@ export const HOST_TOOLS: readonly Tool[] = [
   },
   { tool: 'tar', debianPackage: 'tar', stages: ['container', 'build'] },
   { tool: 'pigz', debianPackage: 'pigz', stages: ['container', 'build'] },
+  { tool: 'zstd', debianPackage: 'zstd', stages: ['container', 'build'] },
   { tool: 'sfdisk', debianPackage: 'fdisk', stages: ['build'] },
   { tool: 'mkfs.ext4', debianPackage: 'e2fsprogs', stages: ['build'] },
   { tool: 'mkfs.vfat', debianPackage: 'dosfstools', stages: ['build'] },

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { test } from 'node:test';
 import type { PipelineResult } from '../../src/pipeline.ts';
 
 const isRoot = process.getuid?.() === 0;
+/** debian-minimal plus a postprocess script (setcap), kernel-args and remove-files. */
+const TREEFILE = 'test/fixtures/treefiles/pipeline.yaml';
 
 /** Debian's docker-registry on a free loopback port, storing into `dir`. */
 async function startRegistry(dir: string): Promise<{ port: number; stop: () => void }> {
@@ -46,7 +48,7 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
     './bib/particle-os',
     [
       'pipeline',
-      'treefiles/debian-minimal.yaml',
+      TREEFILE,
       '--output',
       out,
       '--type',
@@ -65,6 +67,50 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
   const fsck = spawnSync('ostree', ['fsck', `--repo=${join(out, 'repo')}`], { encoding: 'utf8' });
   assert.equal(fsck.status, 0, `ostree fsck: ${fsck.stderr}`);
 
+  // Compose again: same treefile, same archive → "no changes", the same commit, nothing built.
+  // With --write-lockfile the package set is resolved (and written) but still equals the hash.
+  const repo = join(out, 'repo');
+  const lockfile = join(out, 'minimal.lock.json');
+  const started = Date.now();
+  const again = spawnSync(
+    './bib/particle-os',
+    ['compose', 'tree', TREEFILE, '--repo', repo, '--json'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const againSeconds = (Date.now() - started) / 1000;
+  assert.equal(again.status, 0, again.stderr);
+  const unchanged = JSON.parse(again.stdout) as { commit: string; unchanged: boolean };
+  assert.equal(unchanged.unchanged, true, 'no changes');
+  assert.equal(unchanged.commit, result.compose.commit);
+  assert.match(again.stderr, /no changes/);
+  const locked = spawnSync(
+    './bib/particle-os',
+    ['compose', 'tree', TREEFILE, '--repo', repo, '--write-lockfile', lockfile, '--json'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  assert.equal(locked.status, 0);
+  assert.equal((JSON.parse(locked.stdout) as { unchanged: boolean }).unchanged, true);
+  const lock = JSON.parse(readFileSync(lockfile, 'utf8')) as {
+    packages: { name: string; version: string; sha256: string }[];
+  };
+  assert.ok(lock.packages.some((p) => p.name === 'linux-image-amd64'));
+  assert.ok(lock.packages.every((p) => /^[0-9a-f]{64}$/.test(p.sha256)));
+  // A version the archive no longer has is a clear error naming it; nothing is committed.
+  const gone = lock.packages.map((p) => (p.name === 'less' ? { ...p, version: '0.0-gone' } : p));
+  writeFileSync(lockfile, JSON.stringify({ ...lock, packages: gone }));
+  const stale = spawnSync(
+    './bib/particle-os',
+    ['compose', 'tree', TREEFILE, '--repo', repo, '--lockfile', lockfile],
+    { encoding: 'utf8' },
+  );
+  assert.equal(stale.status, 2, stale.stderr);
+  assert.match(stale.stderr, /not in Debian trixie any more: less 0\.0-gone/);
+  const log = spawnSync('ostree', ['log', `--repo=${repo}`, result.compose.ref], {
+    encoding: 'utf8',
+  });
+  assert.equal(log.stdout.match(/^commit /gm)?.length, 1, 'still one commit on the ref');
+  process.stderr.write(`no-change compose: ${againSeconds.toFixed(1)}s\n`);
+
   // container: skopeo accepts the archive and sees the bootc labels
   const inspect = spawnSync('skopeo', ['inspect', `oci-archive:${result.container.archive}`], {
     encoding: 'utf8',
@@ -74,6 +120,29 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
   assert.equal(labels['containers.bootc'], '1');
   assert.equal(labels['ostree.bootable'], '1');
   assert.equal(labels['ostree.commit'], result.compose.commit);
+  // Chunked by package: several layers, each annotated with its packages.
+  const rawManifest = spawnSync(
+    'skopeo',
+    ['inspect', '--raw', `oci-archive:${result.container.archive}`],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const manifest = JSON.parse(rawManifest.stdout) as {
+    layers: { annotations?: Record<string, string> }[];
+  };
+  assert.ok(
+    manifest.layers.length > 16 && manifest.layers.length <= 64,
+    `${manifest.layers.length} layers`,
+  );
+  const components = manifest.layers.map(
+    (l) => l.annotations?.['org.particle-os.components'] ?? '',
+  );
+  assert.ok(
+    components.some((c) => c.split(',').includes('systemd')),
+    'a layer names systemd',
+  );
+  assert.equal(components.at(-1), '(unowned)');
 
   // image: both formats exist, qcow2 passes qemu-img check, plan written next to them
   const files = readdirSync(out);
@@ -105,6 +174,7 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
       'usr-read-only',
       'system-running',
       'booted-commit',
+      'karg:particle.treefile-karg=1', // the treefile's kernel-args, via the image's kargs.d
     ]) {
       assert.ok(
         b.checks.some((c) => c.name === name && c.ok),
@@ -188,7 +258,19 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
   }
   const boot = spawnSync(
     './bib/particle-os',
-    ['boot-test', join(full, 'debian-full.qcow2'), '--firmware', 'uefi', '--json'],
+    [
+      'boot-test',
+      join(full, 'debian-full.qcow2'),
+      '--firmware',
+      'uefi',
+      // A file capability set by a package's postinst survives compose → layers → disk.
+      '--check',
+      'getcap /usr/bin/ping | grep -q cap_net_raw',
+      // remove-files of the treefile
+      '--check',
+      'test ! -e /usr/share/doc/less',
+      '--json',
+    ],
     {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -205,6 +287,8 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
     'karg:particle.test=1',
     'booted-commit',
     'root-filesystem',
+    'custom-1',
+    'custom-2',
   ]) {
     assert.ok(
       uefi.checks.some((c) => c.name === name && c.ok),

@@ -47,6 +47,8 @@ test('the tutorial runs from start to finish', {
   const versions = [...r.stdout.matchAll(/^Version: (13\.\d{8}\.\d+)\s*$/gm)].map((m) => m[1]);
   assert.equal(versions.length, 2, `versions printed: ${versions.join(', ')}`);
   assert.notEqual(versions[0], versions[1], 'v2 is published as a new version');
+  assert.match(r.stdout, /^Added:\n {2}tree /m, 'compose diff shows the added package');
+  assert.match(r.stdout, /^[0-9a-f]{64} \(no changes\)$/m, 'the rerun changes nothing');
   assert.match(r.stdout, /upgrade test: PASSED/);
   // The upgrade test's three boots (it replaced test/integration/upgrade.test.ts): v1 upgrades
   // over HTTP, v2 boots with the new package and the /etc change kept, rollback to v1.

@@ -13,6 +13,11 @@ if [ "$count" -ne 1 ]; then
   exit 1
 fi
 kver=$kvers
+# Same inputs, same bytes: --reproducible sorts the archive and, with SOURCE_DATE_EPOCH, gives
+# every file that mtime. Without one from the caller, the kernel image's own date is used, so two
+# composes of the same packages make the same initramfs (and the kernel's layer is reused).
+: "${SOURCE_DATE_EPOCH:=$(stat -c %Y "$root/boot/vmlinuz-$kver")}"
+export SOURCE_DATE_EPOCH
 chroot "$root" dracut --force --no-hostonly --reproducible "$@" --kver "$kver" \
   "/usr/lib/modules/$kver/initramfs.img"
 if ! chroot "$root" lsinitrd "/usr/lib/modules/$kver/initramfs.img" | grep -q ostree-prepare-root; then

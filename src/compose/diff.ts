@@ -1,0 +1,77 @@
+/**
+ * `compose diff FROM TO`: packages added, removed, upgraded and downgraded between two commits,
+ * from the package lists composes record in commit metadata.
+ */
+import { type Context, step } from '../core/context.ts';
+import { UsageError } from '../core/errors.ts';
+import { resolveRef } from '../core/ostree.ts';
+import { run } from '../core/run.ts';
+import { META } from './index.ts';
+import {
+  diffPackages,
+  type PackageDiff,
+  parseGvariantStrings,
+  parsePackageLine,
+} from './package-list.ts';
+
+export interface ComposeDiff extends PackageDiff {
+  from: string;
+  to: string;
+}
+
+export async function composeDiff(
+  ctx: Context,
+  repo: string,
+  from: string,
+  to: string,
+): Promise<ComposeDiff> {
+  return step(ctx, `diff ${from} ${to}`, async (sc) => {
+    const lists = [];
+    const commits = [];
+    for (const rev of [from, to]) {
+      const commit = await resolveRef(sc, repo, rev);
+      if (!commit) throw new UsageError(`${repo}: no such ref or commit: ${rev}`);
+      const r = await run(
+        sc,
+        ['ostree', `--repo=${repo}`, 'show', `--print-metadata-key=${META.packages}`, commit],
+        { okCodes: [0, 1] },
+      );
+      if (r.code !== 0) {
+        throw new UsageError(
+          `${rev} (${commit.slice(0, 12)}) has no package list: it was composed before particle-os recorded one`,
+        );
+      }
+      lists.push(parseGvariantStrings(r.stdout).map(parsePackageLine));
+      commits.push(commit);
+    }
+    const newer = async (a: string, b: string) =>
+      (await run(sc, ['dpkg', '--compare-versions', a, 'gt', b], { okCodes: [0, 1] })).code === 0;
+    const diff = await diffPackages(lists[0] ?? [], lists[1] ?? [], newer);
+    return { from: commits[0] as string, to: commits[1] as string, ...diff };
+  });
+}
+
+export function formatDiff(d: ComposeDiff): string {
+  const lines = [`${d.from.slice(0, 12)} → ${d.to.slice(0, 12)}`];
+  const section = (title: string, items: string[]) => {
+    if (items.length) lines.push(`${title}:`, ...items.map((i) => `  ${i}`));
+  };
+  section(
+    'Added',
+    d.added.map((p) => `${p.name} ${p.version}`),
+  );
+  section(
+    'Removed',
+    d.removed.map((p) => `${p.name} ${p.version}`),
+  );
+  section(
+    'Upgraded',
+    d.upgraded.map((p) => `${p.name} ${p.from} → ${p.to}`),
+  );
+  section(
+    'Downgraded',
+    d.downgraded.map((p) => `${p.name} ${p.from} → ${p.to}`),
+  );
+  if (lines.length === 1) lines.push('no package changes');
+  return `${lines.join('\n')}\n`;
+}

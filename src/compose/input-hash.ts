@@ -1,0 +1,70 @@
+/**
+ * What decides whether a compose would change anything (rpm-ostree's input hash):
+ * - the flattened treefile, with the content of every file it pulls in (add-files; scripts are
+ *   inline) and of our own chroot hook, plus a format number bumped when compose output changes;
+ * - the resolved package set: name, version, architecture and archive checksum of each package.
+ * Both are stored in the commit (`particle-os.inputhash`). A cheaper check runs first: the same
+ * treefile against the same archive state (the InRelease files of every source, which pin every
+ * Packages index) must resolve to the same set, so `particle-os.archive-state` equal means
+ * "no changes" without resolving at all.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ResolvedTreefile } from '../treefile/load.ts';
+import type { AptSource } from './apt-skeleton.ts';
+import type { LockedPackage } from './lockfile.ts';
+
+/** Bump when the same inputs would give a different tree (a change in how we compose). */
+export const COMPOSE_FORMAT = 1;
+
+const HOOKS = ['./hooks/initramfs.sh'].map((h) => fileURLToPath(new URL(h, import.meta.url)));
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** Digest of everything the treefile contributes (not where its files live on this host). */
+export function treefileDigest(tf: ResolvedTreefile): string {
+  const { file: _file, files: _files, repo: _repo, addFiles, ...model } = tf;
+  return sha256(
+    JSON.stringify({
+      format: COMPOSE_FORMAT,
+      model,
+      addFiles: addFiles.map(([src, dest]) => [dest, sha256(readFileSync(src))]),
+      hooks: HOOKS.map((h) => sha256(readFileSync(h))),
+    }),
+  );
+}
+
+export function inputHash(treefile: string, packages: readonly LockedPackage[]): string {
+  const lines = packages
+    .map((p) => `${p.name} ${p.version} ${p.architecture} ${p.sha256}`)
+    .sort()
+    .join('\n');
+  return sha256(`${treefile}\n${lines}\n`);
+}
+
+/**
+ * Digest of the archive as apt would see it: the InRelease file of every source. Undefined when
+ * one cannot be fetched (the caller then resolves the package set instead).
+ */
+export async function archiveState(
+  treefile: string,
+  sources: readonly AptSource[],
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  if (sources.length === 0) return undefined;
+  try {
+    const bodies = await Promise.all(
+      sources.map(async (s) => {
+        const res = await fetch(`${s.uri}/dists/${s.suite}/InRelease`, {
+          signal: AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(10_000)]),
+        });
+        if (!res.ok) throw new Error(`${res.status}`);
+        return Buffer.from(await res.arrayBuffer());
+      }),
+    );
+    return sha256(Buffer.concat([Buffer.from(`${treefile}\n`), ...bodies]));
+  } catch {
+    return undefined;
+  }
+}

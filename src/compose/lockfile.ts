@@ -1,0 +1,47 @@
+/**
+ * Lockfiles: the exact package versions (and archive checksums) of a compose, written with
+ * `--write-lockfile` and installed exactly with `--lockfile`. JSON, one schema.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UsageError } from '../core/errors.ts';
+
+export const LockedPackageSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/),
+  version: z.string().min(1),
+  architecture: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+});
+export type LockedPackage = z.infer<typeof LockedPackageSchema>;
+
+export const LockfileSchema = z.strictObject({
+  lockfileVersion: z.literal(1),
+  ref: z.string(),
+  suite: z.string(),
+  packages: z.array(LockedPackageSchema).min(1),
+});
+export type Lockfile = z.infer<typeof LockfileSchema>;
+
+export function readLockfile(path: string): Lockfile {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read lockfile ${path}: ${(e as Error).message}`);
+  }
+  const r = LockfileSchema.safeParse(data);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new UsageError(
+      `${path}: not a particle-os lockfile: ${first?.path.join('.') || '(top)'}: ${first?.message}`,
+    );
+  }
+  return r.data;
+}
+
+export function writeLockfile(path: string, lock: Lockfile): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(lock, null, 2)}\n`);
+  renameSync(tmp, path);
+}

@@ -1,0 +1,46 @@
+/**
+ * Reproducible composes: the same treefile, lockfile and SOURCE_DATE_EPOCH, composed twice into
+ * two fresh repos (no parent commit, cold work dirs), must give the same commit checksum. On a
+ * difference the test prints `ostree diff` of the two trees, which names the files to fix.
+ * Two full composes (~5 minutes), so it runs with `npm run test:slow`, not in CI.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const isRoot = process.getuid?.() === 0;
+
+function compose(repo: string, args: string[]): { commit: string } {
+  const r = spawnSync(
+    './bib/particle-os',
+    ['compose', 'tree', 'treefiles/debian-minimal.yaml', '--repo', repo, '--json', ...args],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, SOURCE_DATE_EPOCH: '1767225600' }, // 2026-01-01
+    },
+  );
+  assert.equal(r.status, 0, `compose exited ${r.status}`);
+  return JSON.parse(r.stdout) as { commit: string };
+}
+
+test('the same inputs compose to the same commit', {
+  skip: !isRoot && 'needs root',
+  timeout: 30 * 60_000,
+}, () => {
+  const dir = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'repro-'));
+  const lock = join(dir, 'minimal.lock.json');
+  const a = compose(join(dir, 'a'), ['--write-lockfile', lock]);
+  const b = compose(join(dir, 'b'), ['--lockfile', lock]);
+  if (a.commit !== b.commit) {
+    spawnSync('ostree', ['pull-local', `--repo=${join(dir, 'a')}`, join(dir, 'b'), b.commit]);
+    const diff = spawnSync('ostree', ['diff', `--repo=${join(dir, 'a')}`, a.commit, b.commit], {
+      encoding: 'utf8',
+    });
+    process.stderr.write(`ostree diff:\n${diff.stdout}${diff.stderr}`);
+  }
+  assert.equal(b.commit, a.commit);
+});
