@@ -25,7 +25,11 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
     .option('--recipe <file>', 'image recipe', DEFAULT_RECIPE)
     .option('--output <dir>', 'output directory (repos, images, logs)', 'build/upgrade-test')
     .option('--firmware <fw>', 'bios or uefi', 'bios')
-    .option('--add-package <name>', 'package v2 adds (the visible change)', 'tree')
+    .option(
+      '--add-package <name>',
+      'package v2 adds (the visible change; tcpdump also brings a new system user)',
+      'tcpdump',
+    )
     .option('--timeout <seconds>', 'timeout of each boot', '300')
     .option('--cachedir <dir>', 'cache directory (default: ~/.cache/particle-os)')
     .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')

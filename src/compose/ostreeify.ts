@@ -6,6 +6,7 @@
  *  - persistent top-level dirs (home, root, opt, srv, mnt, usr/local) as links into /var;
  *  - /var empty, recreated at boot from tmpfiles.d;
  *  - empty machine-id, no SSH host keys, no host leftovers (hostname, resolv.conf);
+ *  - system users and groups also as sysusers.d entries (see sysusers.ts);
  *  - /etc moved to /usr/etc (ostree merges it into /etc at deploy time);
  *  - /sysroot and /ostree -> sysroot/ostree.
  */
@@ -24,6 +25,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BuildError } from '../core/errors.ts';
+import { writeSysusers } from './sysusers.ts';
 import { FACTORY_VAR, type VarEntry, varTmpfilesLines } from './var-tmpfiles.ts';
 
 export const DPKG_DB = 'usr/lib/sysimage/dpkg';
@@ -60,6 +62,7 @@ export function ostreeify(root: string, o: OstreeifyOptions = {}): OstreeifyResu
   chmodSync(join(root, 'tmp'), 0o1777);
   mkdirSync(join(root, 'sysroot'), { recursive: true });
   replaceWithSymlink(root, 'ostree', 'sysroot/ostree');
+  writeSysusers(root);
   renameSync(join(root, 'etc'), join(root, 'usr/etc'));
   return { kernelVersion };
 }

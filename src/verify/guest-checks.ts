@@ -199,6 +199,23 @@ export const upgradeSteps = {
       ? `dpkg-query -W -f='\${Package} \${Version} \${db:Status-Abbrev}' ${shq(pkg)} | grep 'ii'`
       : `! dpkg-query -W -f='\${db:Status-Abbrev}' ${shq(pkg)} 2>/dev/null | grep -q ii && echo absent`,
   }),
+  /** A locally added user: /etc/passwd now differs from the image's, so ostree keeps it. */
+  localUser: (name: string): GuestCheck =>
+    command('local-user', `useradd --create-home ${shq(name)}`),
+  /**
+   * Every user and group of the booted image (its /usr/etc) exists, although /etc/passwd was
+   * changed locally before the upgrade: the image's sysusers.d entries added the new ones.
+   */
+  imageUsers: (): GuestCheck => ({
+    name: 'image-users-present',
+    script: [
+      'missing=""',
+      'for u in $(cut -d: -f1 /usr/etc/passwd); do getent passwd "$u" >/dev/null || missing="$missing user:$u"; done',
+      'for g in $(cut -d: -f1 /usr/etc/group); do getent group "$g" >/dev/null || missing="$missing group:$g"; done',
+      'echo "$(wc -l </usr/etc/passwd) users, $(wc -l </usr/etc/group) groups${missing:+; missing:$missing}"',
+      'test -z "$missing"',
+    ].join('\n'),
+  }),
   rollback: (): GuestCheck => ({
     name: 'rollback',
     script: 'ostree admin set-default 1 && ostree admin status | head -n 4',

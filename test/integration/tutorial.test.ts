@@ -47,7 +47,7 @@ test('the tutorial runs from start to finish', {
   const versions = [...r.stdout.matchAll(/^Version: (13\.\d{8}\.\d+)\s*$/gm)].map((m) => m[1]);
   assert.equal(versions.length, 2, `versions printed: ${versions.join(', ')}`);
   assert.notEqual(versions[0], versions[1], 'v2 is published as a new version');
-  assert.match(r.stdout, /^Added:\n {2}tree /m, 'compose diff shows the added package');
+  assert.match(r.stdout, /^Added:\n( {2}\S+ \S+\n)* {2}tcpdump /m, 'compose diff shows tcpdump');
   assert.match(r.stdout, /^[0-9a-f]{64} \(no changes\)$/m, 'the rerun changes nothing');
   assert.match(r.stdout, /upgrade test: PASSED/);
   // The upgrade test's three boots (it replaced test/integration/upgrade.test.ts): v1 upgrades
@@ -56,9 +56,19 @@ test('the tutorial runs from start to finish', {
   assert.equal(boots.length, 3, 'three boots in the upgrade test');
   const [v1, v2, back] = boots as [string, string, string];
   for (const [text, names] of [
-    [v1, ['booted-commit', 'ostree-admin-upgrade', 'upgrade-is-default']],
-    [v2, ['booted-commit', 'booted-version', 'has-package:tree', 'etc-change-kept', 'rollback']],
-    [back, ['booted-commit', 'lacks-package:tree']],
+    [v1, ['booted-commit', 'local-user', 'ostree-admin-upgrade', 'upgrade-is-default']],
+    [
+      v2,
+      [
+        'booted-commit',
+        'booted-version',
+        'has-package:tcpdump',
+        'etc-change-kept',
+        'image-users-present',
+        'rollback',
+      ],
+    ],
+    [back, ['booted-commit', 'lacks-package:tcpdump']],
   ] as const) {
     for (const name of names) assert.match(text, new RegExp(`^ {2}ok {3}${name}( |$)`, 'm'), name);
     assert.doesNotMatch(text, /^ {2}FAIL /m);

@@ -13,6 +13,7 @@ import {
   parsePackageLine,
 } from '../../src/compose/package-list.ts';
 import { lockRepo } from '../../src/compose/repo-lock.ts';
+import { sysusersLines } from '../../src/compose/sysusers.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { loadTreefile } from '../../src/treefile/load.ts';
 import { testContext } from '../helpers/context.ts';
@@ -132,4 +133,24 @@ test('repo lock: a second compose waits for the first; a dead owner’s lock is 
   await lockRepo(third, repo);
   assert.equal(readFileSync(`${repo}.lock`, 'utf8'), String(process.pid), 'stale lock taken over');
   await third.scope.close();
+});
+
+test('sysusers.d: every system user and group with its ids, groups first; regular users left out', () => {
+  const passwd = [
+    'root:x:0:0:root:/root:/bin/bash',
+    'systemd-network:x:998:998:systemd Network Management:/:/usr/sbin/nologin',
+    'tux:x:1000:1000:Tux:/home/tux:/bin/bash',
+    'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
+  ].join('\n');
+  const group = ['root:x:0:', 'systemd-network:x:998:', 'tux:x:1000:', 'nogroup:x:65534:'].join(
+    '\n',
+  );
+  assert.deepEqual(sysusersLines(passwd, group), [
+    'g root 0',
+    'g systemd-network 998',
+    'g nogroup 65534',
+    'u root 0:0 "root" /root /bin/bash',
+    'u systemd-network 998:998 "systemd Network Management" / /usr/sbin/nologin',
+    'u nobody 65534:65534 "nobody" /nonexistent /usr/sbin/nologin',
+  ]);
 });

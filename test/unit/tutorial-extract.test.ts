@@ -97,5 +97,5 @@ test('the recipe and treefile written by heredocs are valid', () => {
   const tf = TreefileFileSchema.parse(parse(v2));
   const include = typeof tf.include === 'string' ? tf.include : '';
   assert.ok(existsSync(join(dirname('tutorial/v2.yaml'), include)), `include ${include} exists`);
-  assert.ok(tf.packages?.includes('tree'), 'v2 adds a package');
+  assert.ok(tf.packages?.includes('tcpdump'), 'v2 adds a package');
 });
