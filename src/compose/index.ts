@@ -74,10 +74,22 @@ export async function composeTree(
   tf: ResolvedTreefile,
   opts: ComposeOptions = {},
 ): Promise<ComposeResult> {
+  const release = await lockRepo(ctx, opts.repo ?? tf.repo);
+  try {
+    return await composeLocked(ctx, tf, opts);
+  } finally {
+    await release();
+  }
+}
+
+async function composeLocked(
+  ctx: Context,
+  tf: ResolvedTreefile,
+  opts: ComposeOptions,
+): Promise<ComposeResult> {
   const repo = opts.repo ?? tf.repo;
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const cacheRoot = opts.cacheRoot ?? dirname(cacheDir);
-  await lockRepo(ctx, repo);
   sourceDateEpoch(); // a bad value is an error before anything runs
   const tfDigest = treefileDigest(tf);
   const lock = opts.lockfile ? readLockfile(opts.lockfile) : undefined;

@@ -1,7 +1,7 @@
 /**
  * One compose per repo at a time: a lock file next to the repo (`<repo>.lock`, holding the
- * owner's pid) taken before anything is read, released by the context's scope (also on Ctrl-C
- * or failure). A second compose waits; a lock whose owner is gone is taken over.
+ * owner's pid) taken before anything is read, released when the compose ends (or by the
+ * context's scope on Ctrl-C or failure, so several composes in one process work in turn). A second compose waits; a lock whose owner is gone is taken over.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -10,7 +10,8 @@ import { InterruptedError } from '../core/errors.ts';
 
 const POLL_MS = 1000;
 
-export async function lockRepo(ctx: Context, repo: string): Promise<void> {
+/** Take the lock; the returned function releases it (the scope also does, on failure). */
+export async function lockRepo(ctx: Context, repo: string): Promise<() => Promise<void>> {
   const file = `${repo.replace(/\/+$/, '')}.lock`;
   mkdirSync(dirname(file), { recursive: true });
   let told = false;
@@ -28,7 +29,7 @@ export async function lockRepo(ctx: Context, repo: string): Promise<void> {
     if (ctx.signal.aborted) throw new InterruptedError();
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  ctx.scope.defer(`repo lock ${file}`, () => {
+  return ctx.scope.defer(`repo lock ${file}`, () => {
     if (readOwner(file) === String(process.pid)) rmSync(file, { force: true });
   });
 }

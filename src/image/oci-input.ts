@@ -3,7 +3,7 @@
  * a root filesystem, the way `bootc install` imports a non-encapsulated image: layers applied in
  * order (with whiteouts), ownership, modes, hard links and xattrs kept.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { InputError, UsageError } from '../core/errors.ts';
@@ -90,14 +90,19 @@ export async function openImage(sc: StepContext, input: ImageRef, work: string):
   };
 }
 
-/** Apply all layers, in order, into `rootfs`. */
+/**
+ * Apply all layers, in order, into `rootfs`: one tar pass per layer that also lists what it
+ * extracted; whiteout markers (`.wh.NAME`, `.wh..wh..opq`) extracted with the layer are then
+ * applied to what the lower layers left and removed. Per the OCI spec a layer never holds a
+ * path it whites out, so applying them after the extraction gives the same tree.
+ */
 export async function unpackLayers(
   sc: StepContext,
   image: OciImage,
   rootfs: string,
 ): Promise<void> {
   mkdirSync(rootfs, { recursive: true });
-  for (const [i, layer] of image.layers.entries()) {
+  for (const layer of image.layers) {
     const file = blob(image.layout, layer.digest);
     if (!existsSync(file)) throw new UsageError(`layer blob missing: ${layer.digest}`);
     const decompress = layer.mediaType.endsWith('+zstd')
@@ -105,61 +110,46 @@ export async function unpackLayers(
       : layer.mediaType.endsWith('+gzip')
         ? '--use-compress-program=pigz'
         : '';
-    if (i > 0) await applyWhiteouts(sc, file, decompress, rootfs);
-    await run(sc, [
-      'tar',
-      '--extract',
-      `--file=${file}`,
-      `--directory=${rootfs}`,
-      ...(decompress ? [decompress] : []),
-      '--numeric-owner',
-      '--same-owner',
-      '--same-permissions',
-      '--xattrs',
-      '--xattrs-include=*',
-      '--exclude=.wh.*',
-      '--exclude=*/.wh.*',
-    ]);
+    const r = await run(
+      sc,
+      [
+        'tar',
+        '--extract',
+        '--verbose',
+        `--file=${file}`,
+        `--directory=${rootfs}`,
+        ...(decompress ? [decompress] : []),
+        '--numeric-owner',
+        '--same-owner',
+        '--same-permissions',
+        '--xattrs',
+        '--xattrs-include=*',
+      ],
+      { quietStdout: true },
+    );
+    applyWhiteouts(r.stdout.split('\n'), rootfs);
   }
 }
 
-/** Whiteouts of an upper layer delete paths of the lower ones before it is extracted. */
-async function applyWhiteouts(
-  sc: StepContext,
-  file: string,
-  decompress: string,
-  rootfs: string,
-): Promise<void> {
-  const list = await run(sc, [
-    'tar',
-    '--list',
-    `--file=${file}`,
-    ...(decompress ? [decompress] : []),
-  ]);
-  for (const raw of list.stdout.split('\n')) {
-    const entry = raw.replace(/^\.\//, '');
+/** Apply the whiteout markers among `entries` (one layer's members) and delete the markers. */
+export function applyWhiteouts(entries: readonly string[], rootfs: string): void {
+  const names = entries.map((e) => e.replace(/^\.\//, '').replace(/\/$/, '')).filter(Boolean);
+  const inLayer = new Set(names);
+  for (const entry of names) {
     const base = entry.split('/').pop() ?? '';
     if (!base.startsWith('.wh.')) continue;
-    const dir = dirname(entry);
+    const dir = entry.includes('/') ? dirname(entry) : '';
     if (base === '.wh..wh..opq') {
+      // Opaque directory: nothing from the lower layers stays, this layer's own entries do.
       const target = join(rootfs, dir);
-      if (existsSync(target))
-        await run(sc, [
-          'find',
-          target,
-          '-mindepth',
-          '1',
-          '-maxdepth',
-          '1',
-          '-exec',
-          'rm',
-          '-rf',
-          '{}',
-          '+',
-        ]);
+      for (const child of existsSync(target) ? readdirSync(target) : []) {
+        if (!inLayer.has(dir ? `${dir}/${child}` : child))
+          rmSync(join(target, child), { recursive: true, force: true });
+      }
     } else {
       rmSync(join(rootfs, dir, base.slice('.wh.'.length)), { recursive: true, force: true });
     }
+    rmSync(join(rootfs, entry), { force: true });
   }
 }
 

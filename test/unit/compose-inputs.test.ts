@@ -128,6 +128,12 @@ test('repo lock: a second compose waits for the first; a dead owner’s lock is 
   assert.equal(acquired, true);
   await second.scope.close();
   assert.equal(existsSync(`${repo}.lock`), false, 'released');
+  // Two composes in turn in one process (upgrade-test does v1 then v2): release, then relock.
+  const same = testContext();
+  const release = await lockRepo(same, repo);
+  await release();
+  await (await lockRepo(same, repo))();
+  await same.scope.close();
   writeFileSync(`${repo}.lock`, '999999999');
   const third = testContext();
   await lockRepo(third, repo);
