@@ -9,7 +9,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export const SYSUSERS_FILE = 'usr/lib/sysusers.d/particle-os-image.conf';
+/**
+ * Named to sort first: sysusers.d files are read in name order and the first entry for a name
+ * wins, so the image's own ids are kept (files in the image are owned by those numbers); the
+ * packages' own entries for the same names (basic.conf, debian-udev.conf, …) are then skipped.
+ */
+export const SYSUSERS_FILE = 'usr/lib/sysusers.d/00-particle-os-image.conf';
 /**
  * systemd-sysusers only runs when /usr is newer than /etc/.updated (ConditionNeedsUpdate), but
  * an OSTree /usr keeps mtime 0 across upgrades. It is idempotent and quick: run it every boot.
