@@ -85,18 +85,17 @@ export async function buildContainer(
         const l = await writeLayer(sc, tree, layout, { compression });
         return [{ ...l, name: 'rootfs', components: [] as string[] }];
       }
-      // Two writers at once: most layers are small, so process start-up, not compression,
-      // dominates; the manifest keeps the planned order whatever finishes first.
-      return mapLimit(planChunks(tree, maxLayers), 2, async (chunk) => ({
-        ...(await writeLayer(sc, tree, layout, {
+      const out = [];
+      for (const chunk of planChunks(tree, maxLayers)) {
+        const l = await writeLayer(sc, tree, layout, {
           compression,
           entries: chunk.entries,
           work,
           annotations: { [COMPONENTS_ANNOTATION]: chunk.components.join(',') || chunk.name },
-        })),
-        name: chunk.name,
-        components: chunk.components,
-      }));
+        });
+        out.push({ ...l, name: chunk.name, components: chunk.components });
+      }
+      return out;
     },
   );
 
@@ -164,24 +163,6 @@ export async function buildContainer(
       })),
     };
   });
-}
-
-/** `fn` over `items` with at most `limit` running at once; results in input order. */
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 export interface LintResult {

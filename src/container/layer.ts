@@ -14,8 +14,6 @@ import { start } from '../core/run.ts';
 import { blobPath, type LayerInfo, MEDIA } from './oci.ts';
 
 export const COMPRESSIONS = ['gzip', 'zstd'] as const;
-/** Unique scratch names when several layers are written at once. */
-let serial = 0;
 export type Compression = (typeof COMPRESSIONS)[number];
 
 const COMPRESSOR: Record<Compression, { argv: string[]; mediaType: string }> = {
@@ -64,7 +62,7 @@ export async function writeLayer(
   const compressor = COMPRESSOR[o.compression ?? 'gzip'];
   let input: { entries: string[] } | { listFile: string } = { entries: readdirSync(dir).sort() };
   if (o.entries) {
-    const listFile = join(o.work ?? layout, `entries-${process.pid}-${++serial}.list`);
+    const listFile = join(o.work ?? layout, `entries-${process.pid}-${Date.now()}.list`);
     writeFileSync(listFile, o.entries.map((e) => `${e}\0`).join(''));
     input = { listFile };
   }
@@ -78,7 +76,7 @@ export async function writeLayer(
     },
   });
   const compressedOut = new PassThrough();
-  const tmpBlob = blobPath(layout, `sha256:incoming-${process.pid}-${++serial}`);
+  const tmpBlob = blobPath(layout, `sha256:incoming-${process.pid}`);
   const saving = pipeline(
     compressedOut,
     new Transform({
