@@ -4,6 +4,7 @@ import { printJson, runCommand } from '../cli/runtime.ts';
 import { aptSkeleton } from '../compose/apt-skeleton.ts';
 import { composeDiff, formatDiff } from '../compose/diff.ts';
 import { composeTree } from '../compose/index.ts';
+import { writeLockfile } from '../compose/lockfile.ts';
 import { resolveInSkeleton } from '../compose/resolve.ts';
 import { step } from '../core/context.ts';
 import { requireTools } from '../core/host-tools.ts';
@@ -32,7 +33,10 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
     )
     .option('--force-nocache', 'compose even if the inputs equal those of the ref’s commit')
     .option('--lockfile <file>', 'install exactly the package versions in this lockfile')
-    .option('--write-lockfile <file>', 'write the resolved package versions to this lockfile')
+    .option(
+      '--write-lockfile <file>',
+      'write the resolved package versions to this lockfile (with --dry-run: and nothing else)',
+    )
     .option('--dry-run', 'resolve the package set against the archive; install nothing')
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -71,6 +75,14 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
               const r = await step(ctx, `resolve packages of ${tf.ref}`, async (sc) =>
                 resolveInSkeleton(sc, tf, await aptSkeleton(sc, tf, cache.root)),
               );
+              if (o.writeLockfile) {
+                writeLockfile(o.writeLockfile, {
+                  lockfileVersion: 1,
+                  ref: tf.ref,
+                  suite: tf.suite,
+                  packages: r.packages,
+                });
+              }
               if (o.json) printJson(r);
               else {
                 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;

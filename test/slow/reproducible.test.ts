@@ -14,6 +14,8 @@ import { test } from 'node:test';
 const isRoot = process.getuid?.() === 0;
 
 function compose(repo: string, args: string[]): { commit: string } {
+  // The lockfile pins every package, so both runs install exactly the same set (and apt marks
+  // the same packages as automatically installed).
   const r = spawnSync(
     './bib/particle-os',
     ['compose', 'tree', 'treefiles/debian-minimal.yaml', '--repo', repo, '--json', ...args],
@@ -33,7 +35,13 @@ test('the same inputs compose to the same commit', {
 }, () => {
   const dir = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'repro-'));
   const lock = join(dir, 'minimal.lock.json');
-  const a = compose(join(dir, 'a'), ['--write-lockfile', lock]);
+  const resolved = spawnSync(
+    './bib/particle-os',
+    ['compose', 'tree', 'treefiles/debian-minimal.yaml', '--dry-run', '--write-lockfile', lock],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  assert.equal(resolved.status, 0);
+  const a = compose(join(dir, 'a'), ['--lockfile', lock]);
   const b = compose(join(dir, 'b'), ['--lockfile', lock]);
   if (a.commit !== b.commit) {
     spawnSync('ostree', ['pull-local', `--repo=${join(dir, 'a')}`, join(dir, 'b'), b.commit]);
