@@ -24,6 +24,20 @@ export function buildProgram(setExit: (code: number) => void): Command {
       '--log-dir <dir>',
       'where per-step logs go (default: ~/.local/state/particle-os/logs/<time>-<command>)',
     )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  particle-os compose tree treefiles/debian-minimal.yaml --repo build/repo',
+        '  particle-os container build --repo build/repo debian/13/x86_64/minimal --output oci-archive:build/minimal.ociarchive',
+        '  particle-os build --base-image oci-archive:build/minimal.ociarchive --type qcow2 recipes/minimal.yml',
+        '  particle-os boot-test output/debian-minimal.qcow2 --firmware uefi',
+        '  particle-os pipeline treefiles/debian-minimal.yaml   # all of the above',
+        '',
+        'Exit codes: 0 ok, 1 build or test failed, 2 bad input or usage, 130 interrupted.',
+      ].join('\n'),
+    )
     .showHelpAfterError()
     .exitOverride();
   for (const register of [

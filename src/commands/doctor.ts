@@ -8,6 +8,10 @@ export function registerDoctor(program: Command, setExit: (code: number) => void
     .description(
       'show which host tools are present and which Debian packages provide the missing ones',
     )
+    .addHelpText(
+      'after',
+      '\nExample:\n  particle-os doctor   # then apt-get install the packages it lists',
+    )
     .action(() => {
       const states = toolStates();
       for (const t of states) {

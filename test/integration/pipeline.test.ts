@@ -1,7 +1,7 @@
 /**
  * The whole product, for real: compose the minimal treefile with mmdebstrap, commit it, package
- * it as a bootc OCI archive, build a BIOS+UEFI disk, and boot it in QEMU under both firmwares.
- * Passes only if every in-guest check passes. Needs root and the host tools (.ci/run installs
+ * it as a bootc OCI archive, build a BIOS+UEFI disk and boot it in QEMU (UEFI here; the Btrfs
+ * disk below and the tutorial test boot BIOS). Passes only if every in-guest check passes. Needs root and the host tools (.ci/run installs
  * them); takes a few minutes under TCG.
  */
 import assert from 'node:assert/strict';
@@ -39,7 +39,7 @@ async function startRegistry(dir: string): Promise<{ port: number; stop: () => v
   return { port, stop: () => child.kill() };
 }
 
-test('pipeline: minimal treefile → commit → bootc image → disk → BIOS and UEFI boot; registry round trip; full recipe (XFS root) in four formats → UEFI boot; Btrfs root → BIOS boot', {
+test('pipeline: minimal treefile → commit → bootc image → disk → UEFI boot; registry round trip; full recipe (XFS root) in four formats → UEFI boot; Btrfs root → BIOS boot', {
   skip: !isRoot && 'needs root',
   timeout: 40 * 60_000,
 }, async () => {
@@ -54,7 +54,9 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
       '--type',
       'qcow2,raw',
       '--firmware',
-      'bios,uefi',
+      // BIOS is booted below (Btrfs disk) and four times by the tutorial test: one firmware
+      // here keeps CI under 30 minutes.
+      'uefi',
       '--json',
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
@@ -162,7 +164,7 @@ test('pipeline: minimal treefile → commit → bootc image → disk → BIOS an
   // boot: both firmwares, every check passed inside the guest
   assert.deepEqual(
     result.bootTests.map((b) => b.firmware),
-    ['bios', 'uefi'],
+    ['uefi'],
   );
   for (const b of result.bootTests) {
     const failed = b.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);

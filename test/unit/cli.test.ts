@@ -78,5 +78,23 @@ test('help lists the seed commands with examples', () => {
   assert.equal(r.code, 0);
   for (const c of ['compose', 'container', 'build', 'boot-test', 'pipeline', 'doctor'])
     assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
-  assert.match(cli(['build', '--help']).stdout, /Example:/);
+  assert.match(r.stdout, /Examples:/);
+  for (const sub of [
+    ['compose', 'tree'],
+    ['compose', 'diff'],
+    ['container', 'build'],
+    ['container', 'lint'],
+    ['build'],
+    ['boot-test'],
+    ['pipeline'],
+    ['upgrade-test'],
+    ['treefile', 'validate'],
+    ['schema'],
+    ['doctor'],
+  ])
+    assert.match(
+      cli([...sub, '--help']).stdout,
+      /Examples?:/,
+      `${sub.join(' ')} --help has an example`,
+    );
 });
