@@ -75,14 +75,7 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
               const r = await step(ctx, `resolve packages of ${tf.ref}`, async (sc) =>
                 resolveInSkeleton(sc, tf, await aptSkeleton(sc, tf, cache.root)),
               );
-              if (o.writeLockfile) {
-                writeLockfile(o.writeLockfile, {
-                  lockfileVersion: 1,
-                  ref: tf.ref,
-                  suite: tf.suite,
-                  packages: r.packages,
-                });
-              }
+              if (o.writeLockfile) writeLockfile(o.writeLockfile, tf, r.packages);
               if (o.json) printJson(r);
               else {
                 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;

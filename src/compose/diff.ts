@@ -4,7 +4,7 @@
  */
 import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
-import { resolveRef } from '../core/ostree.ts';
+import { commitMetadata, resolveRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
 import { META } from './index.ts';
 import {
@@ -26,28 +26,22 @@ export async function composeDiff(
   to: string,
 ): Promise<ComposeDiff> {
   return step(ctx, `diff ${from} ${to}`, async (sc) => {
-    const lists = [];
-    const commits = [];
-    for (const rev of [from, to]) {
+    const packagesAt = async (rev: string) => {
       const commit = await resolveRef(sc, repo, rev);
       if (!commit) throw new UsageError(`${repo}: no such ref or commit: ${rev}`);
-      const r = await run(
-        sc,
-        ['ostree', `--repo=${repo}`, 'show', `--print-metadata-key=${META.packages}`, commit],
-        { okCodes: [0, 1] },
-      );
-      if (r.code !== 0) {
+      const list = await commitMetadata(sc, repo, commit, META.packages);
+      if (list === undefined) {
         throw new UsageError(
           `${rev} (${commit.slice(0, 12)}) has no package list: it was composed before particle-os recorded one`,
         );
       }
-      lists.push(parseGvariantStrings(r.stdout).map(parsePackageLine));
-      commits.push(commit);
-    }
-    const newer = async (a: string, b: string) =>
-      (await run(sc, ['dpkg', '--compare-versions', a, 'gt', b], { okCodes: [0, 1] })).code === 0;
-    const diff = await diffPackages(lists[0] ?? [], lists[1] ?? [], newer);
-    return { from: commits[0] as string, to: commits[1] as string, ...diff };
+      return { commit, packages: parseGvariantStrings(list).map(parsePackageLine) };
+    };
+    const a = await packagesAt(from);
+    const b = await packagesAt(to);
+    const newer = async (x: string, y: string) =>
+      (await run(sc, ['dpkg', '--compare-versions', x, 'gt', y], { okCodes: [0, 1] })).code === 0;
+    return { from: a.commit, to: b.commit, ...(await diffPackages(a.packages, b.packages, newer)) };
   });
 }
 

@@ -15,7 +15,7 @@ import { aptSkeleton, skeletonDir, skeletonSources } from './apt-skeleton.ts';
 import { packageSet } from './base-packages.ts';
 import { bootstrap } from './bootstrap.ts';
 import { archiveState, inputHash, treefileDigest } from './input-hash.ts';
-import { readLockfile, writeLockfile } from './lockfile.ts';
+import { pinnedSpec, readLockfile, writeLockfile } from './lockfile.ts';
 import { ostreeify } from './ostreeify.ts';
 import { gvariantStrings, installedPackages } from './package-list.ts';
 import { publishRef } from './publish.ts';
@@ -90,7 +90,7 @@ async function composeLocked(
   const repo = opts.repo ?? tf.repo;
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const cacheRoot = opts.cacheRoot ?? dirname(cacheDir);
-  sourceDateEpoch(); // a bad value is an error before anything runs
+  const epoch = sourceDateEpoch(); // a bad value is an error before anything runs
   const tfDigest = treefileDigest(tf);
   const lock = opts.lockfile ? readLockfile(opts.lockfile) : undefined;
 
@@ -119,27 +119,21 @@ async function composeLocked(
     const archive = state ?? (await archiveState(tfDigest, skeletonSources(skeleton), ctx.signal));
     const resolved = await resolveInSkeleton(sc, tf, skeleton, lock?.packages);
     const hash = inputHash(tfDigest, resolved.packages);
-    if (opts.writeLockfile) {
-      writeLockfile(opts.writeLockfile, {
-        lockfileVersion: 1,
-        ref: tf.ref,
-        suite: tf.suite,
-        packages: resolved.packages,
-      });
-    }
+    if (opts.writeLockfile) writeLockfile(opts.writeLockfile, tf, resolved.packages);
     const unchanged = !opts.force && !!parent && hash === (await meta(META.inputHash));
     return { parent, unchanged, state: archive, hash, resolved };
   });
 
-  if (check.unchanged && check.parent) {
-    ctx.reporter.info(`no changes: ${tf.ref} is already ${check.parent}`);
+  const parent = check.parent;
+  if (check.unchanged && parent) {
+    ctx.reporter.info(`no changes: ${tf.ref} is already ${parent}`);
     const result = await step(ctx, `read ${tf.ref}`, async (sc) => ({
       repo,
       ref: tf.ref,
-      commit: check.parent as string,
-      version: (await commitMetadata(sc, repo, check.parent as string, 'version')) ?? '',
+      commit: parent,
+      version: (await commitMetadata(sc, repo, parent, 'version')) ?? '',
       unchanged: true,
-      inputHash: await commitMetadata(sc, repo, check.parent as string, META.inputHash),
+      inputHash: await commitMetadata(sc, repo, parent, META.inputHash),
       packages: [],
     }));
     if (opts.publish) await publishStep(ctx, repo, opts.publish, tf.ref);
@@ -151,9 +145,7 @@ async function composeLocked(
   const work = makeWorkDir(ctx, 'particle-os-compose', opts.workBase);
   const rootfs = join(work, 'rootfs');
   // Lockfile: exact versions; otherwise the package names (apt resolves the same set).
-  const packages = lock
-    ? lock.packages.map((p) => `${p.name}=${p.version}`)
-    : packageSet(tf.packages);
+  const packages = lock ? lock.packages.map(pinnedSpec) : packageSet(tf.packages);
 
   await step(ctx, `bootstrap Debian ${tf.suite} (${packages.length} packages + deps)`, (sc) =>
     bootstrap(sc, { tf, packages, target: rootfs, cacheDir, work }),
@@ -172,9 +164,8 @@ async function composeLocked(
 
   const result = await step(ctx, `commit ${tf.ref}`, async (sc) => {
     await ensureRepo(sc, repo, 'bare');
-    const parent = await resolveRef(sc, repo, tf.ref);
+    // The parent found by the change check: the repo lock keeps the ref where it was.
     const previous = parent ? await commitMetadata(sc, repo, parent, 'version') : undefined;
-    const epoch = sourceDateEpoch();
     const source = await gitRemote(sc, dirname(tf.file));
     const version = nextVersion(
       tf.versionPrefix,

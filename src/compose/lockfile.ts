@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
+import type { ResolvedTreefile } from '../treefile/load.ts';
 
 export const LockedPackageSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/),
@@ -40,7 +41,17 @@ export function readLockfile(path: string): Lockfile {
   return r.data;
 }
 
-export function writeLockfile(path: string, lock: Lockfile): void {
+/** apt's `name=version`: install exactly the locked version. */
+export function pinnedSpec(p: Pick<LockedPackage, 'name' | 'version'>): string {
+  return `${p.name}=${p.version}`;
+}
+
+export function writeLockfile(
+  path: string,
+  tf: Pick<ResolvedTreefile, 'ref' | 'suite'>,
+  packages: LockedPackage[],
+): void {
+  const lock: Lockfile = { lockfileVersion: 1, ref: tf.ref, suite: tf.suite, packages };
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, `${JSON.stringify(lock, null, 2)}\n`);
   renameSync(tmp, path);

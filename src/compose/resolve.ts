@@ -10,7 +10,7 @@ import { run } from '../core/run.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { skeletonAptOptions } from './apt-skeleton.ts';
 import { packageSet } from './base-packages.ts';
-import type { LockedPackage } from './lockfile.ts';
+import { type LockedPackage, pinnedSpec } from './lockfile.ts';
 
 export interface ResolvedPackages {
   ref: string;
@@ -31,7 +31,7 @@ export async function resolveInSkeleton(
   pinned?: LockedPackage[],
 ): Promise<ResolvedPackages> {
   const aptOpts = skeletonAptOptions(skeleton, tf);
-  const requested = pinned ? pinned.map((p) => `${p.name}=${p.version}`) : packageSet(tf.packages);
+  const requested = pinned ? pinned.map(pinnedSpec) : packageSet(tf.packages);
   const sim = await run(
     sc,
     [
@@ -55,7 +55,7 @@ export async function resolveInSkeleton(
     ...aptOpts,
     'show',
     '--no-all-versions',
-    ...names.map((p) => `${p.name}=${p.version}`),
+    ...names.map(pinnedSpec),
   ]);
   let downloadBytes = 0;
   let installedBytes = 0;

@@ -35,11 +35,20 @@ function nextStepNumber(dir: string): number {
   return used.length ? Math.max(...used) + 1 : 1;
 }
 
-/** Run `fn` as a named step with its own log file, reporting start and end with elapsed time. */
+export interface StepTiming {
+  name: string;
+  seconds: number;
+}
+
+/**
+ * Run `fn` as a named step with its own log file, reporting start and end with elapsed time;
+ * a successful step's time is also appended to `timings` when given.
+ */
 export async function step<T>(
   ctx: Context,
   name: string,
   fn: (sc: StepContext) => Promise<T>,
+  timings?: StepTiming[],
 ): Promise<T> {
   mkdirSync(ctx.logDir, { recursive: true });
   const n = nextStepNumber(ctx.logDir);
@@ -51,7 +60,9 @@ export async function step<T>(
   ctx.reporter.stepStart(name, logFile);
   try {
     const result = await fn({ ...ctx, logFile });
-    ctx.reporter.stepEnd(name, Date.now() - started, true);
+    const ms = Date.now() - started;
+    ctx.reporter.stepEnd(name, ms, true);
+    timings?.push({ name, seconds: ms / 1000 });
     return result;
   } catch (e) {
     ctx.reporter.stepEnd(name, Date.now() - started, false);

@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Context, type StepContext, step } from '../core/context.ts';
+import { type Context, type StepContext, type StepTiming, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
 import { isValidRef } from '../core/ostree.ts';
@@ -63,7 +63,7 @@ export interface BuildPlan {
   locale?: string;
   outputs: { type: ImageType; file: string; bytes: number; seconds?: number }[];
   /** Wall time of each build step (a real build only). */
-  steps?: { name: string; seconds: number }[];
+  steps?: StepTiming[];
   /** Set by --dry-run: sizes are estimates and nothing was written. */
   estimated?: boolean;
 }
@@ -71,13 +71,9 @@ export interface BuildPlan {
 export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPlan> {
   if (o.types.length === 0) throw new UsageError('no output type given');
   const work = makeWorkDir(ctx, 'particle-os-build', o.workBase);
-  const steps: { name: string; seconds: number }[] = [];
-  const timed = async <T>(name: string, fn: (sc: StepContext) => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    const result = await step(ctx, name, fn);
-    steps.push({ name, seconds: seconds(started) });
-    return result;
-  };
+  const steps: StepTiming[] = [];
+  const timed = <T>(name: string, fn: (sc: StepContext) => Promise<T>) =>
+    step(ctx, name, fn, steps);
   const rootfs = join(work, 'rootfs');
   const stage = join(work, 'sysroot');
   const bootStage = join(work, 'boot');

@@ -4,7 +4,7 @@
  * Btrfs: their mkfs fills a partition-sized sparse image from the directory (`-p DIR`,
  * `--rootdir DIR`), which is then copied into the disk, skipping holes.
  */
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
@@ -104,7 +104,7 @@ export async function makeFilesystem(sc: StepContext, m: MkfsInput): Promise<voi
     throw new Error(`mkfs.${p.filesystem} left a ${made}-byte image for a ${bytes}-byte partition`);
   }
   await copyInto(sc, img, m.disk, p.startSector * SECTOR);
-  await run(sc, ['rm', '-f', img]);
+  rmSync(img);
 }
 
 const mib = (n: number) => Math.ceil(n / 2 ** 20);

@@ -14,6 +14,19 @@ import { test } from 'node:test';
 import type { PipelineResult } from '../../src/pipeline.ts';
 
 const isRoot = process.getuid?.() === 0;
+
+/** The CLI from this checkout: stdout captured (JSON), stderr to the test's own or captured. */
+function particleOs(args: string[], stderr: 'inherit' | 'pipe' = 'inherit') {
+  return spawnSync('./bib/particle-os', args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', stderr],
+  });
+}
+
+type BootTest = PipelineResult['bootTests'][number];
+const failedChecks = (b: BootTest): string[] =>
+  b.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+
 /** debian-minimal plus a postprocess script (setcap), kernel-args and remove-files. */
 const TREEFILE = 'test/fixtures/treefiles/pipeline.yaml';
 
@@ -44,23 +57,19 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
   timeout: 40 * 60_000,
 }, async () => {
   const out = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'pipeline-'));
-  const r = spawnSync(
-    './bib/particle-os',
-    [
-      'pipeline',
-      TREEFILE,
-      '--output',
-      out,
-      '--type',
-      'qcow2,raw',
-      '--firmware',
-      // BIOS is booted below (Btrfs disk) and four times by the tutorial test: one firmware
-      // here keeps CI under 30 minutes.
-      'uefi',
-      '--json',
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const r = particleOs([
+    'pipeline',
+    TREEFILE,
+    '--output',
+    out,
+    '--type',
+    'qcow2,raw',
+    '--firmware',
+    // BIOS is booted below (Btrfs disk) and four times by the tutorial test: one firmware
+    // here keeps CI under 30 minutes.
+    'uefi',
+    '--json',
+  ]);
   assert.equal(r.status, 0, `pipeline exited ${r.status}`);
   const result = JSON.parse(r.stdout) as PipelineResult;
 
@@ -74,22 +83,23 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
   const repo = join(out, 'repo');
   const lockfile = join(out, 'minimal.lock.json');
   const started = Date.now();
-  const again = spawnSync(
-    './bib/particle-os',
-    ['compose', 'tree', TREEFILE, '--repo', repo, '--json'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const again = particleOs(['compose', 'tree', TREEFILE, '--repo', repo, '--json'], 'pipe');
   const againSeconds = (Date.now() - started) / 1000;
   assert.equal(again.status, 0, again.stderr);
   const unchanged = JSON.parse(again.stdout) as { commit: string; unchanged: boolean };
   assert.equal(unchanged.unchanged, true, 'no changes');
   assert.equal(unchanged.commit, result.compose.commit);
   assert.match(again.stderr, /no changes/);
-  const locked = spawnSync(
-    './bib/particle-os',
-    ['compose', 'tree', TREEFILE, '--repo', repo, '--write-lockfile', lockfile, '--json'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const locked = particleOs([
+    'compose',
+    'tree',
+    TREEFILE,
+    '--repo',
+    repo,
+    '--write-lockfile',
+    lockfile,
+    '--json',
+  ]);
   assert.equal(locked.status, 0);
   assert.equal((JSON.parse(locked.stdout) as { unchanged: boolean }).unchanged, true);
   const lock = JSON.parse(readFileSync(lockfile, 'utf8')) as {
@@ -100,10 +110,9 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
   // A version the archive no longer has is a clear error naming it; nothing is committed.
   const gone = lock.packages.map((p) => (p.name === 'less' ? { ...p, version: '0.0-gone' } : p));
   writeFileSync(lockfile, JSON.stringify({ ...lock, packages: gone }));
-  const stale = spawnSync(
-    './bib/particle-os',
+  const stale = particleOs(
     ['compose', 'tree', TREEFILE, '--repo', repo, '--lockfile', lockfile],
-    { encoding: 'utf8' },
+    'pipe',
   );
   assert.equal(stale.status, 2, stale.stderr);
   assert.match(stale.stderr, /not in Debian trixie any more: less 0\.0-gone/);
@@ -167,7 +176,7 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
     ['uefi'],
   );
   for (const b of result.bootTests) {
-    const failed = b.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    const failed = failedChecks(b);
     assert.deepEqual(failed, [], `${b.firmware} checks failed`);
     assert.ok(b.passed, `${b.firmware}: ${b.problem ?? ''}`);
     for (const name of [
@@ -192,23 +201,16 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
   const registry = await startRegistry(out);
   try {
     const image = `docker://127.0.0.1:${registry.port}/particle-os/minimal:test`;
-    const push = spawnSync(
-      './bib/particle-os',
-      [
-        'container',
-        'build',
-        '--repo',
-        join(out, 'repo'),
-        result.compose.ref,
-        '--output',
-        image,
-        '--json',
-      ],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const push = particleOs([
+      'container',
+      'build',
+      '--repo',
+      join(out, 'repo'),
+      result.compose.ref,
+      '--output',
+      image,
+      '--json',
+    ]);
     assert.equal(push.status, 0, 'push to the registry');
     assert.equal(
       JSON.parse(push.stdout).manifestDigest,
@@ -219,10 +221,9 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
       encoding: 'utf8',
     });
     assert.equal(JSON.parse(pulled.stdout).Digest, result.container.manifestDigest);
-    const plan = spawnSync(
-      './bib/particle-os',
+    const plan = particleOs(
       ['build', '--base-image', image, '--dry-run', '--json', 'recipes/minimal.yml'],
-      { encoding: 'utf8' },
+      'pipe',
     );
     assert.equal(plan.status, 0, plan.stderr);
     assert.equal(JSON.parse(plan.stdout).image.manifestDigest, result.container.manifestDigest);
@@ -232,23 +233,19 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
 
   // The same bootc image, with a recipe using every key, in all four formats; boot under UEFI.
   const full = join(out, 'full');
-  const build = spawnSync(
-    './bib/particle-os',
-    [
-      'build',
-      '--base-image',
-      `oci-archive:${result.container.archive}`,
-      '--type',
-      'raw,qcow2,vmdk,vdi',
-      '--vmdk-subformat',
-      'streamOptimized',
-      '--output',
-      full,
-      '--json',
-      'test/fixtures/recipes/full.yml',
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const build = particleOs([
+    'build',
+    '--base-image',
+    `oci-archive:${result.container.archive}`,
+    '--type',
+    'raw,qcow2,vmdk,vdi',
+    '--vmdk-subformat',
+    'streamOptimized',
+    '--output',
+    full,
+    '--json',
+    'test/fixtures/recipes/full.yml',
+  ]);
   assert.equal(build.status, 0, `build exited ${build.status}`);
   const raw = join(full, 'debian-full.raw');
   for (const type of ['qcow2', 'vmdk', 'vdi']) {
@@ -258,28 +255,21 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
     const chk = spawnSync('qemu-img', ['check', f], { encoding: 'utf8' });
     assert.equal(chk.status, 0, `qemu-img check ${type}: ${chk.stdout}${chk.stderr}`);
   }
-  const boot = spawnSync(
-    './bib/particle-os',
-    [
-      'boot-test',
-      join(full, 'debian-full.qcow2'),
-      '--firmware',
-      'uefi',
-      // A file capability set by a package's postinst survives compose → layers → disk.
-      '--check',
-      'getcap /usr/bin/ping | grep -q cap_net_raw',
-      // remove-files of the treefile
-      '--check',
-      'test ! -e /usr/share/doc/less',
-      '--json',
-    ],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const uefi = JSON.parse(boot.stdout) as PipelineResult['bootTests'][number];
-  const failedUefi = uefi.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+  const boot = particleOs([
+    'boot-test',
+    join(full, 'debian-full.qcow2'),
+    '--firmware',
+    'uefi',
+    // A file capability set by a package's postinst survives compose → layers → disk.
+    '--check',
+    'getcap /usr/bin/ping | grep -q cap_net_raw',
+    // remove-files of the treefile
+    '--check',
+    'test ! -e /usr/share/doc/less',
+    '--json',
+  ]);
+  const uefi = JSON.parse(boot.stdout) as BootTest;
+  const failedUefi = failedChecks(uefi);
   assert.deepEqual(failedUefi, [], 'UEFI checks failed');
   for (const name of [
     'hostname',
@@ -306,34 +296,32 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
 
   // A Btrfs root (bootc-image-builder's --rootfs flag), booted under BIOS.
   const btrfs = join(out, 'btrfs');
-  const buildBtrfs = spawnSync(
-    './bib/particle-os',
-    [
-      'build',
-      '--base-image',
-      `oci-archive:${result.container.archive}`,
-      '--rootfs',
-      'btrfs',
-      '--type',
-      'raw',
-      '--output',
-      btrfs,
-      'recipes/minimal.yml',
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const buildBtrfs = particleOs([
+    'build',
+    '--base-image',
+    `oci-archive:${result.container.archive}`,
+    '--rootfs',
+    'btrfs',
+    '--type',
+    'raw',
+    '--output',
+    btrfs,
+    'recipes/minimal.yml',
+  ]);
   assert.equal(buildBtrfs.status, 0, `btrfs build exited ${buildBtrfs.status}`);
   const verify = spawnSync('sfdisk', ['--verify', join(btrfs, 'debian-minimal.raw')], {
     encoding: 'utf8',
   });
   assert.match(verify.stdout, /No errors detected/, 'GPT intact after writing the btrfs image');
-  const bootBtrfs = spawnSync(
-    './bib/particle-os',
-    ['boot-test', join(btrfs, 'debian-minimal.raw'), '--firmware', 'bios', '--json'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const bios = JSON.parse(bootBtrfs.stdout) as PipelineResult['bootTests'][number];
-  const failedBtrfs = bios.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+  const bootBtrfs = particleOs([
+    'boot-test',
+    join(btrfs, 'debian-minimal.raw'),
+    '--firmware',
+    'bios',
+    '--json',
+  ]);
+  const bios = JSON.parse(bootBtrfs.stdout) as BootTest;
+  const failedBtrfs = failedChecks(bios);
   assert.deepEqual(failedBtrfs, [], 'btrfs BIOS checks failed');
   assert.match(bios.checks.find((c) => c.name === 'root-filesystem')?.detail ?? '', /^btrfs/);
   assert.equal(bootBtrfs.status, 0);

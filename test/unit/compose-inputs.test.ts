@@ -80,7 +80,7 @@ test('lockfiles: written atomically, read back, bad ones are usage errors naming
     suite: 'trixie',
     packages: [pkg('bash', '5.2')],
   };
-  writeLockfile(f, lock);
+  writeLockfile(f, lock, lock.packages);
   assert.deepEqual(readLockfile(f), lock);
   writeFileSync(f, JSON.stringify({ ...lock, packages: [{ ...pkg('bash', '5.2'), sha256: 'x' }] }));
   assert.throws(
