@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-packages="mmdebstrap ostree tar pigz zstd fdisk e2fsprogs dosfstools mtools grub-common qemu-utils
+packages="mmdebstrap bubblewrap ostree tar pigz zstd fdisk e2fsprogs dosfstools mtools grub-common qemu-utils
   qemu-system-x86 ovmf skopeo debian-archive-keyring util-linux coreutils openssl
   docker-registry curl systemd"
 missing=""

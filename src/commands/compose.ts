@@ -24,14 +24,17 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
     .option('--repo <dir>', 'OSTree repo to commit into (default: the treefile’s ostree.repo)')
     .option(
       '--cachedir <dir>',
-      'cache root: .deb files in DIR/debs, apt metadata in DIR/apt (default: ~/.cache/particle-os)',
+      'cache root: .deb files in DIR/debs, apt metadata in DIR/apt, installed trees for incremental composes in DIR/trees (default: ~/.cache/particle-os)',
     )
     .option('--workdir <dir>', 'where the temporary build tree goes (default: the system temp dir)')
     .option(
       '--publish <dir>',
       'also publish the ref into this archive repo (serve it over HTTP for upgrades)',
     )
-    .option('--force-nocache', 'compose even if the inputs equal those of the ref’s commit')
+    .option(
+      '--force-nocache',
+      'compose even if the inputs equal those of the ref’s commit, from scratch (no cached tree or initramfs)',
+    )
     .option('--lockfile <file>', 'install exactly the package versions in this lockfile')
     .option(
       '--write-lockfile <file>',

@@ -1,22 +1,18 @@
 /**
  * Bootstrap a Debian root filesystem with mmdebstrap (Debian's own tool; apt resolves the
- * packages against the archive the host or mmdebstrap defaults to). Hooks, in order: the
- * treefile's add-files are uploaded, its postprocess scripts run in the chroot without network
- * (output lands in the step log), then the one initramfs is built with dracut. The kernel's
- * postinst is told not to build one itself (INITRD=No).
+ * packages against the archive the host or mmdebstrap defaults to). Only the packages are
+ * installed here; the treefile's add-files, postprocess and initramfs follow in customize.ts.
+ * The kernel's postinst is told not to build an initramfs itself (INITRD=No).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { APT_OPTIONS } from '../core/apt.ts';
 import type { StepContext } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
-import { shq } from '../core/shell.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
+import { EXCLUDE_PREFS } from './customize.ts';
 import { hostArchiveUri } from './host-apt.ts';
-
-const INITRAMFS_HOOK = fileURLToPath(new URL('./hooks/initramfs.sh', import.meta.url));
 
 export interface BootstrapOptions {
   tf: ResolvedTreefile;
@@ -54,40 +50,20 @@ export function mmdebstrapArgv(o: BootstrapOptions): string[] {
       prefs,
       tf.excludePackages.map((p) => `Package: ${p}\nPin: release *\nPin-Priority: -1\n`).join('\n'),
     );
+    // Kept in the installed tree so an incremental install honours it too; customize removes it.
     argv.push(
       '--setup-hook=mkdir -p "$1/etc/apt/preferences.d"',
-      `--setup-hook=upload ${prefs} /etc/apt/preferences.d/particle-os-exclude`,
+      `--setup-hook=upload ${prefs} /${EXCLUDE_PREFS}`,
     );
-    argv.push('--customize-hook=rm -f "$1/etc/apt/preferences.d/particle-os-exclude"');
   }
   if (o.simulate) argv.push('--simulate');
-  else {
+  else
     argv.push(
       '--skip=download/empty',
       '--setup-hook=mkdir -p "$1/var/cache/apt/archives"',
       `--setup-hook=sync-in ${o.cacheDir} /var/cache/apt/archives`,
       `--customize-hook=sync-out /var/cache/apt/archives ${o.cacheDir}`,
     );
-    for (const [src, dest] of tf.addFiles) {
-      argv.push(
-        `--customize-hook=mkdir -p "$1${dirname(dest)}"`,
-        `--customize-hook=upload ${src} ${dest}`,
-      );
-    }
-    tf.postprocess.forEach((script, i) => {
-      const file = join(o.work, `postprocess-${i + 1}.sh`);
-      writeFileSync(file, script);
-      const inTree = `/tmp/particle-os-postprocess-${i + 1}.sh`;
-      argv.push(
-        `--customize-hook=upload ${file} ${inTree}`,
-        `--customize-hook=echo "particle-os: postprocess script ${i + 1}"; unshare --net chroot "$1" /bin/sh -e ${inTree}`,
-        `--customize-hook=rm -f "$1${inTree}"`,
-      );
-    });
-    argv.push(
-      `--customize-hook=${[INITRAMFS_HOOK, '"$1"', ...tf.initramfsArgs.map(shq)].join(' ')}`,
-    );
-  }
   argv.push(tf.suite, o.target, ...mirrors(tf));
   return argv;
 }
@@ -115,9 +91,6 @@ export function mirrors(tf: ResolvedTreefile): string[] {
 
 export async function bootstrap(sc: StepContext, o: BootstrapOptions): Promise<string> {
   mkdirSync(o.cacheDir, { recursive: true });
-  for (const [src] of o.tf.addFiles) {
-    if (!existsSync(src)) throw new UsageError(`${o.tf.file}: add-files: ${src} does not exist`);
-  }
   const r = await run(sc, mmdebstrapArgv(o), {
     env: { INITRD: 'No' },
     okCodes: o.simulate ? [0, 1, 25] : [0],

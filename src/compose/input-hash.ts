@@ -1,7 +1,7 @@
 /**
  * What decides whether a compose would change anything (rpm-ostree's input hash):
  * - the flattened treefile, with the content of every file it pulls in (add-files; scripts are
- *   inline) and of our own chroot hook, plus a format number bumped when compose output changes;
+ *   inline), plus a format number bumped when compose output changes;
  * - the resolved package set: name, version, architecture and archive checksum of each package.
  * Both are stored in the commit (`particle-os.inputhash`). A cheaper check runs first: the same
  * treefile against the same archive state (the InRelease files of every source, which pin every
@@ -10,15 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import type { AptSource } from './apt-skeleton.ts';
 import type { LockedPackage } from './lockfile.ts';
 
 /** Bump when the same inputs would give a different tree (a change in how we compose). */
-export const COMPOSE_FORMAT = 1;
-
-const HOOKS = ['./hooks/initramfs.sh'].map((h) => fileURLToPath(new URL(h, import.meta.url)));
+export const COMPOSE_FORMAT = 2;
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -30,7 +27,6 @@ export function treefileDigest(tf: ResolvedTreefile): string {
       format: COMPOSE_FORMAT,
       model,
       addFiles: addFiles.map(([src, dest]) => [dest, sha256(readFileSync(src))]),
-      hooks: HOOKS.map((h) => sha256(readFileSync(h))),
     }),
   );
 }

@@ -14,11 +14,18 @@ export interface InstalledPackage {
   architecture: string;
 }
 
-/** "name version arch" for every installed package of the tree at `root`, sorted. */
-export async function installedPackages(sc: StepContext, root: string): Promise<string[]> {
+/**
+ * "name version arch" for every installed package of the tree at `root`, sorted. `dbDir`: where
+ * the tree keeps its dpkg database (under /usr once it is OSTree-ready).
+ */
+export async function installedPackages(
+  sc: StepContext,
+  root: string,
+  dbDir: string = DPKG_DB,
+): Promise<string[]> {
   const r = await run(sc, [
     'dpkg-query',
-    `--admindir=${join(root, DPKG_DB)}`,
+    `--admindir=${join(root, dbDir)}`,
     '--show',
     '--showformat=${db:Status-Abbrev} ${Package} ${Version} ${Architecture}\\n',
   ]);

@@ -18,6 +18,8 @@ interface Tool {
 
 export const HOST_TOOLS: readonly Tool[] = [
   { tool: 'mmdebstrap', debianPackage: 'mmdebstrap', stages: ['compose', 'build'] },
+  // Runs postprocess scripts, dracut and incremental installs inside the tree, no host mounts.
+  { tool: 'bwrap', debianPackage: 'bubblewrap', stages: ['compose'] },
   {
     tool: 'ostree',
     debianPackage: 'ostree',

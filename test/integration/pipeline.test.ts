@@ -52,6 +52,92 @@ async function startRegistry(dir: string): Promise<{ port: number; stop: () => v
   return { port, stop: () => child.kill() };
 }
 
+/** Start the CLI; resolves with its exit code/signal and stderr, `onLine` sees stderr lines. */
+function particleOsAsync(
+  args: string[],
+  env: Record<string, string>,
+  onLine: (line: string, pid: number) => void = () => {},
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+  const child = spawn('./bib/particle-os', args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    for (const line of d.split('\n')) onLine(line, child.pid as number);
+  });
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+}
+
+const refOf = (repo: string, ref: string) =>
+  spawnSync('ostree', ['rev-parse', `--repo=${repo}`, ref], { encoding: 'utf8' }).stdout.trim();
+
+/**
+ * On a copy of the repo: +1 package goes incremental (the cached tree, the cached initramfs);
+ * Ctrl-C during the install and a crash (everything SIGKILLed) during the commit leave the ref
+ * where it was and the repo passing fsck; the retry then lands on top of the old commit.
+ */
+async function incrementalAndInterrupted(out: string, built: string, v1: string): Promise<void> {
+  const repo = join(out, 'repo-interrupt');
+  assert.equal(spawnSync('cp', ['-a', built, repo]).status, 0);
+  const v2 = join(out, 'v2.yaml');
+  writeFileSync(v2, `include: ${join(process.cwd(), TREEFILE)}\npackages: [tree]\n`);
+  const ref = 'debian/13/x86_64/minimal';
+  const tmp = mkdtempSync(join(out, 'tmp-'));
+  const args = ['compose', 'tree', v2, '--repo', repo];
+  const stuck = () =>
+    spawnSync('pgrep', ['-f', `bwrap --bind ${tmp}|ostree commit --repo=${repo}`]).stdout.length;
+
+  // Ctrl-C while apt installs inside the tree: exit 130, no work dir, nothing left running.
+  let sent = false;
+  const int = await particleOsAsync(args, { TMPDIR: tmp }, (line, pid) => {
+    if (!sent && line.startsWith('==> reuse the cached tree')) {
+      sent = true;
+      setTimeout(() => process.kill(pid, 'SIGINT'), 3000);
+    }
+  });
+  assert.ok(sent, `the compose went incremental:\n${int.stderr}`);
+  assert.equal(int.code, 130, int.stderr);
+  assert.deepEqual(readdirSync(tmp), [], 'work dir removed');
+  assert.equal(stuck(), 0, 'no bwrap or ostree left running');
+  assert.equal(refOf(repo, ref), v1);
+
+  // A crash in the middle of `ostree commit`: the CLI and the commit killed at once.
+  let killed = false;
+  const crash = await particleOsAsync(args, { TMPDIR: tmp }, (line, pid) => {
+    if (!killed && line.startsWith('==> commit')) {
+      killed = true;
+      setTimeout(() => {
+        spawnSync('pkill', ['-KILL', '-f', `ostree commit --repo=${repo}`]);
+        process.kill(pid, 'SIGKILL');
+      }, 1000);
+    }
+  });
+  assert.ok(killed, crash.stderr);
+  assert.equal(crash.signal, 'SIGKILL');
+  assert.equal(refOf(repo, ref), v1, 'the ref is untouched');
+  const fsck = spawnSync('ostree', ['fsck', `--repo=${repo}`], { encoding: 'utf8' });
+  assert.equal(fsck.status, 0, `ostree fsck after the crash: ${fsck.stderr}`);
+
+  // The retry takes over the dead compose's lock and commits on top of v1.
+  const retry = await particleOsAsync(args, {});
+  assert.equal(retry.code, 0, retry.stderr);
+  assert.match(retry.stderr, /reuse the cached tree, install 1 more package\b/);
+  assert.match(retry.stderr, /initramfs unchanged: reused from the cached tree/);
+  const v2commit = refOf(repo, ref);
+  assert.notEqual(v2commit, v1);
+  const parent = spawnSync('ostree', ['rev-parse', `--repo=${repo}`, `${ref}^`], {
+    encoding: 'utf8',
+  });
+  assert.equal(parent.stdout.trim(), v1);
+  const tree = spawnSync('ostree', ['ls', `--repo=${repo}`, ref, '/usr/bin/tree']);
+  assert.equal(tree.status, 0, 'the added package is in the commit');
+  process.stderr.write(`incremental compose: ${retry.stderr.match(/✓ commit.*$/m)?.[0] ?? ''}\n`);
+}
+
 test('pipeline: minimal treefile → commit → bootc image → disk → UEFI boot; registry round trip; full recipe (XFS root) in four formats → UEFI boot; Btrfs root → BIOS boot', {
   skip: !isRoot && 'needs root',
   timeout: 40 * 60_000,
@@ -121,6 +207,8 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
   });
   assert.equal(log.stdout.match(/^commit /gm)?.length, 1, 'still one commit on the ref');
   process.stderr.write(`no-change compose: ${againSeconds.toFixed(1)}s\n`);
+
+  await incrementalAndInterrupted(out, repo, result.compose.commit);
 
   // container: skopeo accepts the archive and sees the bootc labels
   const inspect = spawnSync('skopeo', ['inspect', `oci-archive:${result.container.archive}`], {

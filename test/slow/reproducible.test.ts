@@ -1,6 +1,6 @@
 /**
  * Reproducible composes: the same treefile, lockfile and SOURCE_DATE_EPOCH, composed twice into
- * two fresh repos (no parent commit, cold work dirs), must give the same commit checksum. On a
+ * two fresh repos (no parent commit, cold work dirs, no cached tree), must give the same commit checksum. On a
  * difference the test prints `ostree diff` of the two trees, which names the files to fix.
  * Two full composes (~5 minutes), so it runs with `npm run test:slow`, not in CI.
  */
@@ -41,8 +41,9 @@ test('the same inputs compose to the same commit', {
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   assert.equal(resolved.status, 0);
-  const a = compose(join(dir, 'a'), ['--lockfile', lock]);
-  const b = compose(join(dir, 'b'), ['--lockfile', lock]);
+  // --force-nocache: both from scratch, neither starts from the cached installed tree.
+  const a = compose(join(dir, 'a'), ['--lockfile', lock, '--force-nocache']);
+  const b = compose(join(dir, 'b'), ['--lockfile', lock, '--force-nocache']);
   if (a.commit !== b.commit) {
     spawnSync('ostree', ['pull-local', `--repo=${join(dir, 'a')}`, join(dir, 'b'), b.commit]);
     const diff = spawnSync('ostree', ['diff', `--repo=${join(dir, 'a')}`, a.commit, b.commit], {
