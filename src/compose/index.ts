@@ -2,7 +2,7 @@
  * `compose tree`: treefile → bootstrapped Debian → OSTree-ready tree → commit in a repo.
  */
 
-import { copyFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { type Context, type StepContext, step } from '../core/context.ts';
@@ -12,27 +12,16 @@ import { run } from '../core/run.ts';
 import { makeWorkDir, mountsBelow } from '../core/workdir.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { aptSkeleton, skeletonDir, skeletonSources } from './apt-skeleton.ts';
-import { packageSet } from './base-packages.ts';
-import { bootstrap } from './bootstrap.ts';
 import { checkAddFiles, customizeTree } from './customize.ts';
-import { addPackages } from './incremental.ts';
 import { archiveState, inputHash, treefileDigest } from './input-hash.ts';
-import { type Lockfile, pinnedSpec, readLockfile, writeLockfile } from './lockfile.ts';
+import { installPackages } from './install.ts';
+import { readLockfile, writeLockfile } from './lockfile.ts';
 import { ostreeify } from './ostreeify.ts';
 import { gvariantStrings, installedPackages } from './package-list.ts';
 import { publishRef } from './publish.ts';
 import { lockRepo } from './repo-lock.ts';
-import { type ResolvedPackages, resolveInSkeleton } from './resolve.ts';
-import {
-  type CachedInitramfs,
-  cachedInitramfs,
-  cachedTreePackages,
-  copyTree,
-  packagesToAdd,
-  saveInitramfs,
-  saveTree,
-  treeCacheDir,
-} from './tree-cache.ts';
+import { resolveInSkeleton } from './resolve.ts';
+import { saveInitramfs } from './tree-cache.ts';
 import { applyTreefileSettings, commitMetadataArgs } from './treefile-steps.ts';
 import { nextVersion } from './version.ts';
 
@@ -165,7 +154,7 @@ async function composeLocked(
     cacheRoot,
     lock,
     resolved,
-    opts,
+    force: opts.force,
   });
   await step(ctx, 'add files, run postprocess scripts, build the initramfs', async (sc) => {
     const c = await customizeTree(sc, tf, rootfs, install.initramfs);
@@ -224,87 +213,6 @@ async function composeLocked(
   });
   if (opts.publish) await publishStep(ctx, repo, opts.publish, tf.ref);
   return result;
-}
-
-interface InstallOptions {
-  tf: ResolvedTreefile;
-  rootfs: string;
-  work: string;
-  cacheDir: string;
-  cacheRoot: string;
-  lock?: Lockfile;
-  resolved: ResolvedPackages;
-  opts: ComposeOptions;
-}
-
-/**
- * Put the resolved packages into `rootfs`: on top of a copy of the cached installed tree when
- * that is a subset of them (incremental), else by a full bootstrap. The result becomes the new
- * cached tree.
- */
-async function installPackages(
-  ctx: Context,
-  o: InstallOptions,
-): Promise<{ cached: string; initramfs?: CachedInitramfs }> {
-  const { tf, rootfs, resolved } = o;
-  const cached = treeCacheDir(o.cacheRoot, tf);
-  const add = o.opts.force
-    ? undefined
-    : await step(ctx, 'look for a cached installed tree', async (sc) => {
-        const have = await cachedTreePackages(sc, cached);
-        return have && packagesToAdd(have, resolved.packages);
-      });
-  if (add) {
-    const initramfs = cachedInitramfs(cached);
-    const added = await step(
-      ctx,
-      add.length
-        ? `reuse the cached tree, install ${add.length} more package${add.length === 1 ? '' : 's'}`
-        : 'reuse the cached tree (same packages)',
-      async (sc) => {
-        await copyTree(sc, cached, rootfs);
-        return addPackages(sc, {
-          tf,
-          root: rootfs,
-          skeleton: skeletonDir(o.cacheRoot, tf),
-          cacheDir: o.cacheDir,
-          add,
-          resolved: resolved.packages,
-          requested: packageSet(tf.packages),
-        });
-      },
-    );
-    if (added.initramfsChange)
-      ctx.reporter.info(`initramfs will be rebuilt: ${added.initramfsChange}`);
-    // Kept aside: saving the new tree below drops the old tree's initramfs from the cache.
-    const reusable =
-      initramfs && !added.initramfsChange
-        ? { ...initramfs, image: copyAside(initramfs.image, o.work) }
-        : undefined;
-    // The cached tree is this tree already when nothing was added.
-    if (add.length > 0) await saveStep(ctx, rootfs, cached);
-    return { cached, initramfs: reusable };
-  } else {
-    // Lockfile: exact versions; otherwise the package names (apt resolves the same set).
-    const packages = o.lock ? o.lock.packages.map(pinnedSpec) : packageSet(tf.packages);
-    await step(ctx, `bootstrap Debian ${tf.suite} (${packages.length} packages + deps)`, (sc) =>
-      bootstrap(sc, { tf, packages, target: rootfs, cacheDir: o.cacheDir, work: o.work }),
-    );
-  }
-  await saveStep(ctx, rootfs, cached);
-  return { cached };
-}
-
-function copyAside(file: string, dir: string): string {
-  const to = join(dir, basename(file));
-  copyFileSync(file, to);
-  return to;
-}
-
-function saveStep(ctx: Context, rootfs: string, cached: string): Promise<void> {
-  return step(ctx, 'keep the installed tree for incremental composes', (sc) =>
-    saveTree(sc, rootfs, cached),
-  );
 }
 
 /**
