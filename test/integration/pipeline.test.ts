@@ -101,7 +101,8 @@ async function incrementalAndInterrupted(out: string, built: string, v1: string)
   });
   assert.ok(sent, `the compose went incremental:\n${int.stderr}`);
   assert.equal(int.code, 130, int.stderr);
-  assert.deepEqual(readdirSync(tmp), [], 'work dir removed');
+  const workDirs = readdirSync(tmp).filter((n) => n.startsWith('particle-os-'));
+  assert.deepEqual(workDirs, [], 'work dir removed'); // (tsx keeps its own cache there)
   assert.equal(stuck(), 0, 'no bwrap or ostree left running');
   assert.equal(refOf(repo, ref), v1);
 
