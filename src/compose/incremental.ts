@@ -139,7 +139,7 @@ export function initramfsChangeReason(aptOutput: string, files: string[]): strin
     return 'the update-initramfs trigger fired';
   const hit = files
     .map((f) => f.replace(/^\//, ''))
-    .find((f) => INITRAMFS_INPUTS.some((p) => f === p.replace(/\/$/, '') || f.startsWith(p)));
+    .find((f) => INITRAMFS_INPUTS.some((p) => f.startsWith(p)));
   return hit ? `an added package installs /${hit}` : undefined;
 }
 
