@@ -21,7 +21,7 @@ export interface BootstrapOptions {
   target: string;
   /** .deb cache shared between builds; copied in before and out after the install. */
   cacheDir: string;
-  /** Where generated hook inputs (scripts, apt preferences) are written. */
+  /** Where generated hook inputs (the apt preferences of exclude-packages) are written. */
   work: string;
   /** Only resolve the package set (apt simulation); nothing is installed. */
   simulate?: boolean;

@@ -22,6 +22,7 @@ import type { ResolvedTreefile } from '../treefile/load.ts';
 import { skeletonAptOptions } from './apt-skeleton.ts';
 import { inRoot } from './chroot.ts';
 import { type LockedPackage, pinnedSpec } from './lockfile.ts';
+import { BOOTSTRAP_DPKG_DB } from './ostreeify.ts';
 import { installedPackages } from './package-list.ts';
 
 export interface AddPackagesOptions {
@@ -124,7 +125,7 @@ async function initramfsChange(
     sc,
     [
       'dpkg-query',
-      `--admindir=${join(o.root, 'var/lib/dpkg')}`,
+      `--admindir=${join(o.root, BOOTSTRAP_DPKG_DB)}`,
       '--listfiles',
       ...o.add.map((p) => p.name),
     ],
@@ -162,7 +163,7 @@ export function debName(p: Pick<LockedPackage, 'name' | 'version' | 'architectur
 
 /** The tree must now hold exactly the resolved set, as a fresh bootstrap would. */
 async function checkInstalled(sc: StepContext, o: AddPackagesOptions): Promise<void> {
-  const have = new Set(await installedPackages(sc, o.root, 'var/lib/dpkg'));
+  const have = new Set(await installedPackages(sc, o.root, BOOTSTRAP_DPKG_DB));
   const want = new Set(o.resolved.map((p) => `${p.name} ${p.version} ${p.architecture}`));
   const extra = [...have].filter((p) => !want.has(p));
   const missing = [...want].filter((p) => !have.has(p));

@@ -159,7 +159,7 @@ async function composeLocked(
   await step(ctx, 'add files, run postprocess scripts, build the initramfs', async (sc) => {
     const c = await customizeTree(sc, tf, rootfs, install.initramfs);
     if (c.reused) ctx.reporter.info('initramfs unchanged: reused from the cached tree');
-    saveInitramfs(install.cached, c.recipe, c.initramfs);
+    if (!c.reused) saveInitramfs(install.cached, c.recipe, c.initramfs);
   });
 
   const { kernelVersion, installed } = await step(

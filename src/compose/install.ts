@@ -3,8 +3,6 @@
  * cached installed tree when the package set only grew (tree-cache.ts, incremental.ts), else by a
  * full mmdebstrap bootstrap. Either way the result becomes the new cached tree.
  */
-import { copyFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { type Context, step } from '../core/context.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { skeletonDir } from './apt-skeleton.ts';
@@ -78,14 +76,10 @@ export async function installPackages(ctx: Context, o: InstallOptions): Promise<
     );
     if (added.initramfsChange)
       ctx.reporter.info(`initramfs will be rebuilt: ${added.initramfsChange}`);
-    // Kept aside: saving the new tree below drops the old tree's initramfs from the cache.
-    const reusable =
-      initramfs && !added.initramfsChange
-        ? { ...initramfs, image: copyAside(initramfs.image, o.work) }
-        : undefined;
+    const fits = !added.initramfsChange;
     // The cached tree is this tree already when nothing was added.
-    if (add.length > 0) await saveStep(ctx, rootfs, cached);
-    return { cached, initramfs: reusable };
+    if (add.length > 0) await saveStep(ctx, rootfs, cached, fits);
+    return { cached, initramfs: fits ? initramfs : undefined };
   }
   // Lockfile: exact versions; otherwise the package names (apt resolves the same set).
   const packages = o.lock ? o.lock.packages.map(pinnedSpec) : packageSet(tf.packages);
@@ -96,14 +90,13 @@ export async function installPackages(ctx: Context, o: InstallOptions): Promise<
   return { cached };
 }
 
-function copyAside(file: string, dir: string): string {
-  const to = join(dir, basename(file));
-  copyFileSync(file, to);
-  return to;
-}
-
-function saveStep(ctx: Context, rootfs: string, cached: string): Promise<void> {
+function saveStep(
+  ctx: Context,
+  rootfs: string,
+  cached: string,
+  initramfsStillFits = false,
+): Promise<void> {
   return step(ctx, 'keep the installed tree for incremental composes', (sc) =>
-    saveTree(sc, rootfs, cached),
+    saveTree(sc, rootfs, cached, initramfsStillFits),
   );
 }

@@ -29,6 +29,8 @@ import { writeSysusers } from './sysusers.ts';
 import { FACTORY_VAR, type VarEntry, varTmpfilesLines } from './var-tmpfiles.ts';
 
 export const DPKG_DB = 'usr/lib/sysimage/dpkg';
+/** Where dpkg keeps its database in a bootstrapped tree, before it is made OSTree-ready. */
+export const BOOTSTRAP_DPKG_DB = 'var/lib/dpkg';
 
 /** Top-level directories that live in /var on an OSTree system, and where. */
 export const PERSISTENT_LINKS: readonly { path: string; target: string; varDir?: string }[] = [
@@ -97,9 +99,9 @@ function moveKernel(root: string): string {
 function moveDpkgDatabase(root: string): void {
   const db = join(root, DPKG_DB);
   mkdirSync(dirname(db), { recursive: true });
-  renameSync(join(root, 'var/lib/dpkg'), db);
+  renameSync(join(root, BOOTSTRAP_DPKG_DB), db);
   // Relative so it resolves inside the chroot, in the image builder's staging dir and at boot.
-  symlinkSync('../../usr/lib/sysimage/dpkg', join(root, 'var/lib/dpkg'));
+  symlinkSync('../../usr/lib/sysimage/dpkg', join(root, BOOTSTRAP_DPKG_DB));
 }
 
 function cleanVolatileState(root: string, machineIdCompat: boolean): void {

@@ -24,6 +24,7 @@ import { removeTree } from '../core/workdir.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { mirrors } from './bootstrap.ts';
 import type { LockedPackage } from './lockfile.ts';
+import { BOOTSTRAP_DPKG_DB } from './ostreeify.ts';
 import { type InstalledPackage, installedPackages, parsePackageLine } from './package-list.ts';
 
 /** Bump when the install step changes what a cached tree contains. */
@@ -53,8 +54,8 @@ export async function cachedTreePackages(
   sc: StepContext,
   dir: string,
 ): Promise<InstalledPackage[] | undefined> {
-  if (!existsSync(join(dir, 'var/lib/dpkg/status'))) return undefined;
-  return (await installedPackages(sc, dir, 'var/lib/dpkg')).map(parsePackageLine);
+  if (!existsSync(join(dir, BOOTSTRAP_DPKG_DB, 'status'))) return undefined;
+  return (await installedPackages(sc, dir, BOOTSTRAP_DPKG_DB)).map(parsePackageLine);
 }
 
 /**
@@ -80,13 +81,22 @@ export async function copyTree(sc: StepContext, from: string, to: string): Promi
   await run(sc, ['cp', '-a', '--reflink=auto', from, to]);
 }
 
-/** Replace the cached tree at `dir` with a copy of `root`; the old one stays until the new one is complete. */
-export async function saveTree(sc: StepContext, root: string, dir: string): Promise<void> {
+/**
+ * Replace the cached tree at `dir` with a copy of `root`; the old one stays until the new one is
+ * complete. The cached initramfs goes with the old tree unless `initramfsStillFits` (the packages
+ * added since cannot change it).
+ */
+export async function saveTree(
+  sc: StepContext,
+  root: string,
+  dir: string,
+  initramfsStillFits = false,
+): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
   const old = `${dir}.old-${process.pid}`;
   const dropTmp = sc.scope.defer(`cached tree ${tmp}`, () => removeTree(tmp));
   removeTree(tmp);
-  dropInitramfs(dir); // it belonged to the old tree
+  if (!initramfsStillFits) dropInitramfs(dir);
   await copyTree(sc, root, tmp);
   if (existsSync(dir)) renameSync(dir, old);
   renameSync(tmp, dir);
