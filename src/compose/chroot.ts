@@ -2,10 +2,13 @@
  * Run a command inside a bootstrapped tree. bubblewrap gives the command the tree as `/`, its
  * own /proc, a minimal /dev and (unless asked) no network, all in a private mount and PID
  * namespace: nothing is mounted on the host, so nothing can be left mounted after a failure or
- * Ctrl-C, and any daemon a maintainer script starts dies with the namespace.
+ * Ctrl-C, and any daemon a maintainer script starts dies with the namespace. It keeps only the
+ * capabilities of core/sandbox.ts: a postprocess script is root in the tree, but cannot mount,
+ * make device nodes, load modules or open files by handle to reach the host.
  */
 import type { StepContext } from '../core/context.ts';
 import { type RunOptions, type RunResult, run } from '../core/run.ts';
+import { capabilityArgs } from '../core/sandbox.ts';
 
 export interface InRootOptions extends Pick<RunOptions, 'okCodes' | 'input' | 'quietStdout'> {
   /** Share the host's network (default: none, like postprocess scripts in rpm-ostree). */
@@ -42,6 +45,7 @@ export function inRootArgv(root: string, argv: readonly string[], o: InRootOptio
     '--unshare-uts',
     ...(o.network ? [] : ['--unshare-net']),
     '--die-with-parent',
+    ...capabilityArgs(),
     '--clearenv',
     ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v]),
     '--',

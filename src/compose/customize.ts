@@ -6,23 +6,11 @@
  */
 
 import { createHash } from 'node:crypto';
-import {
-  appendFileSync,
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
-import { BuildError, UsageError } from '../core/errors.ts';
+import { BuildError } from '../core/errors.ts';
+import { Tree } from '../core/tree.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { inRoot } from './chroot.ts';
 import type { CachedInitramfs } from './tree-cache.ts';
@@ -49,22 +37,23 @@ export async function customizeTree(
   root: string,
   reusable?: CachedInitramfs,
 ): Promise<Customized> {
-  rmSync(join(root, EXCLUDE_PREFS), { force: true });
-  copyAddFiles(tf, root);
-  await runPostprocess(sc, tf, root);
-  const kver = singleKernel(root);
+  const tree = new Tree(root);
+  tree.remove(EXCLUDE_PREFS);
+  copyAddFiles(tf, tree);
+  await runPostprocess(sc, tf, tree);
+  const kver = singleKernel(tree);
   const epoch =
     process.env.SOURCE_DATE_EPOCH ||
-    String(Math.floor(statSync(join(root, 'boot', `vmlinuz-${kver}`)).mtimeMs / 1000));
-  const recipe = initramfsRecipe(tf, root, kver, epoch);
-  const initramfs = join(root, `usr/lib/modules/${kver}/initramfs.img`);
+    String(Math.floor((tree.stat(`boot/vmlinuz-${kver}`)?.mtimeMs ?? 0) / 1000));
+  const recipe = initramfsRecipe(tf, tree, kver, epoch);
+  const image = `usr/lib/modules/${kver}/initramfs.img`;
   if (reusable?.recipe === recipe) {
     appendFileSync(sc.logFile, `\nparticle-os: initramfs reused from ${reusable.image}\n`);
-    copyFileSync(reusable.image, initramfs);
+    const initramfs = tree.copyIn(reusable.image, image);
     return { initramfs, recipe, reused: true };
   }
   await buildInitramfs(sc, root, kver, epoch, tf.initramfsArgs);
-  return { initramfs, recipe, reused: false };
+  return { initramfs: tree.path(image), recipe, reused: false };
 }
 
 /**
@@ -72,51 +61,46 @@ export async function customizeTree(
  * arguments and date, the add-files and postprocess scripts, and dracut's configuration as the
  * tree has it after them.
  */
-function initramfsRecipe(tf: ResolvedTreefile, root: string, kver: string, epoch: string): string {
+function initramfsRecipe(tf: ResolvedTreefile, tree: Tree, kver: string, epoch: string): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ kver, epoch, args: tf.initramfsArgs, post: tf.postprocess }));
   for (const [src, dest] of tf.addFiles) h.update(`${dest}\0`).update(readFileSync(src));
   for (const dir of ['etc/dracut.conf', 'etc/dracut.conf.d', 'usr/lib/dracut/dracut.conf.d']) {
-    const top = join(root, dir);
-    if (!existsSync(top)) continue;
-    const names = statSync(top).isDirectory()
+    const st = tree.stat(dir);
+    if (!st) continue;
+    // A directory that resolved inside the tree; below it nothing is followed (lstat).
+    const top = tree.path(dir);
+    const names = st.isDirectory()
       ? readdirSync(top, { recursive: true, encoding: 'utf8' }).sort()
       : [''];
     for (const name of names) {
       const p = join(top, name);
-      const st = lstatSync(p);
+      const entry = tree.lstat(`${dir}/${name}`);
       h.update(`${dir}/${name}\0`);
-      if (st.isSymbolicLink()) h.update(readlinkSync(p));
-      else if (st.isFile()) h.update(readFileSync(p));
+      if (entry?.isSymbolicLink()) h.update(tree.readlink(`${dir}/${name}`));
+      else if (entry?.isFile()) h.update(readFileSync(p));
     }
   }
   return h.digest('hex');
 }
 
-/** Checked before anything is built: a missing add-files source is the treefile's error. */
-export function checkAddFiles(tf: ResolvedTreefile): void {
-  for (const [src] of tf.addFiles)
-    if (!existsSync(src)) throw new UsageError(`${tf.file}: add-files: ${src} does not exist`);
+/**
+ * add-files sources were checked when the treefile was loaded (inside its context, regular
+ * files); destinations are resolved inside the tree.
+ */
+function copyAddFiles(tf: ResolvedTreefile, tree: Tree): void {
+  for (const [src, dest] of tf.addFiles) tree.copyIn(src, dest, statSync(src).mode & 0o7777);
 }
 
-function copyAddFiles(tf: ResolvedTreefile, root: string): void {
-  for (const [src, dest] of tf.addFiles) {
-    const target = join(root, dest);
-    mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(src, target);
-    chmodSync(target, statSync(src).mode & 0o7777);
-  }
-}
-
-async function runPostprocess(sc: StepContext, tf: ResolvedTreefile, root: string): Promise<void> {
+async function runPostprocess(sc: StepContext, tf: ResolvedTreefile, tree: Tree): Promise<void> {
   for (const [i, script] of tf.postprocess.entries()) {
     const inTree = `/tmp/particle-os-postprocess-${i + 1}.sh`;
-    writeFileSync(join(root, inTree), script);
+    tree.write(inTree, script, 0o700);
     appendFileSync(sc.logFile, `\nparticle-os: postprocess script ${i + 1}\n`);
     try {
-      await inRoot(sc, root, ['/bin/sh', '-e', inTree]);
+      await inRoot(sc, tree.root, ['/bin/sh', '-e', inTree]);
     } finally {
-      rmSync(join(root, inTree), { force: true });
+      tree.remove(inTree);
     }
   }
 }
@@ -145,9 +129,8 @@ async function buildInitramfs(
     throw new BuildError('initramfs lacks the ostree dracut module: is ostree-boot installed?');
 }
 
-function singleKernel(root: string): string {
-  const modules = join(root, 'usr/lib/modules');
-  const kvers = existsSync(modules) ? readdirSync(modules) : [];
+function singleKernel(tree: Tree): string {
+  const kvers = tree.readdir('usr/lib/modules');
   if (kvers.length !== 1)
     throw new BuildError(
       `expected exactly one kernel in /usr/lib/modules, found: ${kvers.join(', ') || 'none'}`,

@@ -5,19 +5,12 @@
  * network. The .debs are fetched on the host through the apt skeleton into the shared cache and
  * checked by apt against the archive's signed lists.
  */
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { BuildError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
+import { Tree } from '../core/tree.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { skeletonAptOptions } from './apt-skeleton.ts';
 import { inRoot } from './chroot.ts';
@@ -74,21 +67,23 @@ export interface AddedPackages {
 export async function addPackages(sc: StepContext, o: AddPackagesOptions): Promise<AddedPackages> {
   if (o.add.length === 0) return {};
   await fetchDebs(sc, o);
-  const lists = join(o.root, 'var/lib/apt/lists');
-  const archives = join(o.root, 'var/cache/apt/archives');
-  mkdirSync(join(lists, 'partial'), { recursive: true });
-  mkdirSync(join(archives, 'partial'), { recursive: true });
+  // Paths resolved inside the tree (core/tree.ts); the lists directory is emptied first so
+  // that cp never writes through a link a package left there.
+  const tree = new Tree(o.root);
+  const lists = tree.emptyDir('var/lib/apt/lists');
+  const archives = tree.mkdir('var/cache/apt/archives');
+  tree.mkdir('var/lib/apt/lists/partial');
+  tree.mkdir('var/cache/apt/archives/partial');
   await run(sc, ['cp', '-a', `${join(o.skeleton, 'var/lib/apt/lists')}/.`, `${lists}/`]);
-  for (const p of o.add) copyFileSync(join(o.cacheDir, debName(p)), join(archives, debName(p)));
-  const policy = join(o.root, POLICY_RC_D);
-  const ownPolicy = !existsSync(policy);
-  if (ownPolicy) {
-    writeFileSync(
-      policy,
+  for (const p of o.add)
+    tree.copyIn(join(o.cacheDir, debName(p)), `var/cache/apt/archives/${debName(p)}`);
+  const ownPolicy = !tree.lstat(POLICY_RC_D);
+  if (ownPolicy)
+    tree.write(
+      POLICY_RC_D,
       '#!/bin/sh\n# particle-os compose: no service starts in the build\nexit 101\n',
+      0o755,
     );
-    chmodSync(policy, 0o755);
-  }
   let output: string;
   try {
     const r = await inRoot(sc, o.root, [
@@ -104,7 +99,7 @@ export async function addPackages(sc: StepContext, o: AddPackagesOptions): Promi
     const auto = o.add.map((p) => p.name).filter((n) => !requested.has(n));
     if (auto.length) await inRoot(sc, o.root, ['apt-mark', 'auto', ...auto]);
   } finally {
-    if (ownPolicy) rmSync(policy, { force: true });
+    if (ownPolicy) tree.remove(POLICY_RC_D);
     for (const dir of [lists, archives]) emptyFiles(dir);
   }
   await checkInstalled(sc, o);
@@ -125,7 +120,7 @@ async function initramfsChange(
     sc,
     [
       'dpkg-query',
-      `--admindir=${join(o.root, BOOTSTRAP_DPKG_DB)}`,
+      `--admindir=${new Tree(o.root).path(BOOTSTRAP_DPKG_DB)}`,
       '--listfiles',
       ...o.add.map((p) => p.name),
     ],

@@ -12,7 +12,7 @@ import { run } from '../core/run.ts';
 import { makeWorkDir, mountsBelow } from '../core/workdir.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { aptSkeleton, skeletonDir, skeletonSources } from './apt-skeleton.ts';
-import { checkAddFiles, customizeTree } from './customize.ts';
+import { customizeTree } from './customize.ts';
 import { archiveState, inputHash, treefileDigest } from './input-hash.ts';
 import { installPackages } from './install.ts';
 import { readLockfile, writeLockfile } from './lockfile.ts';
@@ -92,7 +92,6 @@ async function composeLocked(
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const cacheRoot = opts.cacheRoot ?? dirname(cacheDir);
   const epoch = sourceDateEpoch(); // a bad value is an error before anything runs
-  checkAddFiles(tf);
   const tfDigest = treefileDigest(tf);
   const lock = opts.lockfile ? readLockfile(opts.lockfile) : undefined;
 

@@ -10,21 +10,10 @@
  *  - /etc moved to /usr/etc (ostree merges it into /etc at deploy time);
  *  - /sysroot and /ostree -> sysroot/ostree.
  */
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { BuildError } from '../core/errors.ts';
+import { Tree } from '../core/tree.ts';
 import { writeSysusers } from './sysusers.ts';
 import { FACTORY_VAR, type VarEntry, varTmpfilesLines } from './var-tmpfiles.ts';
 
@@ -52,100 +41,98 @@ export interface OstreeifyOptions {
   machineIdCompat?: boolean;
 }
 
+/**
+ * Every path is resolved inside the tree (core/tree.ts): postprocess scripts and packages can
+ * leave any symlink in it (`var -> /`), and this runs as root on the host.
+ */
 export function ostreeify(root: string, o: OstreeifyOptions = {}): OstreeifyResult {
-  const kernelVersion = moveKernel(root);
-  moveDpkgDatabase(root);
-  cleanVolatileState(root, o.machineIdCompat ?? true);
-  makePersistentLinks(root);
-  convertVar(root);
-  emptyDir(root, 'boot');
-  for (const d of ['dev', 'proc', 'sys', 'run']) emptyDir(root, d);
-  emptyDir(root, 'tmp');
-  chmodSync(join(root, 'tmp'), 0o1777);
-  mkdirSync(join(root, 'sysroot'), { recursive: true });
-  replaceWithSymlink(root, 'ostree', 'sysroot/ostree');
-  writeSysusers(root);
-  renameSync(join(root, 'etc'), join(root, 'usr/etc'));
+  const tree = new Tree(root);
+  const kernelVersion = moveKernel(tree);
+  moveDpkgDatabase(tree);
+  cleanVolatileState(tree, o.machineIdCompat ?? true);
+  makePersistentLinks(tree);
+  convertVar(tree);
+  tree.emptyDir('boot');
+  for (const d of ['dev', 'proc', 'sys', 'run']) tree.emptyDir(d);
+  tree.emptyDir('tmp', 0o1777);
+  tree.mkdir('sysroot');
+  tree.symlink('sysroot/ostree', 'ostree');
+  writeSysusers(tree);
+  if (tree.lstat('etc')?.isDirectory() !== true)
+    throw new BuildError('/etc is not a directory in the tree (a postprocess script replaced it?)');
+  tree.rename('etc', 'usr/etc');
   return { kernelVersion };
 }
 
-function moveKernel(root: string): string {
-  const modules = join(root, 'usr/lib/modules');
-  const kvers = existsSync(modules) ? readdirSync(modules) : [];
+function moveKernel(tree: Tree): string {
+  const kvers = tree.readdir('usr/lib/modules');
   if (kvers.length !== 1) {
     throw new BuildError(
       `expected exactly one kernel in /usr/lib/modules, found: ${kvers.join(', ') || 'none'}`,
     );
   }
   const kver = kvers[0] as string;
-  const dest = join(modules, kver);
-  const vmlinuz = join(root, 'boot', `vmlinuz-${kver}`);
-  if (existsSync(vmlinuz)) renameSync(vmlinuz, join(dest, 'vmlinuz'));
-  if (!existsSync(join(dest, 'vmlinuz'))) throw new BuildError(`no kernel image for ${kver}`);
-  if (!existsSync(join(dest, 'initramfs.img'))) throw new BuildError(`no initramfs for ${kver}`);
+  const dest = `usr/lib/modules/${kver}`;
+  const vmlinuz = `boot/vmlinuz-${kver}`;
+  if (tree.lstat(vmlinuz)) tree.rename(vmlinuz, `${dest}/vmlinuz`);
+  if (!tree.isFile(`${dest}/vmlinuz`)) throw new BuildError(`no kernel image for ${kver}`);
+  if (!tree.isFile(`${dest}/initramfs.img`)) throw new BuildError(`no initramfs for ${kver}`);
   for (const [from, to] of [
     [`config-${kver}`, 'config'],
     [`System.map-${kver}`, 'System.map'],
   ] as const) {
-    const p = join(root, 'boot', from);
-    if (existsSync(p)) renameSync(p, join(dest, to));
+    if (tree.lstat(`boot/${from}`)) tree.rename(`boot/${from}`, `${dest}/${to}`);
   }
-  for (const name of readdirSync(root)) {
-    if (/^(vmlinuz|initrd\.img)(\.old)?$/.test(name)) rmSync(join(root, name));
+  for (const name of tree.readdir('/')) {
+    if (/^(vmlinuz|initrd\.img)(\.old)?$/.test(name)) tree.remove(name);
   }
   return kver;
 }
 
-function moveDpkgDatabase(root: string): void {
-  const db = join(root, DPKG_DB);
-  mkdirSync(dirname(db), { recursive: true });
-  renameSync(join(root, BOOTSTRAP_DPKG_DB), db);
+function moveDpkgDatabase(tree: Tree): void {
+  tree.rename(BOOTSTRAP_DPKG_DB, DPKG_DB);
   // Relative so it resolves inside the chroot, in the image builder's staging dir and at boot.
-  symlinkSync('../../usr/lib/sysimage/dpkg', join(root, BOOTSTRAP_DPKG_DB));
+  tree.symlink('../../usr/lib/sysimage/dpkg', BOOTSTRAP_DPKG_DB);
 }
 
-function cleanVolatileState(root: string, machineIdCompat: boolean): void {
-  for (const d of ['var/cache', 'var/log', 'var/tmp', 'var/lib/apt/lists']) emptyDir(root, d);
-  if (machineIdCompat) writeFileSync(join(root, 'etc/machine-id'), '');
-  else rmSync(join(root, 'etc/machine-id'), { force: true });
-  for (const f of ['etc/hostname', 'etc/resolv.conf', 'var/lib/dbus/machine-id']) {
-    rmSync(join(root, f), { force: true });
-  }
-  const ssh = join(root, 'etc/ssh');
-  if (existsSync(ssh)) {
-    for (const f of readdirSync(ssh)) if (f.startsWith('ssh_host_')) rmSync(join(ssh, f));
-  }
+function cleanVolatileState(tree: Tree, machineIdCompat: boolean): void {
+  for (const d of ['var/cache', 'var/log', 'var/tmp', 'var/lib/apt/lists']) tree.emptyDir(d);
+  if (machineIdCompat) tree.write('etc/machine-id', '');
+  else tree.remove('etc/machine-id');
+  for (const f of ['etc/hostname', 'etc/resolv.conf', 'var/lib/dbus/machine-id']) tree.remove(f);
+  for (const f of tree.readdir('etc/ssh'))
+    if (f.startsWith('ssh_host_')) tree.remove(`etc/ssh/${f}`);
 }
 
-function makePersistentLinks(root: string): void {
+function makePersistentLinks(tree: Tree): void {
   for (const { path, target, varDir } of PERSISTENT_LINKS) {
-    const p = join(root, path);
     if (varDir) {
-      const inVar = join(root, 'var', varDir);
-      if (existsSync(p) && !lstatSync(p).isSymbolicLink() && !existsSync(inVar))
-        renameSync(p, inVar);
-      mkdirSync(inVar, { recursive: true });
+      const inVar = `var/${varDir}`;
+      const st = tree.lstat(path);
+      if (st && !st.isSymbolicLink() && !tree.lstat(inVar)) tree.rename(path, inVar);
+      tree.mkdir(inVar);
     }
-    replaceWithSymlink(root, path, target);
+    tree.symlink(target, path);
   }
 }
 
 /** Record /var as tmpfiles.d entries and file copies in /usr/share/factory/var, then empty it. */
-function convertVar(root: string): void {
-  const varRoot = join(root, 'var');
+function convertVar(tree: Tree): void {
+  // /var itself is a real directory here (emptyDir replaced a link), so the walk below,
+  // which never follows a symlink, stays inside it.
+  if (!tree.lstat('var')?.isDirectory()) tree.emptyDir('var');
+  const varRoot = tree.path('var');
   const entries = walkVar(varRoot);
   for (const e of entries.filter((x) => x.type === 'file')) {
-    const dest = join(root, FACTORY_VAR, e.path);
-    mkdirSync(dirname(dest), { recursive: true });
-    cpSync(join(varRoot, e.path), dest, { preserveTimestamps: true });
+    const dest = `${FACTORY_VAR}/${e.path}`;
+    tree.mkdir(dest.slice(0, dest.lastIndexOf('/')));
+    cpSync(join(varRoot, e.path), tree.path(dest), { preserveTimestamps: true });
   }
-  const conf = join(root, 'usr/lib/tmpfiles.d/particle-os-var.conf');
-  mkdirSync(dirname(conf), { recursive: true });
-  writeFileSync(
-    conf,
+  tree.write(
+    'usr/lib/tmpfiles.d/particle-os-var.conf',
     `# Generated by particle-os compose: recreates the image's /var at boot.\n${varTmpfilesLines(entries).join('\n')}\n`,
   );
-  emptyDir(root, 'var');
+  tree.emptyDir('var');
 }
 
 function walkVar(varRoot: string, rel = ''): VarEntry[] {
@@ -164,19 +151,4 @@ function walkVar(varRoot: string, rel = ''): VarEntry[] {
     // Sockets, fifos and device nodes have no place in a commit; they are dropped.
   }
   return out;
-}
-
-function emptyDir(root: string, rel: string): void {
-  const p = join(root, rel);
-  if (existsSync(p)) {
-    for (const name of readdirSync(p)) rmSync(join(p, name), { recursive: true, force: true });
-  } else {
-    mkdirSync(p, { recursive: true });
-  }
-}
-
-function replaceWithSymlink(root: string, rel: string, target: string): void {
-  const p = join(root, rel);
-  rmSync(p, { recursive: true, force: true });
-  symlinkSync(target, p);
 }

@@ -3,9 +3,9 @@
  * "name version architecture"), read from the tree's own dpkg database, and the diff of two
  * such lists (`compose diff`, like `rpm-ostree db diff`).
  */
-import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { run } from '../core/run.ts';
+import { Tree } from '../core/tree.ts';
 import { DPKG_DB } from './ostreeify.ts';
 
 export interface InstalledPackage {
@@ -25,7 +25,8 @@ export async function installedPackages(
 ): Promise<string[]> {
   const r = await run(sc, [
     'dpkg-query',
-    `--admindir=${join(root, dbDir)}`,
+    // Resolved inside the tree, so a linked database never makes this read the host's.
+    `--admindir=${new Tree(root).path(dbDir)}`,
     '--show',
     '--showformat=${db:Status-Abbrev} ${Package} ${Version} ${Architecture}\\n',
   ]);

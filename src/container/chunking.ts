@@ -11,8 +11,9 @@
  *  - every layer lists the parent directories of its files, so each unpacks on its own.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { Tree } from '../core/tree.ts';
 
 export const MAX_LAYERS = 64;
 /** Layers shared by the smaller packages. */
@@ -36,12 +37,12 @@ export interface Chunk {
 export function readOwnership(tree: string): Map<string, string[]> {
   const links = topLevelLinks(tree);
   const owners = new Map<string, string[]>();
-  const infoDir = join(tree, DPKG_INFO);
-  if (!existsSync(infoDir)) return owners;
-  for (const f of readdirSync(infoDir).sort()) {
-    if (!f.endsWith('.list')) continue;
+  // Resolved inside the tree: the commit may come from a repo we did not compose.
+  const t = new Tree(tree);
+  for (const f of t.readdir(DPKG_INFO).sort()) {
+    if (!f.endsWith('.list') || !t.isFile(`${DPKG_INFO}/${f}`)) continue;
     const pkg = f.slice(0, -'.list'.length).replace(/:.*$/, '');
-    for (const line of readFileSync(join(infoDir, f), 'utf8').split('\n')) {
+    for (const line of t.readText(`${DPKG_INFO}/${f}`).split('\n')) {
       if (!line.startsWith('/') || line === '/.') continue;
       const path = canonical(line.slice(1), links);
       const list = owners.get(path);

@@ -16,6 +16,7 @@ import {
 } from '../core/image-ref.ts';
 import { commitMetadata, commitTimestamp, resolveRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
+import { Tree } from '../core/tree.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
 import { openImage, unpackLayers } from '../image/oci-input.ts';
 import { COMPONENTS_ANNOTATION, MAX_LAYERS, planChunks } from './chunking.ts';
@@ -63,8 +64,9 @@ export async function buildContainer(
     const cmd = cmdJson ? (JSON.parse(cmdJson) as string[]) : ['/sbin/init'];
     const recordedSource = await commitMetadata(sc, o.repo, commit, 'particle-os.source');
     await run(sc, ['ostree', 'checkout', `--repo=${o.repo}`, commit, tree]);
-    // bootc images keep /etc at /etc; the commit has it at /usr/etc.
-    renameSync(join(tree, 'usr/etc'), join(tree, 'etc'));
+    // bootc images keep /etc at /etc; the commit has it at /usr/etc (resolved inside the
+    // checkout: a repo from elsewhere may carry any link).
+    new Tree(tree).rename('usr/etc', 'etc');
     return {
       commit,
       version,

@@ -1,10 +1,12 @@
 /**
  * `container lint`: bootc's image lints (bootc crates/lib/src/lints.rs), checked on an unpacked
  * root filesystem. Fatal findings make an image unusable by bootc tooling; warnings are things
- * that will surprise on upgrades.
+ * that will surprise on upgrades. The tree may come from a hostile image: every path is
+ * resolved inside it (core/tree.ts), so no finding ever reports the build host's files.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Tree } from '../core/tree.ts';
 import { KARGS_DIR, parseKargsToml } from '../image/kargs.ts';
 
 export interface LintFinding {
@@ -15,7 +17,7 @@ export interface LintFinding {
 
 const API_DIRS = ['dev', 'proc', 'sys', 'run', 'tmp', 'var'];
 
-type Rule = (root: string) => LintFinding[];
+type Rule = (tree: Tree) => LintFinding[];
 
 const fatal = (rule: string, message: string): LintFinding => ({ rule, level: 'fatal', message });
 const warning = (rule: string, message: string): LintFinding => ({
@@ -24,66 +26,73 @@ const warning = (rule: string, message: string): LintFinding => ({
   message,
 });
 
-const isDir = (p: string) => existsSync(p) && lstatSync(p).isDirectory();
-const entries = (p: string) => (isDir(p) ? readdirSync(p) : []);
+/** A real directory (not a link to one) at a path resolved inside the tree. */
+const isDir = (t: Tree, p: string) => t.lstat(p)?.isDirectory() ?? false;
+const entries = (t: Tree, p: string) => (isDir(t, p) ? t.readdir(p) : []);
 
 export const RULES: Record<string, Rule> = {
-  'var-run': (root) =>
-    isDir(join(root, 'var/run'))
+  'var-run': (t) =>
+    isDir(t, 'var/run')
       ? [fatal('var-run', '/var/run is a directory; it must be a symlink to ../run')]
       : [],
-  'etc-usretc': (root) =>
-    existsSync(join(root, 'usr/etc'))
+  'etc-usretc': (t) =>
+    t.lstat('usr/etc')
       ? [fatal('etc-usretc', '/usr/etc exists; a bootc image keeps its configuration in /etc')]
       : [],
-  kargs: (root) =>
-    entries(join(root, KARGS_DIR))
+  kargs: (t) =>
+    entries(t, KARGS_DIR)
       .filter((f) => f.endsWith('.toml'))
       .flatMap((f) => {
-        const text = readFileSync(join(root, KARGS_DIR, f), 'utf8');
-        return /^\s*kargs\s*=\s*\[/m.test(text) && parseKargsToml(text, 'x86_64') !== undefined
-          ? []
-          : [fatal('kargs', `/${KARGS_DIR}/${f} has no kargs = [...] array`)];
+        const file = `/${KARGS_DIR}/${f}`;
+        if (!t.isFile(file)) return [fatal('kargs', `${file} is not a regular file`)];
+        const text = t.readText(file);
+        if (!/^\s*kargs\s*=\s*\[/m.test(text))
+          return [fatal('kargs', `${file} has no kargs = [...] array`)];
+        try {
+          parseKargsToml(text, 'x86_64', file);
+          return [];
+        } catch (e) {
+          return [fatal('kargs', (e as Error).message)];
+        }
       }),
-  kernel: (root) => {
-    const kvers = entries(join(root, 'usr/lib/modules'));
+  kernel: (t) => {
+    const kvers = entries(t, 'usr/lib/modules');
     if (kvers.length !== 1)
       return [
         fatal('kernel', `expected exactly one kernel in /usr/lib/modules, found ${kvers.length}`),
       ];
-    const dir = join(root, 'usr/lib/modules', kvers[0] as string);
+    const dir = `usr/lib/modules/${kvers[0]}`;
     return ['vmlinuz', 'initramfs.img']
-      .filter((f) => !existsSync(join(dir, f)))
+      .filter((f) => !t.isFile(`${dir}/${f}`))
       .map((f) => fatal('kernel', `/usr/lib/modules/${kvers[0]}/${f} is missing`));
   },
-  utf8: (root) => nonUtf8Names(root).map((p) => fatal('utf8', `file name is not UTF-8: ${p}`)),
-  'api-base-directories': (root) =>
-    API_DIRS.filter((d) => !isDir(join(root, d))).map((d) =>
+  utf8: (t) => nonUtf8Names(t.root).map((p) => fatal('utf8', `file name is not UTF-8: ${p}`)),
+  'api-base-directories': (t) =>
+    API_DIRS.filter((d) => !isDir(t, d)).map((d) =>
       fatal('api-base-directories', `/${d} is missing`),
     ),
-  'baseimage-root': (root) => {
+  'baseimage-root': (t) => {
     const out: LintFinding[] = [];
-    if (!isDir(join(root, 'sysroot'))) out.push(fatal('baseimage-root', '/sysroot is missing'));
-    const ostree = join(root, 'ostree');
-    if (!existsSync(ostree) && !isLink(ostree))
-      out.push(fatal('baseimage-root', '/ostree -> sysroot/ostree is missing'));
-    else if (!isLink(ostree) || readlinkSync(ostree) !== 'sysroot/ostree') {
+    if (!isDir(t, 'sysroot')) out.push(fatal('baseimage-root', '/sysroot is missing'));
+    const ostree = t.lstat('ostree');
+    if (!ostree) out.push(fatal('baseimage-root', '/ostree -> sysroot/ostree is missing'));
+    else if (!ostree.isSymbolicLink() || t.readlink('ostree') !== 'sysroot/ostree') {
       out.push(fatal('baseimage-root', '/ostree must be a symlink to sysroot/ostree'));
     }
     return out;
   },
-  'var-log': (root) =>
-    walk(join(root, 'var/log')).length
+  'var-log': (t) =>
+    walk(t, 'var/log').length
       ? [
           warning(
             'var-log',
-            `/var/log has content (${walk(join(root, 'var/log')).length} entries); it is not updated by upgrades`,
+            `/var/log has content (${walk(t, 'var/log').length} entries); it is not updated by upgrades`,
           ),
         ]
       : [],
-  'var-tmpfiles': (root) => {
-    const covered = tmpfilesPaths(root);
-    const missing = walk(join(root, 'var'))
+  'var-tmpfiles': (t) => {
+    const covered = tmpfilesPaths(t);
+    const missing = walk(t, 'var')
       .map((p) => `/var/${p}`)
       .filter((p) => !covered.has(p) && !p.startsWith('/var/log/'));
     return missing.length
@@ -95,11 +104,12 @@ export const RULES: Record<string, Rule> = {
         ]
       : [];
   },
-  sysusers: (root) => {
-    const etc = existsSync(join(root, 'etc/passwd')) ? join(root, 'etc') : join(root, 'usr/etc');
-    if (!existsSync(join(etc, 'passwd'))) return [];
-    const declared = sysusersNames(root);
-    const users = readFileSync(join(etc, 'passwd'), 'utf8')
+  sysusers: (t) => {
+    const passwd = t.isFile('etc/passwd') ? 'etc/passwd' : 'usr/etc/passwd';
+    if (!t.isFile(passwd)) return [];
+    const declared = sysusersNames(t);
+    const users = t
+      .readText(passwd)
       .split('\n')
       .map((l) => l.split(':'))
       .filter((f) => f[0] && f[0] !== 'root' && Number(f[2]) < 1000)
@@ -114,15 +124,15 @@ export const RULES: Record<string, Rule> = {
         ]
       : [];
   },
-  'nonempty-boot': (root) =>
-    entries(join(root, 'boot')).length ? [warning('nonempty-boot', '/boot is not empty')] : [],
-  'nonempty-run-tmp': (root) =>
+  'nonempty-boot': (t) =>
+    entries(t, 'boot').length ? [warning('nonempty-boot', '/boot is not empty')] : [],
+  'nonempty-run-tmp': (t) =>
     ['run', 'tmp']
-      .filter((d) => entries(join(root, d)).length)
+      .filter((d) => entries(t, d).length)
       .map((d) => warning('nonempty-run-tmp', `/${d} is not empty`)),
-  composefs: (root) => {
-    const conf = join(root, 'usr/lib/ostree/prepare-root.conf');
-    const text = existsSync(conf) ? readFileSync(conf, 'utf8') : '';
+  composefs: (t) => {
+    const conf = 'usr/lib/ostree/prepare-root.conf';
+    const text = t.isFile(conf) ? t.readText(conf) : '';
     return /\[composefs\][^[]*enabled\s*=\s*(yes|true|signed|verity)/.test(text)
       ? []
       : [warning('composefs', 'composefs is not enabled (usr/lib/ostree/prepare-root.conf)')];
@@ -130,25 +140,23 @@ export const RULES: Record<string, Rule> = {
 };
 
 export function lintTree(root: string): LintFinding[] {
-  return Object.values(RULES).flatMap((rule) => rule(root));
+  const tree = new Tree(root);
+  return Object.values(RULES).flatMap((rule) => rule(tree));
 }
 
-function isLink(p: string): boolean {
-  try {
-    return lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
-/** Paths below `dir` (relative), not following symlinks. */
-function walk(dir: string, rel = ''): string[] {
+/** Paths below the tree directory `dir` (relative to it), not following symlinks. */
+function walk(t: Tree, dir: string): string[] {
+  if (!isDir(t, dir)) return [];
+  const top = t.path(dir);
   const out: string[] = [];
-  for (const name of entries(join(dir, rel))) {
-    const p = rel ? `${rel}/${name}` : name;
-    out.push(p);
-    if (isDir(join(dir, p))) out.push(...walk(dir, p));
-  }
+  const visit = (rel: string) => {
+    for (const name of readdirSync(join(top, rel))) {
+      const p = rel ? `${rel}/${name}` : name;
+      out.push(p);
+      if (lstatSync(join(top, p)).isDirectory()) visit(p);
+    }
+  };
+  visit('');
   return out;
 }
 
@@ -160,25 +168,35 @@ function nonUtf8Names(root: string): string[] {
       if (!Buffer.from(text, 'utf8').equals(name))
         bad.push(join(dir, name.toString('latin1')).slice(root.length));
       const p = join(dir, text);
-      if (isDir(p)) visit(p);
+      // A name that is not UTF-8 does not survive the round trip through a string: not visited.
+      if (isRealDir(p)) visit(p);
     }
   };
   visit(root);
   return bad;
 }
 
-function confLines(root: string, dir: string): string[] {
+function isRealDir(p: string): boolean {
+  try {
+    return lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function confLines(t: Tree, dir: string): string[] {
   return ['usr/lib', 'etc'].flatMap((base) => {
-    const d = join(root, base, dir);
-    return entries(d)
-      .filter((f) => f.endsWith('.conf'))
-      .flatMap((f) => readFileSync(join(d, f), 'utf8').split('\n'));
+    const d = `${base}/${dir}`;
+    return t
+      .readdir(d)
+      .filter((f) => f.endsWith('.conf') && t.isFile(`${d}/${f}`))
+      .flatMap((f) => t.readText(`${d}/${f}`).split('\n'));
   });
 }
 
-function tmpfilesPaths(root: string): Set<string> {
+function tmpfilesPaths(t: Tree): Set<string> {
   const paths = new Set<string>();
-  for (const line of confLines(root, 'tmpfiles.d')) {
+  for (const line of confLines(t, 'tmpfiles.d')) {
     const path = line.trim().split(/\s+/)[1];
     if (path?.startsWith('/var')) {
       paths.add(path);
@@ -193,9 +211,9 @@ function tmpfilesPaths(root: string): Set<string> {
   return paths;
 }
 
-function sysusersNames(root: string): Set<string> {
+function sysusersNames(t: Tree): Set<string> {
   return new Set(
-    confLines(root, 'sysusers.d')
+    confLines(t, 'sysusers.d')
       .map((l) => l.trim().split(/\s+/))
       .filter((f) => f[0] === 'u' || f[0] === 'u!')
       .map((f) => f[1] as string),

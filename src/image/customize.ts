@@ -1,25 +1,16 @@
 /**
  * Apply a recipe's settings to the deployment's /etc (which ostree keeps across upgrades with a
  * three-way merge) and to the shared /var (home directories): hostname, users with passwords
- * and SSH keys, time zone, locale, extra files. The commit itself is never touched.
+ * and SSH keys, time zone, locale, extra files. The commit itself is never touched. The image
+ * may carry any symlink in /etc (say `etc/shadow -> /etc/shadow`), so every path is resolved
+ * inside the deployment or the stateroot's /var (core/tree.ts), never on the build host.
  */
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  lchownSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { lchownSync, lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
-import { UsageError } from '../core/errors.ts';
+import { BuildError, UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
+import { Tree } from '../core/tree.ts';
 import { addUsers, isCryptHash } from './accounts.ts';
 import type { Recipe } from './recipe.ts';
 
@@ -39,45 +30,37 @@ export async function customizeDeployment(
   stateVar: string,
   recipe: Recipe,
 ): Promise<CustomizeResult> {
-  const etc = join(deployDir, 'etc');
-  if (recipe.hostname) writeFileSync(join(etc, 'hostname'), `${recipe.hostname}\n`);
-  if (recipe.timezone) setTimezone(deployDir, recipe.timezone, recipe.file);
+  const os = new Tree(deployDir);
+  if (recipe.hostname) os.write('etc/hostname', `${recipe.hostname}\n`);
+  if (recipe.timezone) setTimezone(os, recipe.timezone, recipe.file);
   if (recipe.locale) {
-    writeFileSync(join(etc, 'locale.conf'), `LANG=${recipe.locale}\n`);
+    os.write('etc/locale.conf', `LANG=${recipe.locale}\n`);
     // Debian reads /etc/default/locale; in trixie it is a link to locale.conf.
-    const legacy = join(etc, 'default/locale');
-    if (!existsSync(legacy) || !lstatSync(legacy).isSymbolicLink())
-      writeFileSync(legacy, `LANG=${recipe.locale}\n`);
+    if (!os.lstat('etc/default/locale')?.isSymbolicLink())
+      os.write('etc/default/locale', `LANG=${recipe.locale}\n`);
   }
-  for (const f of recipe.files) {
-    const dest = join(deployDir, f.path);
-    mkdirSync(dirname(dest), { recursive: true });
-    writeFileSync(dest, f.content);
-    chmodSync(dest, Number.parseInt(f.mode, 8));
-  }
-  return { users: await addRecipeUsers(sc, etc, stateVar, recipe) };
+  for (const f of recipe.files) os.write(f.path, f.content, Number.parseInt(f.mode, 8));
+  return { users: await addRecipeUsers(sc, os, new Tree(stateVar), recipe) };
 }
 
-function setTimezone(deployDir: string, tz: string, recipeFile: string): void {
-  if (!existsSync(join(deployDir, 'usr/share/zoneinfo', tz))) {
+function setTimezone(os: Tree, tz: string, recipeFile: string): void {
+  if (!os.exists(`usr/share/zoneinfo/${tz}`)) {
     throw new UsageError(
       `${recipeFile}: timezone ${tz}: not in the image's /usr/share/zoneinfo (is tzdata installed?)`,
     );
   }
-  const localtime = join(deployDir, 'etc/localtime');
-  rmSync(localtime, { force: true });
-  symlinkSync(`../usr/share/zoneinfo/${tz}`, localtime);
-  writeFileSync(join(deployDir, 'etc/timezone'), `${tz}\n`);
+  os.symlink(`../usr/share/zoneinfo/${tz}`, 'etc/localtime');
+  os.write('etc/timezone', `${tz}\n`);
 }
 
 async function addRecipeUsers(
   sc: StepContext,
-  etc: string,
-  stateVar: string,
+  os: Tree,
+  stateVar: Tree,
   recipe: Recipe,
 ): Promise<CustomizeResult['users']> {
   if (recipe.users.length === 0) return [];
-  const read = (f: string) => readFileSync(join(etc, f), 'utf8');
+  const read = (f: string) => os.readText(`etc/${f}`);
   const users = [];
   for (const u of recipe.users) {
     const groups = [...u.groups, ...(u.admin ? ['sudo'] : [])];
@@ -107,25 +90,26 @@ async function addRecipeUsers(
       : '';
     throw new UsageError(`${recipe.file}: users: ${(e as Error).message}${hint}`);
   }
-  for (const [f, text] of Object.entries(result.files)) writeFileSync(join(etc, f), text);
-  chmodSync(join(etc, 'shadow'), 0o640);
-  chmodSync(join(etc, 'gshadow'), 0o640);
+  for (const [f, text] of Object.entries(result.files)) os.write(`etc/${f}`, text);
+  os.chmod('etc/shadow', 0o640);
+  os.chmod('etc/gshadow', 0o640);
   // Home directories live in the shared /var (home -> var/home), created from /etc/skel.
-  const homeRoot = join(stateVar, 'home');
-  mkdirSync(homeRoot, { recursive: true, mode: 0o755 });
+  stateVar.mkdir('home', 0o755);
   return recipe.users.map((u, i) => {
     const { uid, gid } = result.added[i] as { uid: number; gid: number };
-    const home = join(homeRoot, u.name);
-    if (existsSync(join(etc, 'skel'))) cpSync(join(etc, 'skel'), home, { recursive: true });
-    else mkdirSync(home);
+    const home = `home/${u.name}`;
+    if (stateVar.lstat(home)) throw new BuildError(`/var/${home} already exists in the stateroot`);
+    // Symlinks in the image's skel are copied as links, never followed.
+    if (os.isDir('etc/skel')) os.copyTo('etc/skel', stateVar, home);
+    else stateVar.mkdir(home);
     if (u['ssh-keys'].length) {
-      mkdirSync(join(home, '.ssh'), { mode: 0o700 });
-      writeFileSync(join(home, '.ssh/authorized_keys'), `${u['ssh-keys'].join('\n')}\n`, {
-        mode: 0o600,
-      });
+      // A .ssh from skel that is not a plain directory (a link) is replaced, not followed.
+      if (!stateVar.lstat(`${home}/.ssh`)?.isDirectory()) stateVar.emptyDir(`${home}/.ssh`);
+      stateVar.chmod(`${home}/.ssh`, 0o700);
+      stateVar.write(`${home}/.ssh/authorized_keys`, `${u['ssh-keys'].join('\n')}\n`, 0o600);
     }
-    chownTree(home, uid, gid);
-    chmodSync(home, 0o700);
+    chownTree(stateVar.path(home), uid, gid);
+    stateVar.chmod(home, 0o700);
     return {
       name: u.name,
       uid,
@@ -143,7 +127,10 @@ async function cryptPassword(sc: StepContext, plain: string): Promise<string> {
     input: `${plain}\n`,
     quietStdout: true,
   });
-  return r.stdout.trim();
+  // One line in, one hash out: anything else must not reach /etc/shadow.
+  const hash = r.stdout.trim();
+  if (!isCryptHash(hash)) throw new BuildError('openssl passwd did not print one crypt hash');
+  return hash;
 }
 
 function chownTree(path: string, uid: number, gid: number): void {

@@ -9,6 +9,7 @@ import { UsageError } from '../core/errors.ts';
 import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
 import { isValidRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
+import { Tree } from '../core/tree.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
 import { isCryptHash } from './accounts.ts';
 import { assembleDisk } from './assemble.ts';
@@ -174,7 +175,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
       };
     }
     await unpackLayers(sc, image, rootfs);
-    return { content: { rootfs }, imageKargs: readImageKargs(rootfs) };
+    return { content: { rootfs }, imageKargs: readImageKargs(new Tree(rootfs)) };
   });
   const kargs = kargsWith(content.imageKargs);
 

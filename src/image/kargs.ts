@@ -1,40 +1,56 @@
 /**
  * Kernel arguments shipped in the image: bootc's `/usr/lib/bootc/kargs.d/*.toml`, each with
  * `kargs = [...]` and an optional `match-architectures = [...]` (Rust arch names). Files apply
- * in name order.
+ * in name order. They end up on the `options` line of every BLS entry, so an argument with a
+ * line break or another control character is refused, not written.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { UsageError } from '../core/errors.ts';
+import type { Tree } from '../core/tree.ts';
+import { hasControl } from '../core/values.ts';
 
 export const KARGS_DIR = 'usr/lib/bootc/kargs.d';
 
-export function parseKargsToml(text: string, arch = 'x86_64'): string[] {
-  const arches = stringArray(text, 'match-architectures');
+/**
+ * The kernel arguments of one kargs.d file for `arch`. Throws UsageError (naming `file`) for
+ * TOML that does not parse, a `kargs` that is not an array of strings, or an argument with
+ * control characters.
+ */
+export function parseKargsToml(text: string, arch = 'x86_64', file = 'kargs.d'): string[] {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`${file}: not valid TOML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const arches = doc['match-architectures'];
+  if (arches !== undefined && !isStringArray(arches))
+    throw new UsageError(`${file}: match-architectures must be an array of strings`);
   if (arches && !arches.includes(arch)) return [];
-  return stringArray(text, 'kargs') ?? [];
+  const kargs = doc.kargs ?? [];
+  if (!isStringArray(kargs)) throw new UsageError(`${file}: kargs must be an array of strings`);
+  const bad = kargs.find((k) => k === '' || hasControl(k));
+  if (bad !== undefined)
+    throw new UsageError(
+      `${file}: kernel argument ${JSON.stringify(bad)} is empty or has line breaks or control characters`,
+    );
+  return kargs;
 }
 
-export function readImageKargs(rootfs: string, arch = 'x86_64'): string[] {
-  const dir = join(rootfs, KARGS_DIR);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+/** Every kargs.d file of an unpacked image, in name order (paths resolved inside the tree). */
+export function readImageKargs(tree: Tree, arch = 'x86_64'): string[] {
+  return tree
+    .readdir(KARGS_DIR)
     .filter((f) => f.endsWith('.toml'))
     .sort()
-    .flatMap((f) => parseKargsToml(readFileSync(join(dir, f), 'utf8'), arch));
-}
-
-/** A TOML array of basic strings assigned to `key` (the subset kargs.d files use). */
-function stringArray(text: string, key: string): string[] | undefined {
-  const m = text.match(
-    new RegExp(`^\\s*${key.replace(/[-]/g, '\\-')}\\s*=\\s*\\[([^\\]]*)\\]`, 'm'),
-  );
-  if (!m) return undefined;
-  return [...(m[1] as string).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) =>
-    (x[1] as string).replace(/\\(.)/g, '$1'),
-  );
+    .flatMap((f) => parseKargsToml(tree.readText(`${KARGS_DIR}/${f}`), arch, `/${KARGS_DIR}/${f}`));
 }
 
 export function kargsToml(kargs: readonly string[]): string {
-  const items = kargs.map((k) => `"${k.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(', ');
-  return `kargs = [${items}]\nmatch-architectures = ["x86_64"]\n`;
+  // JSON string escapes are valid TOML basic-string escapes for what kargs may contain.
+  return `kargs = [${kargs.map((k) => JSON.stringify(k)).join(', ')}]\nmatch-architectures = ["x86_64"]\n`;
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }

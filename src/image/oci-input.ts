@@ -2,13 +2,22 @@
  * Read a bootc-style OCI image (oci-archive:FILE or oci:DIR[:TAG]) and unpack its layers into
  * a root filesystem, the way `bootc install` imports a non-encapsulated image: layers applied in
  * order (with whiteouts), ownership, modes, hard links and xattrs kept.
+ *
+ * An image is hostile input. Digests must have the OCI form (so a blob path cannot climb out
+ * of blobs/) and every blob read is checked against its digest and size. GNU tar runs in a
+ * sandbox (core/sandbox.ts) where only the target directory is writable: a layer that plants
+ * `etc -> /etc` and then writes `etc/passwd` meets a read-only host, and device nodes cannot
+ * be made. Whiteouts are applied with paths resolved inside the tree (core/tree.ts).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { InputError, UsageError } from '../core/errors.ts';
 import { type ImageRef, registryTlsFlag } from '../core/image-ref.ts';
 import { run } from '../core/run.ts';
+import { hostReadOnlyArgv } from '../core/sandbox.ts';
+import { Tree } from '../core/tree.ts';
 
 export interface OciImage {
   layout: string;
@@ -45,13 +54,13 @@ export async function openImage(sc: StepContext, input: ImageRef, work: string):
   if (ref.transport === 'oci-archive') {
     layout = join(work, 'layout');
     mkdirSync(layout, { recursive: true });
-    await run(sc, [
-      'tar',
-      '--extract',
-      `--file=${ref.path}`,
-      `--directory=${layout}`,
-      '--no-same-owner',
-    ]);
+    await run(
+      sc,
+      hostReadOnlyArgv(
+        [layout],
+        ['tar', '--extract', `--file=${ref.path}`, `--directory=${layout}`, '--no-same-owner'],
+      ),
+    );
   }
   const index = readJson<{ manifests?: Descriptor[] }>(join(layout, 'index.json'), ref.path);
   const manifests = index.manifests ?? [];
@@ -67,13 +76,16 @@ export async function openImage(sc: StepContext, input: ImageRef, work: string):
     );
   }
   const manifest = readJson<{ config: Descriptor; layers: Descriptor[] }>(
-    blob(layout, chosen.digest),
+    await verifiedBlob(layout, chosen, ref.path),
     ref.path,
   );
+  if (!manifest.config || !Array.isArray(manifest.layers))
+    throw badDocument(ref.path, chosen.digest, 'not an image manifest (no config or layers)');
   const config = readJson<{ config?: { Labels?: Record<string, string> } }>(
-    blob(layout, manifest.config.digest),
+    await verifiedBlob(layout, manifest.config, ref.path),
     ref.path,
   );
+  for (const l of manifest.layers) blob(layout, l, ref.path); // digests checked before any use
   const labels = config.config?.Labels ?? {};
   if (labels['containers.bootc'] !== '1') {
     throw new UsageError(`${ref.path}: not a bootc image (label containers.bootc=1 missing)`);
@@ -103,8 +115,7 @@ export async function unpackLayers(
 ): Promise<void> {
   mkdirSync(rootfs, { recursive: true });
   for (const layer of image.layers) {
-    const file = blob(image.layout, layer.digest);
-    if (!existsSync(file)) throw new UsageError(`layer blob missing: ${layer.digest}`);
+    const file = await verifiedBlob(image.layout, layer, image.layout);
     const decompress = layer.mediaType.endsWith('+zstd')
       ? '--zstd'
       : layer.mediaType.endsWith('+gzip')
@@ -112,19 +123,22 @@ export async function unpackLayers(
         : '';
     const r = await run(
       sc,
-      [
-        'tar',
-        '--extract',
-        '--verbose',
-        `--file=${file}`,
-        `--directory=${rootfs}`,
-        ...(decompress ? [decompress] : []),
-        '--numeric-owner',
-        '--same-owner',
-        '--same-permissions',
-        '--xattrs',
-        '--xattrs-include=*',
-      ],
+      hostReadOnlyArgv(
+        [rootfs],
+        [
+          'tar',
+          '--extract',
+          '--verbose',
+          `--file=${file}`,
+          `--directory=${rootfs}`,
+          ...(decompress ? [decompress] : []),
+          '--numeric-owner',
+          '--same-owner',
+          '--same-permissions',
+          '--xattrs',
+          '--xattrs-include=*',
+        ],
+      ),
       { quietStdout: true },
     );
     applyWhiteouts(r.stdout.split('\n'), rootfs);
@@ -133,6 +147,7 @@ export async function unpackLayers(
 
 /** Apply the whiteout markers among `entries` (one layer's members) and delete the markers. */
 export function applyWhiteouts(entries: readonly string[], rootfs: string): void {
+  const tree = new Tree(rootfs);
   const names = entries.map((e) => e.replace(/^\.\//, '').replace(/\/$/, '')).filter(Boolean);
   const inLayer = new Set(names);
   for (const entry of names) {
@@ -141,24 +156,62 @@ export function applyWhiteouts(entries: readonly string[], rootfs: string): void
     const dir = entry.includes('/') ? dirname(entry) : '';
     if (base === '.wh..wh..opq') {
       // Opaque directory: nothing from the lower layers stays, this layer's own entries do.
-      const target = join(rootfs, dir);
-      for (const child of existsSync(target) ? readdirSync(target) : []) {
-        if (!inLayer.has(dir ? `${dir}/${child}` : child))
-          rmSync(join(target, child), { recursive: true, force: true });
+      for (const child of tree.readdir(dir)) {
+        const path = dir ? `${dir}/${child}` : child;
+        if (!inLayer.has(path)) tree.remove(path);
       }
     } else {
-      rmSync(join(rootfs, dir, base.slice('.wh.'.length)), { recursive: true, force: true });
+      tree.remove(`${dir}/${base.slice('.wh.'.length)}`);
     }
-    rmSync(join(rootfs, entry), { force: true });
+    tree.remove(entry);
   }
 }
 
-function blob(layout: string, digest: string): string {
-  const [alg, hex] = digest.split(':');
-  return join(layout, 'blobs', alg ?? '', hex ?? '');
+/** OCI image-spec digests: algorithm, colon, encoded hash (and so no "/" or ".."). */
+const DIGESTS: Record<string, RegExp> = {
+  sha256: /^[a-f0-9]{64}$/,
+  sha512: /^[a-f0-9]{128}$/,
+};
+
+/** The path of a blob named by a descriptor; its digest must be well-formed. */
+function blob(layout: string, d: Descriptor, image: string): string {
+  const [alg, hex, ...rest] = String(d.digest).split(':');
+  const re = alg ? DIGESTS[alg] : undefined;
+  if (!re || !hex || rest.length || !re.test(hex))
+    throw badDocument(image, String(d.digest), 'not a sha256/sha512 digest');
+  return join(layout, 'blobs', alg as string, hex);
 }
 
+/** A blob's path after checking that it exists, has the descriptor's size and digest. */
+async function verifiedBlob(layout: string, d: Descriptor, image: string): Promise<string> {
+  const file = blob(layout, d, image);
+  const st = existsSync(file) ? statSync(file) : undefined;
+  if (!st?.isFile()) throw new UsageError(`${image}: blob missing: ${d.digest}`);
+  if (typeof d.size === 'number' && st.size !== d.size)
+    throw badDocument(image, d.digest, `blob has ${st.size} bytes, the descriptor says ${d.size}`);
+  const [alg, hex] = d.digest.split(':') as [string, string];
+  const h = createHash(alg);
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  if (h.digest('hex') !== hex)
+    throw badDocument(image, d.digest, 'blob content does not match its digest');
+  return file;
+}
+
+function badDocument(image: string, key: string, message: string): InputError {
+  return new InputError([{ file: image, line: 1, col: 1, key, message }]);
+}
+
+/** The distribution spec's limit for manifests; index and config get the same here. */
+const MAX_DOCUMENT_BYTES = 4 * 2 ** 20;
+
 function readJson<T>(file: string, image: string): T {
+  const size = existsSync(file) ? statSync(file).size : 0;
+  if (size > MAX_DOCUMENT_BYTES)
+    throw badDocument(
+      image,
+      file.slice(file.lastIndexOf('/') + 1),
+      `${size} bytes: larger than 4 MiB`,
+    );
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (e) {

@@ -67,7 +67,7 @@ export async function readCommitKargs(
   const kargs: string[] = [];
   for (const f of files) {
     const text = (await run(sc, ['ostree', `--repo=${repo}`, 'cat', commit, f])).stdout;
-    kargs.push(...parseKargsToml(text));
+    kargs.push(...parseKargsToml(text, 'x86_64', f));
   }
   return kargs;
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError, UsageError } from '../core/errors.ts';
+import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
 import { parseYamlFile, validate } from '../core/yaml-issues.ts';
 import { isBibConfig, loadBibConfig } from './bib-config.ts';
 import { ROOT_FILESYSTEMS } from './mkfs.ts';
@@ -45,15 +46,21 @@ const UserSchema = z
         'not a valid user name (lowercase letters, digits, "_", "-")',
       )
       .describe('Login name'),
-    password: z
-      .string()
+    password: oneLine()
       .min(1)
       .optional()
       .describe(
         'A crypt(3) hash ($6$…, $y$…) or plain text, hashed at build time and never logged',
       ),
     'ssh-keys': z
-      .array(z.string().regex(/^(ssh|ecdsa|sk)-[^ ]+ [A-Za-z0-9+/=]+/, 'not an SSH public key'))
+      .array(
+        z
+          .string()
+          .regex(
+            /^(ssh|ecdsa|sk)-[!-~]+ [A-Za-z0-9+/=]+( [^\p{Cc}]*)?$/u,
+            'not one SSH public key line (type, base64 key, optional comment; no line breaks)',
+          ),
+      )
       .default([])
       .describe('Authorized SSH public keys'),
     groups: z
@@ -64,7 +71,11 @@ const UserSchema = z
       .boolean()
       .default(false)
       .describe('Member of the sudo group (needs sudo in the image)'),
-    shell: z.string().startsWith('/').default('/bin/bash').describe('Login shell'),
+    shell: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._+/-]*$/, 'an absolute path of letters, digits and . _ + / -')
+      .default('/bin/bash')
+      .describe('Login shell'),
   })
   .describe('A user account');
 
@@ -93,7 +104,7 @@ export const RecipeSchema = z
       .describe('Disk layout'),
     kernel: z
       .strictObject({
-        append: z.array(z.string().min(1)).default([]).describe('Extra kernel arguments'),
+        append: z.array(oneLine().min(1)).default([]).describe('Extra kernel arguments'),
       })
       .default({ append: [] })
       .describe('Kernel command line'),
@@ -111,10 +122,8 @@ export const RecipeSchema = z
     files: z
       .array(
         z.strictObject({
-          path: z
-            .string()
-            .regex(/^\/etc\/[^\0]+$/, 'files go into /etc (the rest of the OS is read-only)')
-            .refine((p) => !p.split('/').includes('..'), 'must not contain ".."')
+          path: treePath()
+            .regex(/^\/etc\/./, 'files go into /etc (the rest of the OS is read-only)')
             .describe('Absolute path under /etc'),
           content: z.string().describe('File content'),
           mode: z
@@ -128,7 +137,7 @@ export const RecipeSchema = z
       .describe('Extra files written into /etc of the deployment'),
     update: z
       .strictObject({
-        url: z.url().describe('Archive repo URL (http/https) the system upgrades from'),
+        url: verbatimUrl(['http', 'https']).describe('Archive repo URL (http/https) the system upgrades from'),
       })
       .optional()
       .describe('Where `ostree admin upgrade` on the installed system pulls from'),

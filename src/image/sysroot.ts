@@ -4,11 +4,12 @@
  * arguments, and configure the new deployment's /etc (fstab, hostname). The sysroot's /boot
  * content is split off afterwards into its own partition.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
+import { Tree } from '../core/tree.ts';
 
 export const OS_NAME = 'debian';
 /** Name of the ostree remote an image built with an update URL upgrades from. */
@@ -41,13 +42,17 @@ export interface Deployment {
 export async function deploy(sc: StepContext, d: DeployInput): Promise<Deployment> {
   const repo = join(d.stage, 'ostree/repo');
   if ('rootfs' in d.content) {
-    // bootc images keep /etc at /etc; an OSTree commit wants it at /usr/etc.
-    if (existsSync(join(d.content.rootfs, 'usr/etc'))) {
+    // bootc images keep /etc at /etc; an OSTree commit wants it at /usr/etc. The image's own
+    // links are resolved inside it (core/tree.ts).
+    const image = new Tree(d.content.rootfs);
+    if (image.lstat('usr/etc')) {
       throw new UsageError(
         'image has /usr/etc: not a bootc image layout (bootc lint: etc must be at /etc)',
       );
     }
-    renameSync(join(d.content.rootfs, 'etc'), join(d.content.rootfs, 'usr/etc'));
+    if (!image.lstat('etc')?.isDirectory() || !image.lstat('usr')?.isDirectory())
+      throw new UsageError('image has no /etc or /usr directory (a link is not enough)');
+    image.rename('etc', 'usr/etc');
   }
 
   mkdirSync(d.stage, { recursive: true });
@@ -106,8 +111,9 @@ export async function deploy(sc: StepContext, d: DeployInput): Promise<Deploymen
       d.ref,
     ]);
   }
-  writeFileSync(join(dir, 'etc/fstab'), d.fstab);
-  const kernels = readdirSync(join(dir, 'usr/lib/modules'));
+  const os = new Tree(dir);
+  os.write('etc/fstab', d.fstab);
+  const kernels = os.readdir('usr/lib/modules');
   if (kernels.length !== 1) throw new Error(`expected one kernel in the image, found: ${kernels}`);
   return {
     commit,

@@ -1,6 +1,7 @@
 /**
  * Load a treefile: parse and validate each file (with positions), follow `include`s (paths
  * relative to the including file; a missing file or a cycle is an error naming the chain),
+ * keep every host path it names inside the treefile context (context.ts),
  * map both dialects onto one model, merge (the including file's scalars override, lists
  * concatenate, maps merge), substitute ${variables}, and check what must be there.
  */
@@ -8,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { InputError, type InputIssue, UsageError } from '../core/errors.ts';
 import { isValidRef } from '../core/ostree.ts';
-import { parseYamlFile, validate } from '../core/yaml-issues.ts';
-import { DIALECT_PAIRS, type TreefileFile, TreefileFileSchema } from './schema.ts';
+import { keyPath, parseYamlFile, validate } from '../core/yaml-issues.ts';
+import { defaultContext, HOST_KEYRING_DIRS, notARegularFile, outsideOf } from './context.ts';
+import { DIALECT_PAIRS, PACKAGE_NAME_RE, type TreefileFile, TreefileFileSchema } from './schema.ts';
 import { SUITES } from './suites.ts';
 
 /** The normalized treefile every stage consumes. */
@@ -72,10 +74,16 @@ type Partial = {
 
 export const BASEARCH = 'x86_64';
 
-export function loadTreefile(path: string): ResolvedTreefile {
+export interface LoadOptions {
+  /** Host directories the treefile may read from and put its repo in (default: context.ts). */
+  context?: string[];
+}
+
+export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefile {
   const issues: InputIssue[] = [];
   const files: string[] = [];
-  const merged = loadFile(resolve(path), [], issues, files);
+  const context = o.context ?? defaultContext(path);
+  const merged = loadFile(resolve(path), [], issues, files, context);
   if (issues.length || !merged) throw new InputError(issues);
   const top = displayName(resolve(path));
   const at = (key: string, message: string) =>
@@ -138,6 +146,19 @@ export function loadTreefile(path: string): ResolvedTreefile {
   if (!isValidRef(tf.ref)) {
     at('ref', `"${tf.ref}" is not a valid OSTree ref after substitution`);
   }
+  // Substituted values are checked again: they land in apt preferences and kargs.d.
+  for (const [key, names] of [
+    ['packages', tf.packages],
+    ['exclude-packages', tf.excludePackages],
+  ] as const)
+    for (const p of names)
+      if (!PACKAGE_NAME_RE.test(p))
+        at(key, `"${p}" is not a valid Debian package name after substitution`);
+  if (!/^[0-9A-Za-z._-]+$/.test(tf.versionPrefix))
+    at(
+      'automatic-version-prefix',
+      `"${tf.versionPrefix}" is not a valid version prefix after substitution`,
+    );
   if (issues.length) throw new InputError(issues);
   return tf;
 }
@@ -152,6 +173,7 @@ function loadFile(
   chain: string[],
   issues: InputIssue[],
   files: string[],
+  context: readonly string[],
 ): Partial | undefined {
   const name = displayName(file);
   let source: string;
@@ -178,6 +200,19 @@ function loadFile(
     }
   }
   const here = toPartial(data, dirname(file));
+  const hostPath = (key: PropertyKey[], why: string | undefined) => {
+    if (why)
+      issues.push({ file: name, ...parsed.positionOf(key), key: keyPath(key), message: why });
+  };
+  for (const [i, [src]] of here.addFiles.entries()) {
+    const key = ['add-files', i, 0];
+    hostPath(key, outsideOf(context, src) ?? notARegularFile(src));
+  }
+  for (const [i, s] of here.aptSources.entries()) {
+    if (s.signedBy && outsideOf(HOST_KEYRING_DIRS, s.signedBy))
+      hostPath(['apt', 'sources', i, 'signed-by'], outsideOf(context, s.signedBy));
+  }
+  if (here.repo) hostPath(['ostree', 'repo'], outsideOf(context, here.repo));
   const includes =
     data.include === undefined ? [] : Array.isArray(data.include) ? data.include : [data.include];
   let base: Partial | undefined;
@@ -189,9 +224,14 @@ function loadFile(
       issues.push({ file: name, ...pos, key: 'include', message: `include cycle: ${trail}` });
       continue;
     }
+    const outside = outsideOf(context, target);
+    if (outside) {
+      issues.push({ file: name, ...pos, key: 'include', message: `${inc}: ${outside}` });
+      continue;
+    }
     let sub: Partial | undefined;
     try {
-      sub = loadFile(target, [...chain, file], issues, files);
+      sub = loadFile(target, [...chain, file], issues, files, context);
     } catch (e) {
       issues.push({
         file: name,

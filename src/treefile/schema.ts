@@ -6,6 +6,7 @@
  * editors is generated from this (`particle-os schema treefile`).
  */
 import { z } from 'zod';
+import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
 import { SUITES } from './suites.ts';
 
 /** A ref, possibly with ${variables} (checked again after substitution). */
@@ -26,6 +27,9 @@ export const BaseSchema = z
     'A bootable atomic Debian of this suite: the tool adds kernel, systemd, ostree, dracut',
   );
 
+/** Debian policy 5.6.1: lowercase letters, digits, "+", "-", "."; at least two characters. */
+export const PACKAGE_NAME_RE = /^[a-z0-9][a-z0-9+.-]+$/;
+
 const PackageName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9+.-]+$|^\$\{[a-z_]+\}$/, 'not a valid Debian package name')
@@ -39,14 +43,23 @@ const UnitName = z
   );
 const Scripts = z.union([z.string().min(1), z.array(z.string().min(1))]);
 
+/** One field of a deb line: whitespace, brackets or a line break would add fields or lines. */
+const AptWord = z
+  .string()
+  .regex(/^[A-Za-z0-9._~+/-]+$/, 'letters, digits and . _ ~ + / - only (one field of a deb line)');
+const AptUri = verbatimUrl();
+
 const AptSource = z.strictObject({
-  uris: z.union([z.string().url(), z.array(z.string().url())]).describe('Archive URI(s)'),
-  suites: z.array(z.string()).optional().describe('Suites (default: the base suite)'),
-  components: z.array(z.string()).default(['main']).describe('Components, e.g. [main, contrib]'),
+  uris: z.union([AptUri, z.array(AptUri)]).describe('Archive URI(s)'),
+  suites: z.array(AptWord).optional().describe('Suites (default: the base suite)'),
+  components: z.array(AptWord).default(['main']).describe('Components, e.g. [main, contrib]'),
   'signed-by': z
     .string()
+    .regex(/^[^\s\p{Cc}\]]+$/u, 'must not contain whitespace, "]" or control characters')
     .optional()
-    .describe('Keyring file (path on the build host) for this source'),
+    .describe(
+      'Keyring file for this source: inside the treefile context, or under /usr/share/keyrings or /etc/apt/keyrings of the build host',
+    ),
 });
 
 /** What one treefile may contain. */
@@ -56,11 +69,12 @@ export const TreefileFileSchema = z
     ostree: z
       .strictObject({
         ref: RefSchema.optional(),
-        repo: z
-          .string()
+        repo: oneLine()
           .min(1)
           .optional()
-          .describe('OSTree repository to commit into; relative to the treefile'),
+          .describe(
+            'OSTree repository to commit into; relative to the treefile, inside the treefile context',
+          ),
       })
       .optional()
       .describe('Where the composed tree is committed (seed dialect)'),
@@ -79,7 +93,7 @@ export const TreefileFileSchema = z
       .strictObject({
         services: z.array(UnitName).optional().describe('Units to enable (same as units)'),
         directories: z
-          .array(z.string().startsWith('/'))
+          .array(treePath().startsWith('/'))
           .optional()
           .describe('Directories to create (under /var: at boot, via tmpfiles.d)'),
       })
@@ -91,14 +105,13 @@ export const TreefileFileSchema = z
     // --- rpm-ostree dialect
     ref: RefSchema.optional(),
     include: z
-      .union([z.string(), z.array(z.string())])
+      .union([oneLine(), z.array(oneLine())])
       .optional()
-      .describe('Treefiles to merge in (relative paths); scalars here override, lists concatenate'),
+      .describe(
+        'Treefiles to merge in (relative paths, inside the treefile context); scalars here override, lists concatenate',
+      ),
     variables: z
-      .record(
-        z.string().regex(/^[a-z_][a-z0-9_]*$/),
-        z.union([z.string(), z.number(), z.boolean()]),
-      )
+      .record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.union([oneLine(), z.number(), z.boolean()]))
       .optional()
       .describe('Values for ${name} in strings; basearch, releasever and suite are predefined'),
     packages: Packages.optional().describe('Packages installed on top of the base'),
@@ -116,21 +129,26 @@ export const TreefileFileSchema = z
     'add-files': z
       .array(
         z.tuple([
-          z.string(),
-          z.string().regex(/^\/(usr|etc)\//, 'destination must be under /usr or /etc'),
+          oneLine().min(1),
+          treePath().regex(/^\/(usr|etc)\//, 'destination must be under /usr or /etc'),
         ]),
       )
       .optional()
-      .describe('[source, destination] pairs copied into the tree'),
+      .describe(
+        '[source, destination] pairs copied into the tree; sources are regular files inside the treefile context',
+      ),
     'remove-files': z
-      .array(z.string().regex(/^[^/]/, 'relative to / (no leading slash)'))
+      .array(treePath().regex(/^[^/]/, 'relative to / (no leading slash)'))
       .optional()
       .describe('Paths removed from the tree'),
     postprocess: Scripts.optional().describe(
       'Shell scripts run in the tree (chroot, no network) after installing',
     ),
     'add-commit-metadata': z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .record(
+        z.string().regex(/^[^=\s\p{Cc}]+$/u, 'no "=", whitespace or control characters'),
+        z.union([z.string(), z.number(), z.boolean()]),
+      )
       .optional()
       .describe('Extra commit metadata'),
     'automatic-version-prefix': z
@@ -146,7 +164,7 @@ export const TreefileFileSchema = z
     'container-cmd': z.array(z.string()).optional().describe('CMD of the bootc container image'),
     // --- particle-os
     'kernel-args': z
-      .array(z.string().min(1))
+      .array(oneLine().min(1))
       .optional()
       .describe('Kernel arguments for every deployment (bootc kargs.d)'),
   })

@@ -66,7 +66,8 @@ test('a missing treefile is a usage error, not a crash', () => {
 
 test('includes: scalars override, lists concatenate, paths relative to each file', () => {
   const sub = join(dir, 'inc');
-  mkdirSync(sub, { recursive: true });
+  mkdirSync(join(sub, 'files'), { recursive: true });
+  writeFileSync(join(sub, 'files/motd'), 'hello\n');
   writeFileSync(
     join(sub, 'base.yaml'),
     'base: debian:trixie\npackages: [less]\nunits: [a.service]\nrecommends: true\nadd-files:\n  - [files/motd, /etc/motd]\n',
