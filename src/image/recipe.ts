@@ -137,7 +137,9 @@ export const RecipeSchema = z
       .describe('Extra files written into /etc of the deployment'),
     update: z
       .strictObject({
-        url: verbatimUrl(['http', 'https']).describe('Archive repo URL (http/https) the system upgrades from'),
+        url: verbatimUrl(['http', 'https']).describe(
+          'Archive repo URL (http/https) the system upgrades from',
+        ),
       })
       .optional()
       .describe('Where `ostree admin upgrade` on the installed system pulls from'),

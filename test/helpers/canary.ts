@@ -32,7 +32,7 @@ const PLANTED: Record<string, string> = {
   canary: 'canary\n',
   'dir/file': 'host file\n',
   passwd: 'hostonlyuser:x:123:123::/home/h:/bin/sh\n',
-  'shadow': 'hostonlyuser:$6$secret:19000:0:99999:7:::\n',
+  shadow: 'hostonlyuser:$6$secret:19000:0:99999:7:::\n',
   'x.toml': 'kargs = ["host.karg=1"]\n',
   ssh_host_ed25519_key: 'HOST KEY\n',
 };
@@ -63,10 +63,16 @@ export function canary(): Canary {
       const extra = found.filter((p) => !want.includes(p));
       const missing = want.filter((p) => !found.includes(p));
       if (extra.length || missing.length)
-        throw new Error(`host side changed: extra ${extra.join(', ')}; missing ${missing.join(', ')}`);
+        throw new Error(
+          `host side changed: extra ${extra.join(', ')}; missing ${missing.join(', ')}`,
+        );
       for (const [p, text] of Object.entries(PLANTED)) {
         const st = lstatSync(join(host, p));
-        if (!st.isFile() || (st.mode & 0o7777) !== 0o644 || readFileSync(join(host, p), 'utf8') !== text)
+        if (
+          !st.isFile() ||
+          (st.mode & 0o7777) !== 0o644 ||
+          readFileSync(join(host, p), 'utf8') !== text
+        )
           throw new Error(`host file ${p} was changed`);
       }
     },

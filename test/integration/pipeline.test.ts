@@ -143,6 +143,34 @@ async function incrementalAndInterrupted(out: string, built: string, v1: string)
   process.stderr.write(`incremental compose: ${retry.stderr.match(/✓ commit.*$/m)?.[0] ?? ''}\n`);
 }
 
+/**
+ * The hostile treefile of issue #13, through the CLI: a postprocess script links a tree path to
+ * a directory of the build host, and remove-files names a file through that link. The compose
+ * must fail naming the key, with the host's file and the ref untouched.
+ */
+function hostileTreefile(out: string, repo: string, ref: string): void {
+  const host = mkdtempSync(join(out, 'host-'));
+  writeFileSync(join(host, 'canary'), 'canary\n');
+  const file = join(out, 'hostile.yaml');
+  writeFileSync(
+    file,
+    `include: ${join(process.cwd(), TREEFILE)}\n# The package set the cached tree has (see incrementalAndInterrupted): no bootstrap.\npackages: [tree]\npostprocess:\n  - ln -s ${host} /usr/lib/x\nremove-files:\n  - usr/lib/x/canary\n`,
+  );
+  const before = refOf(repo, ref);
+  const r = particleOs(['compose', 'tree', file, '--repo', repo], 'pipe');
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /hostile\.yaml: remove-files\[1\]: usr\/lib\/x\/canary does not exist in the tree/,
+  );
+  assert.equal(
+    readFileSync(join(host, 'canary'), 'utf8'),
+    'canary\n',
+    'the host file is still there',
+  );
+  assert.equal(refOf(repo, ref), before, 'nothing committed');
+}
+
 test('pipeline: minimal treefile → commit → bootc image → disk → UEFI boot; registry round trip; full recipe (XFS root) in four formats → UEFI boot; Btrfs root → BIOS boot', {
   skip: !isRoot && 'needs root',
   timeout: 40 * 60_000,
@@ -214,6 +242,7 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
   process.stderr.write(`no-change compose: ${againSeconds.toFixed(1)}s\n`);
 
   await incrementalAndInterrupted(out, repo, result.compose.commit);
+  hostileTreefile(out, repo, result.compose.ref);
 
   // container: skopeo accepts the archive and sees the bootc labels
   const inspect = spawnSync('skopeo', ['inspect', `oci-archive:${result.container.archive}`], {

@@ -93,7 +93,10 @@ test('ostreeify: links to the host in var, boot, tmp, etc/ssh and /etc files cha
   c.assertIntact();
   const t = new Tree(c.tree);
   assert.ok(t.isFile(`usr/lib/modules/${kver}/vmlinuz`));
-  assert.ok(!t.exists('usr/lib/sysusers.d/00-particle-os-image.conf'), 'the host passwd was not read');
+  assert.ok(
+    !t.exists('usr/lib/sysusers.d/00-particle-os-image.conf'),
+    'the host passwd was not read',
+  );
 });
 
 test('image customization: hostile links in the image /etc and skel stay inside the deployment', async () => {
@@ -146,10 +149,7 @@ test('image customization: hostile links in the image /etc and skel stay inside 
     recipe({ users: [{ name: 'tux', 'ssh-keys': [key] }] }),
   );
   c.assertIntact();
-  assert.equal(
-    readFileSync(join(stateVar, 'home/tux/.ssh/authorized_keys'), 'utf8'),
-    `${key}\n`,
-  );
+  assert.equal(readFileSync(join(stateVar, 'home/tux/.ssh/authorized_keys'), 'utf8'), `${key}\n`);
 });
 
 test('recipe values cannot add lines to authorized_keys, shadow, passwd or the BLS entry', () => {
@@ -179,20 +179,33 @@ test('treefile values and paths: static "..", line breaks and deb-line fields ar
       return (e as Error).message;
     }
   };
-  assert.match(issues('remove-files: ["usr/../../../../x"]\n'), /remove-files\[0\] {2}must not contain "\.\."/);
-  assert.match(issues('add-files: [[a, /usr/../../etc/x]]\n'), /add-files\[0\]\[1\] {2}must not contain/);
+  assert.match(
+    issues('remove-files: ["usr/../../../../x"]\n'),
+    /remove-files\[0\] {2}must not contain "\.\."/,
+  );
+  assert.match(
+    issues('add-files: [[a, /usr/../../etc/x]]\n'),
+    /add-files\[0\]\[1\] {2}must not contain/,
+  );
   assert.match(issues('system:\n  directories: [/var/../../x]\n'), /system\.directories\[0\]/);
-  assert.match(issues('kernel-args: ["a\\ninitrd /x"]\n'), /kernel-args\[0\] {2}must not contain line breaks/);
+  assert.match(
+    issues('kernel-args: ["a\\ninitrd /x"]\n'),
+    /kernel-args\[0\] {2}must not contain line breaks/,
+  );
   assert.match(
     issues('variables:\n  v: "a\\nb"\npackages: ["${v}"]\n'),
     /variables\.v {2}must not contain line breaks/,
   );
   assert.match(
-    issues('apt:\n  sources:\n    - uris: http://deb.example/debian\n      suites: ["trixie main\\ndeb http://evil/ x"]\n'),
+    issues(
+      'apt:\n  sources:\n    - uris: http://deb.example/debian\n      suites: ["trixie main\\ndeb http://evil/ x"]\n',
+    ),
     /apt\.sources\[0\]\.suites\[0\]/,
   );
   assert.match(
-    issues('apt:\n  sources:\n    - uris: http://deb.example/debian\n      signed-by: "k] [trusted=yes"\n'),
+    issues(
+      'apt:\n  sources:\n    - uris: http://deb.example/debian\n      signed-by: "k] [trusted=yes"\n',
+    ),
     /signed-by/,
   );
 });
@@ -214,8 +227,14 @@ test('treefile host paths stay inside the context: add-files sources, include, r
     }
   };
   assert.equal(load('add-files: [[ok.txt, /etc/ok]]\n'), '');
-  assert.match(load(`add-files: [[${c.host}/shadow, /etc/x]]\n`), /t\.yaml:3:\d+ {2}add-files\[0\]\[0\] {2}.*outside the treefile context/);
-  assert.match(load('add-files: [[innocent.txt, /etc/x]]\n'), /add-files\[0\]\[0\] {2}.*really .*shadow.*outside/);
+  assert.match(
+    load(`add-files: [[${c.host}/shadow, /etc/x]]\n`),
+    /t\.yaml:3:\d+ {2}add-files\[0\]\[0\] {2}.*outside the treefile context/,
+  );
+  assert.match(
+    load('add-files: [[innocent.txt, /etc/x]]\n'),
+    /add-files\[0\]\[0\] {2}.*really .*shadow.*outside/,
+  );
   assert.match(load('add-files: [[../../host/passwd, /etc/x]]\n'), /outside the treefile context/);
   assert.match(load(`include: ${c.host}/passwd\n`), /include {2}.*outside the treefile context/);
   assert.match(load('ostree:\n  repo: /var/lib/x\n'), /ostree\.repo {2}.*outside/);
@@ -224,7 +243,9 @@ test('treefile host paths stay inside the context: add-files sources, include, r
     /signed-by {2}.*outside/,
   );
   assert.equal(
-    load('apt:\n  sources:\n    - uris: http://deb.example/d\n      signed-by: /usr/share/keyrings/debian-archive-keyring.gpg\n'),
+    load(
+      'apt:\n  sources:\n    - uris: http://deb.example/d\n      signed-by: /usr/share/keyrings/debian-archive-keyring.gpg\n',
+    ),
     '',
   );
   c.assertIntact();
@@ -257,10 +278,13 @@ test('image kargs.d and lint read inside the image only', () => {
   assert.doesNotMatch(text, /hostonlyuser|host\.karg/);
   const other = canary();
   other.file('usr/lib/bootc/kargs.d/evil.toml', 'kargs = ["quiet\\ninitrd /evil"]\n');
-  assert.throws(() => readImageKargs(new Tree(other.tree)), /kargs\.d\/evil\.toml: kernel argument/);
+  assert.throws(
+    () => readImageKargs(new Tree(other.tree)),
+    /kargs\.d\/evil\.toml: kernel argument/,
+  );
 });
 
-test('OCI whiteouts through a lower layer\'s link remove nothing on the host', () => {
+test("OCI whiteouts through a lower layer's link remove nothing on the host", () => {
   const c = canary();
   c.link('a', c.host);
   applyWhiteouts(['a/.wh.canary', 'a/.wh..wh..opq', 'a/dir/.wh.file'], c.tree);
