@@ -8,7 +8,7 @@
  */
 import type { StepContext } from '../core/context.ts';
 import { type RunOptions, type RunResult, run } from '../core/run.ts';
-import { capabilityArgs } from '../core/sandbox.ts';
+import { capabilityArgs, procArgs } from '../core/sandbox.ts';
 
 export interface InRootOptions extends Pick<RunOptions, 'okCodes' | 'input' | 'quietStdout'> {
   /** Share the host's network (default: none, like postprocess scripts in rpm-ostree). */
@@ -35,8 +35,7 @@ export function inRootArgv(root: string, argv: readonly string[], o: InRootOptio
     '/',
     '--dev',
     '/dev',
-    '--proc',
-    '/proc',
+    ...procArgs(),
     '--ro-bind',
     '/sys',
     '/sys',

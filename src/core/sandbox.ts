@@ -6,6 +6,7 @@
  * package manager or an archive tool needs to set owners, modes and file capabilities (the
  * set container engines grant, less mknod and raw sockets).
  */
+import { existsSync } from 'node:fs';
 
 /** Capabilities kept inside every sandbox. */
 export const SANDBOX_CAPS = [
@@ -28,6 +29,19 @@ export function capabilityArgs(): string[] {
 }
 
 /**
+ * After `--proc /proc`: the kernel's knobs that plain file permissions leave to root, made
+ * read-only as container engines do (sysctls under /proc/sys; /proc/sysrq-trigger, which
+ * reboots or crashes the host with one write).
+ */
+export function procArgs(): string[] {
+  // Kernels built without magic SysRq have no trigger file to cover.
+  const sysrq = existsSync('/proc/sysrq-trigger')
+    ? ['--ro-bind', '/dev/null', '/proc/sysrq-trigger']
+    : [];
+  return ['--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys', ...sysrq];
+}
+
+/**
  * `argv` with the whole host read-only and only `writable` (host directories) writable at
  * their own paths: whatever a hostile archive's symlinks point at outside them is read-only
  * (EROFS), and device nodes cannot be made. No network, own PID namespace, killed with us.
@@ -40,8 +54,7 @@ export function hostReadOnlyArgv(writable: readonly string[], argv: readonly str
     '/',
     '--dev',
     '/dev',
-    '--proc',
-    '/proc',
+    ...procArgs(),
     ...writable.flatMap((d) => ['--bind', d, d]),
     '--unshare-pid',
     '--unshare-ipc',

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { inRootArgv } from '../../src/compose/chroot.ts';
 import { ostreeify } from '../../src/compose/ostreeify.ts';
 import { sysusersLines } from '../../src/compose/sysusers.ts';
 import { applyTreefileSettings } from '../../src/compose/treefile-steps.ts';
@@ -340,6 +341,19 @@ test('the sandbox for host tools: the host is read-only, devices cannot be made'
   assert.ok(!existsSync(join(c.tree, 'sda')));
   assert.equal(readFileSync(join(c.tree, 'f'), 'utf8'), 'ok\n');
   c.assertIntact();
+  const sysctl = hostReadOnlyArgv([c.tree], ['sh', '-c', 'echo evil > /proc/sys/kernel/hostname']);
+  const s = spawnSync(sysctl[0] as string, sysctl.slice(1), { encoding: 'utf8' });
+  assert.notEqual(s.status, 0);
+  assert.match(s.stderr, /Read-only file system/);
+});
+
+test('scripts inside a tree keep no capability to mount, make devices or read by handle', () => {
+  const argv = inRootArgv('/x', ['true']);
+  const added = argv.flatMap((a, i) => (argv[i - 1] === '--cap-add' ? [a] : []));
+  assert.ok(argv.includes('--cap-drop') && argv[argv.indexOf('--cap-drop') + 1] === 'ALL');
+  for (const cap of ['CAP_SYS_ADMIN', 'CAP_MKNOD', 'CAP_DAC_READ_SEARCH', 'CAP_SYS_MODULE'])
+    assert.ok(!added.includes(cap), cap);
+  assert.ok(added.includes('CAP_SETFCAP'), 'setcap in postprocess still works');
 });
 
 /**
