@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { BibConfigSchema, loadBibConfig } from '../src/image/bib-config.ts';
+import { BibConfigSchema, loadBibConfig } from '../src/recipe/bib-config.ts';
 import { SCHEMAS, schemaJson } from '../src/schemas.ts';
 import { BIB_KEYS, type KeyDoc, RECIPE_KEYS, TREEFILE_KEYS } from './doc-equivalents.ts';
 

@@ -1,6 +1,6 @@
 /** JSON Schemas of the file formats, generated from their zod schemas (committed under schema/). */
 import { z } from 'zod';
-import { RecipeSchema } from './image/recipe.ts';
+import { RecipeSchema } from './recipe/schema.ts';
 import { TreefileFileSchema } from './treefile/schema.ts';
 
 export const SCHEMAS = { treefile: TreefileFileSchema, recipe: RecipeSchema } as const;

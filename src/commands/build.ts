@@ -6,8 +6,8 @@ import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, type ImageRef, parseImageRef } from '../core/image-ref.ts';
 import { formatPlan } from '../image/format-plan.ts';
 import { buildImage, IMAGE_TYPES, type ImageType } from '../image/index.ts';
-import { ROOT_FILESYSTEMS, type RootFilesystem } from '../image/mkfs.ts';
-import { loadRecipe, type Recipe } from '../image/recipe.ts';
+import { loadRecipe } from '../recipe/load.ts';
+import { type Recipe, ROOT_FILESYSTEMS, type RootFilesystem } from '../recipe/schema.ts';
 import { cacheDirs } from './flags.ts';
 
 export function parseTypes(s: string): ImageType[] {

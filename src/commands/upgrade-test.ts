@@ -3,14 +3,14 @@ import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
-import { loadRecipe } from '../image/recipe.ts';
+import { loadRecipe } from '../recipe/load.ts';
 import { loadTreefile } from '../treefile/load.ts';
 import {
   DEFAULT_CUT_POINTS,
   type PowerCutPoint,
   type PowerLossOutcome,
-} from '../verify/power-loss.ts';
-import { upgradeTest } from '../verify/upgrade-test.ts';
+} from '../workflows/power-loss.ts';
+import { upgradeTest } from '../workflows/upgrade-test.ts';
 import { formatBootTest } from './boot-test.ts';
 import { bootStages, cacheDirs, logFlags, parseFirmware, parseTimeout } from './flags.ts';
 import { DEFAULT_RECIPE } from './pipeline.ts';

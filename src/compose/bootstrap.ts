@@ -11,8 +11,10 @@ import type { StepContext } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
-import { EXCLUDE_PREFS } from './customize.ts';
 import { hostArchiveUri } from './host-apt.ts';
+
+/** Where the install step leaves the package exclusions (apt preferences, priority -1). */
+export const EXCLUDE_PREFS = 'etc/apt/preferences.d/particle-os-exclude';
 
 export interface BootstrapOptions {
   tf: ResolvedTreefile;

@@ -12,11 +12,9 @@ import type { StepContext } from '../core/context.ts';
 import { BuildError } from '../core/errors.ts';
 import { Tree } from '../core/tree.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
+import { EXCLUDE_PREFS } from './bootstrap.ts';
 import { inRoot } from './chroot.ts';
 import type { CachedInitramfs } from './tree-cache.ts';
-
-/** Where the install step leaves the package exclusions (apt preferences, priority -1). */
-export const EXCLUDE_PREFS = 'etc/apt/preferences.d/particle-os-exclude';
 
 export interface Customized {
   /** The initramfs inside the tree. */

@@ -4,8 +4,8 @@
  */
 import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
-import { commitMetadata, resolveRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
+import { commitMetadata, resolveRef } from '../ostree/repo.ts';
 import { META } from './index.ts';
 import {
   diffPackages,

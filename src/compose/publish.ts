@@ -5,8 +5,8 @@
  * regenerated after each publish, as clients with a summary need it.
  */
 import type { StepContext } from '../core/context.ts';
-import { ensureRepo } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
+import { ensureRepo } from '../ostree/repo.ts';
 
 export async function publishRef(
   sc: StepContext,

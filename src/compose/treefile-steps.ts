@@ -8,7 +8,7 @@ import type { StepContext } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
-import { KARGS_DIR, kargsToml } from '../image/kargs.ts';
+import { KARGS_DIR, kargsToml } from '../ostree/kargs.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { tmpfilesPath } from './var-tmpfiles.ts';
 

@@ -14,15 +14,16 @@ import {
   parseImageRef,
   registryTlsFlag,
 } from '../core/image-ref.ts';
-import { commitMetadata, commitTimestamp, resolveRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
-import { openImage, unpackLayers } from '../image/oci-input.ts';
+import { MEDIA } from '../oci/descriptor.ts';
+import { openImage, unpackLayers } from '../oci/read.ts';
+import { finishLayout, imageConfig, imageManifest, writeJsonBlob } from '../oci/write.ts';
+import { commitMetadata, commitTimestamp, resolveRef } from '../ostree/repo.ts';
 import { COMPONENTS_ANNOTATION, MAX_LAYERS, planChunks } from './chunking.ts';
 import { type Compression, writeLayer } from './layer.ts';
 import { type LintFinding, lintTree } from './lint.ts';
-import { finishLayout, imageConfig, imageManifest, MEDIA, writeJsonBlob } from './oci.ts';
 
 export interface ContainerBuildOptions {
   repo: string;

@@ -5,13 +5,14 @@
  * on the way. A layer holds the whole directory or an explicit list of entries (a chunk).
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { StepContext } from '../core/context.ts';
 import { start } from '../core/run.ts';
-import { blobPath, type LayerInfo, MEDIA } from './oci.ts';
+import { MEDIA } from '../oci/descriptor.ts';
+import { blobPath, type LayerInfo } from '../oci/write.ts';
 
 export const COMPRESSIONS = ['gzip', 'zstd'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
@@ -60,6 +61,7 @@ export async function writeLayer(
   o: LayerOptions = {},
 ): Promise<LayerInfo> {
   const compressor = COMPRESSOR[o.compression ?? 'gzip'];
+  mkdirSync(layout, { recursive: true });
   let input: { entries: string[] } | { listFile: string } = { entries: readdirSync(dir).sort() };
   if (o.entries) {
     const listFile = join(o.work ?? layout, `entries-${process.pid}-${Date.now()}.list`);
@@ -76,7 +78,8 @@ export async function writeLayer(
     },
   });
   const compressedOut = new PassThrough();
-  const tmpBlob = blobPath(layout, `sha256:incoming-${process.pid}`);
+  // Written next to blobs/ and renamed into it once its digest is known.
+  const tmpBlob = join(layout, `.incoming-${process.pid}`);
   const saving = pipeline(
     compressedOut,
     new Transform({

@@ -7,7 +7,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tree } from '../core/tree.ts';
-import { KARGS_DIR, parseKargsToml } from '../image/kargs.ts';
+import { KARGS_DIR, parseKargsToml } from '../ostree/kargs.ts';
 
 export interface LintFinding {
   rule: string;

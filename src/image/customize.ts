@@ -11,8 +11,8 @@ import type { StepContext } from '../core/context.ts';
 import { BuildError, UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
+import type { Recipe } from '../recipe/schema.ts';
 import { addUsers, isCryptHash } from './accounts.ts';
-import type { Recipe } from './recipe.ts';
 
 export interface CustomizeResult {
   users: {

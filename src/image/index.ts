@@ -7,10 +7,14 @@ import { join } from 'node:path';
 import { type Context, type StepContext, type StepTiming, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
-import { isValidRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
 import { makeWorkDir, publish } from '../core/workdir.ts';
+import { openImage, unpackLayers } from '../oci/read.ts';
+import { readImageKargs } from '../ostree/kargs.ts';
+import { isValidRef } from '../ostree/repo.ts';
+import type { Recipe } from '../recipe/schema.ts';
+import { DEFAULT_SIZES } from '../recipe/schema.ts';
 import { isCryptHash } from './accounts.ts';
 import { assembleDisk } from './assemble.ts';
 import { type CustomizeResult, customizeDeployment } from './customize.ts';
@@ -24,12 +28,9 @@ import {
   mkimageBios,
   mkimageEfi,
 } from './grub.ts';
-import { readImageKargs } from './kargs.ts';
 import { diskLayout, newDiskIds } from './layout.ts';
-import { openImage, unpackLayers } from './oci-input.ts';
 import { readCommitKargs, readOstreeSource } from './ostree-source.ts';
-import { DEFAULT_SIZES, type PartitionPlan } from './partitions.ts';
-import type { Recipe } from './recipe.ts';
+import type { PartitionPlan } from './partitions.ts';
 import { deploy, fstab, OS_NAME, splitBoot, UPDATE_REMOTE } from './sysroot.ts';
 
 export { IMAGE_TYPES, type ImageType } from './formats.ts';

@@ -5,13 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../core/errors.ts';
-import {
-  DEFAULT_SIZES,
-  minimumDiskBytes,
-  type PartitionPlan,
-  planPartitions,
-} from './partitions.ts';
-import { parseSize, type Recipe } from './recipe.ts';
+import { DEFAULT_SIZES, parseSize, type Recipe } from '../recipe/schema.ts';
+import { minimumDiskBytes, type PartitionPlan, planPartitions } from './partitions.ts';
 
 const GiB = 2 ** 30;
 

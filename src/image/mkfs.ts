@@ -12,9 +12,6 @@ import { run } from '../core/run.ts';
 import { type FsTools, toolArgv, xfsConfigFor } from './fs-tools.ts';
 import { type PartitionPlan, SECTOR } from './partitions.ts';
 
-export const ROOT_FILESYSTEMS = ['ext4', 'xfs', 'btrfs'] as const;
-export type RootFilesystem = (typeof ROOT_FILESYSTEMS)[number];
-
 export interface MkfsInput {
   disk: string;
   partition: PartitionPlan;

@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
-import { commitMetadata, commitTimestamp, resolveRef } from '../core/ostree.ts';
 import { run } from '../core/run.ts';
-import { KARGS_DIR, parseKargsToml } from './kargs.ts';
+import { KARGS_DIR, parseKargsToml } from '../ostree/kargs.ts';
+import { commitMetadata, commitTimestamp, resolveRef } from '../ostree/repo.ts';
 
 export interface OstreeSourceInfo {
   commit: string;

@@ -5,6 +5,8 @@
  * blscfg reads them; a separate /boot avoids the blsuki regression with /boot on the root fs),
  * and the root partition takes the rest.
  */
+import { DEFAULT_SIZES } from '../recipe/schema.ts';
+
 export const SECTOR = 512;
 const MiB = 1024 * 1024;
 const ALIGN = MiB / SECTOR; // 2048 sectors
@@ -36,8 +38,6 @@ export interface LayoutSizes {
   /** Filesystem of the root partition (default ext4). */
   rootFilesystem?: 'ext4' | 'xfs' | 'btrfs';
 }
-
-export const DEFAULT_SIZES = { espBytes: 128 * MiB, bootBytes: 1024 * MiB };
 
 /** Minimum disk size to hold a root filesystem of `rootBytes` plus the fixed partitions. */
 export function minimumDiskBytes(rootBytes: number, s = DEFAULT_SIZES): number {

@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { InputError, type InputIssue, UsageError } from '../core/errors.ts';
-import { isValidRef } from '../core/ostree.ts';
 import { keyPath, parseYamlFile, validate } from '../core/yaml-issues.ts';
+import { isValidRef } from '../ostree/repo.ts';
 import { defaultContext, HOST_KEYRING_DIRS, notARegularFile, outsideOf } from './context.ts';
 import { DIALECT_PAIRS, PACKAGE_NAME_RE, type TreefileFile, TreefileFileSchema } from './schema.ts';
 import { SUITES } from './suites.ts';

@@ -11,7 +11,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { PipelineResult } from '../../src/pipeline.ts';
+import type { PipelineResult } from '../../src/workflows/pipeline.ts';
 
 const isRoot = process.getuid?.() === 0;
 

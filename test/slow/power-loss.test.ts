@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { UpgradeTestResult } from '../../src/verify/upgrade-test.ts';
+import type { UpgradeTestResult } from '../../src/workflows/upgrade-test.ts';
 
 const isRoot = process.getuid?.() === 0;
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { canonical, planChunks, UNOWNED, withParents } from '../../src/container/chunking.ts';
-import { applyWhiteouts } from '../../src/image/oci-input.ts';
+import { applyWhiteouts } from '../../src/oci/read.ts';
 
 /** A small usrmerged tree with a dpkg database under /usr/lib/sysimage/dpkg. */
 function fixtureTree(packages: Record<string, Record<string, number>>): string {

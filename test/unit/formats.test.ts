@@ -4,18 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { nextVersion } from '../../src/compose/version.ts';
+import { InputError, UsageError } from '../../src/core/errors.ts';
+import { parseImageRef } from '../../src/core/image-ref.ts';
+import { MEDIA } from '../../src/oci/descriptor.ts';
 import {
   finishLayout,
   imageConfig,
   imageManifest,
-  MEDIA,
   sha256,
   writeJsonBlob,
-} from '../../src/container/oci.ts';
-import { InputError, UsageError } from '../../src/core/errors.ts';
-import { parseImageRef } from '../../src/core/image-ref.ts';
-import { kargsToml, parseKargsToml } from '../../src/image/kargs.ts';
-import { loadRecipe, parseSize } from '../../src/image/recipe.ts';
+} from '../../src/oci/write.ts';
+import { kargsToml, parseKargsToml } from '../../src/ostree/kargs.ts';
+import { loadRecipe } from '../../src/recipe/load.ts';
+import { parseSize } from '../../src/recipe/schema.ts';
 
 test('automatic versions count up within a day and restart on the next', () => {
   const day = new Date('2026-11-26T10:00:00Z');

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { shellBlocks, tutorialScript } from '../../scripts/extract-tutorial.ts';
-import { RecipeSchema } from '../../src/image/recipe.ts';
+import { RecipeSchema } from '../../src/recipe/schema.ts';
 import { TreefileFileSchema } from '../../src/treefile/schema.ts';
 import { analyzeCall, particleOsCalls } from '../helpers/cli-usage.ts';
 

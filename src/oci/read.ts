@@ -18,19 +18,13 @@ import { type ImageRef, registryTlsFlag } from '../core/image-ref.ts';
 import { run } from '../core/run.ts';
 import { hostReadOnlyArgv } from '../core/sandbox.ts';
 import { Tree } from '../core/tree.ts';
+import { blobFile, type Descriptor } from './descriptor.ts';
 
 export interface OciImage {
   layout: string;
   manifestDigest: string;
   labels: Record<string, string>;
   layers: { digest: string; mediaType: string; size: number }[];
-}
-
-interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
 }
 
 /** Make the image available as an OCI layout directory and read its manifest and config. */
@@ -167,19 +161,11 @@ export function applyWhiteouts(entries: readonly string[], rootfs: string): void
   }
 }
 
-/** OCI image-spec digests: algorithm, colon, encoded hash (and so no "/" or ".."). */
-const DIGESTS: Record<string, RegExp> = {
-  sha256: /^[a-f0-9]{64}$/,
-  sha512: /^[a-f0-9]{128}$/,
-};
-
 /** The path of a blob named by a descriptor; its digest must be well-formed. */
 function blob(layout: string, d: Descriptor, image: string): string {
-  const [alg, hex, ...rest] = String(d.digest).split(':');
-  const re = alg ? DIGESTS[alg] : undefined;
-  if (!re || !hex || rest.length || !re.test(hex))
-    throw badDocument(image, String(d.digest), 'not a sha256/sha512 digest');
-  return join(layout, 'blobs', alg as string, hex);
+  const file = blobFile(layout, d.digest);
+  if (!file) throw badDocument(image, String(d.digest), 'not a sha256/sha512 digest');
+  return file;
 }
 
 /** A blob's path after checking that it exists, has the descriptor's size and digest. */

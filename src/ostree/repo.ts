@@ -1,8 +1,8 @@
 /** Small wrappers over the `ostree` CLI shared by the compose, container and image stages. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StepContext } from './context.ts';
-import { run } from './run.ts';
+import type { StepContext } from '../core/context.ts';
+import { run } from '../core/run.ts';
 
 export type RepoMode = 'bare' | 'bare-user' | 'archive';
 

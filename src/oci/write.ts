@@ -5,22 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-export const MEDIA = {
-  index: 'application/vnd.oci.image.index.v1+json',
-  manifest: 'application/vnd.oci.image.manifest.v1+json',
-  config: 'application/vnd.oci.image.config.v1+json',
-  layerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-  layerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
-} as const;
-
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
+import { dirname, join } from 'node:path';
+import { blobFile, type Descriptor, MEDIA } from './descriptor.ts';
 
 export interface LayerInfo extends Descriptor {
   /** sha256 of the uncompressed tar. */
@@ -94,11 +80,12 @@ export function writeJsonBlob(layout: string, mediaType: string, doc: object): D
   return { mediaType, digest, size: bytes.length };
 }
 
+/** Where a blob we write goes (its algorithm directory created). */
 export function blobPath(layout: string, digest: string): string {
-  const [alg, hex] = digest.split(':');
-  const dir = join(layout, 'blobs', alg as string);
-  mkdirSync(dir, { recursive: true });
-  return join(dir, hex as string);
+  const file = blobFile(layout, digest);
+  if (!file) throw new Error(`not a digest: ${digest}`);
+  mkdirSync(dirname(file), { recursive: true });
+  return file;
 }
 
 /** Create the fixed files of an image layout and point index.json at the manifest. */

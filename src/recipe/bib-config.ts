@@ -8,8 +8,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { InputError, type InputIssue } from '../core/errors.ts';
 import { keyPath } from '../core/yaml-issues.ts';
-import { DEFAULT_SIZES } from './partitions.ts';
-import { parseSize, type Recipe, RecipeSchema } from './recipe.ts';
+import { DEFAULT_SIZES, parseSize, type Recipe, RecipeSchema } from './schema.ts';
 
 const BibSize = z.union([z.number().int().positive(), z.string()]);
 

@@ -7,14 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Context } from '../core/context.ts';
-import type { BootTestResult } from './boot-test.ts';
-import { command, type GuestCheck, guestChecks, upgradeSteps } from './guest-checks.ts';
+import type { BootTestResult } from '../verify/boot-test.ts';
+import { command, type GuestCheck, guestChecks, upgradeSteps } from '../verify/guest-checks.ts';
 import {
   bootScenario,
+  type FixtureOptions,
   overlayDisk,
   type UpgradeFixture,
-  type UpgradeTestOptions,
-} from './upgrade-test.ts';
+} from './upgrade-fixture.ts';
 
 export interface PowerCutPoint {
   phase: 'pull' | 'deploy';
@@ -52,7 +52,7 @@ function announced(phase: string, cmd: string): GuestCheck {
 export async function powerLossMatrix(
   ctx: Context,
   f: UpgradeFixture,
-  o: UpgradeTestOptions,
+  o: FixtureOptions,
   points: PowerCutPoint[],
 ): Promise<PowerLossOutcome[]> {
   const outcomes: PowerLossOutcome[] = [];

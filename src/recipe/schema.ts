@@ -1,14 +1,18 @@
 /**
- * The image recipe (`recipes/*.yml`): how the disk built from a bootc image looks.
+ * The image recipe (`recipes/*.yml`): how the disk built from a bootc image looks. The schema
+ * and the defaults it implies; loading is in load.ts, bootc-image-builder configs in
+ * bib-config.ts.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { z } from 'zod';
-import { InputError, UsageError } from '../core/errors.ts';
 import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
-import { parseYamlFile, validate } from '../core/yaml-issues.ts';
-import { isBibConfig, loadBibConfig } from './bib-config.ts';
-import { ROOT_FILESYSTEMS } from './mkfs.ts';
+
+/** Root filesystems the image builder can make (loop-free: mkfs -d, mkfs.xfs -p, mkfs.btrfs --rootdir). */
+export const ROOT_FILESYSTEMS = ['ext4', 'xfs', 'btrfs'] as const;
+export type RootFilesystem = (typeof ROOT_FILESYSTEMS)[number];
+
+const MiB = 2 ** 20;
+/** The fixed partitions of every disk: the ESP and /boot (bytes). */
+export const DEFAULT_SIZES = { espBytes: 128 * MiB, bootBytes: 1024 * MiB };
 
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|K|KiB|M|MiB|G|GiB|T|TiB)?$/;
 const UNITS: Record<string, number> = {
@@ -147,16 +151,3 @@ export const RecipeSchema = z
   .describe('particle-os image recipe: how the disk image is laid out and configured');
 
 export type Recipe = z.infer<typeof RecipeSchema> & { file: string };
-
-export function loadRecipe(path: string): Recipe {
-  let source: string;
-  try {
-    source = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read recipe ${path}: ${(e as Error).message}`);
-  }
-  if (isBibConfig(path)) return loadBibConfig(resolve(path), source);
-  const { data, issues } = validate(parseYamlFile(path, source), RecipeSchema);
-  if (!data) throw new InputError(issues);
-  return { ...data, file: resolve(path) };
-}

@@ -3,16 +3,16 @@
  * build the disk, boot-test it — with all artifacts under one output directory.
  */
 import { join } from 'node:path';
-import { type ComposeResult, composeTree } from './compose/index.ts';
-import { buildContainer, type ContainerBuildResult } from './container/index.ts';
-import type { Context } from './core/context.ts';
-import { type BuildPlan, buildImage, type ImageType } from './image/index.ts';
-import type { Recipe } from './image/recipe.ts';
-import type { ResolvedTreefile } from './treefile/load.ts';
-import { type BootTestResult, bootTest } from './verify/boot-test.ts';
-import { expectationsFromPlan } from './verify/expectations.ts';
-import { guestChecks } from './verify/guest-checks.ts';
-import type { Firmware } from './verify/qemu.ts';
+import { type ComposeResult, composeTree } from '../compose/index.ts';
+import { buildContainer, type ContainerBuildResult } from '../container/index.ts';
+import type { Context } from '../core/context.ts';
+import { type BuildPlan, buildImage, type ImageType } from '../image/index.ts';
+import type { Recipe } from '../recipe/schema.ts';
+import type { ResolvedTreefile } from '../treefile/load.ts';
+import { type BootTestResult, bootTest } from '../verify/boot-test.ts';
+import { expectationsFromPlan } from '../verify/expectations.ts';
+import { guestChecks } from '../verify/guest-checks.ts';
+import type { Firmware } from '../verify/qemu.ts';
 
 export interface PipelineOptions {
   treefile: ResolvedTreefile;
