@@ -44,6 +44,46 @@ export interface Running {
   kill(): void;
 }
 
+/**
+ * Variables host tools may inherit. Everything else is dropped: tools read settings from their
+ * environment (GNU tar `TAR_OPTIONS`, apt `APT_CONFIG`, `GZIP`, `XZ_OPT`, `ZSTD_CLEVEL`,
+ * `LD_PRELOAD`, …) that would change what a build does without showing in its argv. The same
+ * approach as mkosi's.
+ */
+export const ENV_ALLOW = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'TMPDIR',
+  'TERM',
+  'SOURCE_DATE_EPOCH',
+  // Network access for apt, mmdebstrap and skopeo through a proxy.
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  // Registry credentials and certificates for skopeo.
+  'XDG_RUNTIME_DIR',
+  'XDG_CONFIG_HOME',
+  'REGISTRY_AUTH_FILE',
+  'DOCKER_CONFIG',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+] as const;
+
+/** The environment of a host tool: the allow-listed variables, fixed locale, then `extra`. */
+export function toolEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of ENV_ALLOW) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  return { ...env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C.UTF-8', ...extra };
+}
+
 /** Start a command; `done` settles when it exits. Prefer `run` unless you connect streams. */
 export function start(sc: StepContext, argv: readonly string[], opts: RunOptions = {}): Running {
   if (sc.signal.aborted) throw new InterruptedError();
@@ -53,12 +93,7 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
   log.write(`\n$ ${argv.map(quoteForLog).join(' ')}\n`);
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
-    env: {
-      ...process.env,
-      DEBIAN_FRONTEND: 'noninteractive',
-      LC_ALL: 'C.UTF-8',
-      ...opts.env,
-    },
+    env: toolEnv(opts.env),
     stdio: [opts.input !== undefined || opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -160,7 +195,11 @@ export function logNote(sc: StepContext, text: string): void {
 export function runCleanup(argv: readonly string[]): { code: number | null; stderr: string } {
   const [cmd, ...args] = argv;
   if (!cmd) return { code: null, stderr: 'empty argv' };
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  const r = spawnSync(cmd, args, {
+    env: toolEnv(),
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 60_000,
+  });
   return { code: r.status, stderr: r.stderr?.toString() ?? '' };
 }
 

@@ -1,11 +1,12 @@
 /**
  * A static file server for an OSTree archive repo, bound to 127.0.0.1 only. A QEMU guest on
- * user networking reaches it as 10.0.2.2:<port>. Owned by the context's scope.
+ * user networking reaches it as 10.0.2.2:<port>. Owned by the context's scope. Files are served
+ * by `send` (the express project's static file sender): it keeps paths under the root, answers
+ * malformed URLs with 400 and handles HEAD, ranges and caching headers.
  */
-import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, normalize, sep } from 'node:path';
+import send from 'send';
 import type { Context } from '../core/context.ts';
 
 /** How a QEMU user-network guest reaches the host's loopback. */
@@ -22,27 +23,19 @@ export async function serveDirectory(ctx: Context, root: string): Promise<Static
   const state = { requests: 0 };
   const server = createServer((req, res) => {
     state.requests += 1;
-    const urlPath = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
-    const file = normalize(join(root, urlPath));
-    if (
-      !(file === root || file.startsWith(root + sep)) ||
-      (req.method !== 'GET' && req.method !== 'HEAD')
-    ) {
-      res.writeHead(403).end();
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    let size: number;
-    try {
-      const st = statSync(file);
-      if (!st.isFile()) throw new Error('not a file');
-      size = st.size;
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Length': size, 'Content-Type': 'application/octet-stream' });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    send(req, path, { root, dotfiles: 'deny', index: false })
+      .on('error', (err: { status?: number }) => {
+        res.writeHead(err.status ?? 500).end();
+      })
+      .on('directory', () => {
+        res.writeHead(404).end();
+      })
+      .pipe(res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -90,3 +90,26 @@ test('layers are reproducible: the same tree gives the same digests', async () =
   assert.notEqual(a.digest, a.diffId, 'digest is of the compressed blob, diff_id of the tar');
   await sc.scope.close();
 });
+
+test('host tools see only allow-listed variables (no TAR_OPTIONS, APT_CONFIG, LD_PRELOAD)', async () => {
+  const sc = testContext();
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    TAR_OPTIONS: '--absolute-names',
+    APT_CONFIG: '/tmp/evil.conf',
+    LD_PRELOAD: '/tmp/evil.so',
+    http_proxy: 'http://127.0.0.1:3142',
+  });
+  try {
+    const r = await run(sc, ['env']);
+    const names = r.stdout.split('\n').map((l) => l.split('=')[0]);
+    for (const bad of ['TAR_OPTIONS', 'APT_CONFIG', 'LD_PRELOAD'])
+      assert.ok(!names.includes(bad), bad);
+    assert.ok(names.includes('http_proxy'), 'proxies pass');
+    assert.match(r.stdout, /^LC_ALL=C\.UTF-8$/m);
+  } finally {
+    for (const k of ['TAR_OPTIONS', 'APT_CONFIG', 'LD_PRELOAD', 'http_proxy'])
+      delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+});
