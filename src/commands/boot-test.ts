@@ -2,25 +2,10 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
 import { requireTools } from '../core/host-tools.ts';
-import { type BootTestResult, bootTest } from '../verify/boot-test.ts';
+import { bootTest } from '../verify/boot-test.ts';
 import { expectationsFromPlan, readPlanNextTo } from '../verify/expectations.ts';
 import { guestChecks } from '../verify/guest-checks.ts';
-import { bootStages, parseFirmware, parseTimeout } from './flags.ts';
-
-export function formatBootTest(r: BootTestResult): string {
-  const t = r.timings;
-  const s = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`);
-  const lines = [
-    `boot test ${r.firmware.toUpperCase()} (${r.accel.toUpperCase()}): ${r.passed ? 'PASSED' : 'FAILED'}`,
-    ...r.checks.map(
-      (c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `  ${c.detail}` : ''}`,
-    ),
-    `  kernel ${s(t.kernel)}, login prompt ${s(t.loginPrompt)}, checks done ${s(t.checksDone)}, total ${s(t.total)}`,
-    `  serial console log: ${r.serialLog}`,
-  ];
-  if (r.problem) lines.push(`  problem: ${r.problem}`);
-  return `${lines.join('\n')}\n`;
-}
+import { bootStages, formatBootTest, parseFirmware, parseTimeout } from './flags.ts';
 
 export function registerBootTest(program: Command, setExit: (code: number) => void): void {
   program

@@ -5,21 +5,10 @@ import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, type ImageRef, parseImageRef } from '../core/image-ref.ts';
 import { formatPlan } from '../image/format-plan.ts';
-import { buildImage, IMAGE_TYPES, type ImageType } from '../image/index.ts';
+import { buildImage, IMAGE_TYPES } from '../image/index.ts';
 import { loadRecipe } from '../recipe/load.ts';
 import { type Recipe, ROOT_FILESYSTEMS, type RootFilesystem } from '../recipe/schema.ts';
-import { cacheDirs } from './flags.ts';
-
-export function parseTypes(s: string): ImageType[] {
-  const types = s
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
-  const bad = types.filter((t) => !(IMAGE_TYPES as readonly string[]).includes(t));
-  if (bad.length)
-    throw new UsageError(`unknown image type ${bad.join(', ')}: use ${IMAGE_TYPES.join(', ')}`);
-  return [...new Set(types)] as ImageType[];
-}
+import { cacheDirs, parseTypes } from './flags.ts';
 
 export function registerBuild(program: Command, setExit: (code: number) => void): void {
   program

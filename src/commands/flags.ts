@@ -1,8 +1,11 @@
-/** Flag parsing shared by several commands. */
+/** Flag parsing, defaults and formatters shared by several commands (commands never import each other). */
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultCacheDir } from '../compose/index.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Stage } from '../core/host-tools.ts';
+import { IMAGE_TYPES, type ImageType } from '../image/index.ts';
+import type { BootTestResult } from '../verify/boot-test.ts';
 import type { Firmware } from '../verify/qemu.ts';
 
 export function parseFirmware(s: string): Firmware {
@@ -32,4 +35,33 @@ export function cacheDirs(flag: string | undefined): { root: string; debs: strin
 /** Logs of commands with an output directory go there. */
 export function logFlags(globals: { logDir?: string; verbose?: boolean }, outputDir: string) {
   return { ...globals, logDir: globals.logDir ?? join(outputDir, 'logs') };
+}
+
+/** The recipe `pipeline` and `upgrade-test` use when none is given. */
+export const DEFAULT_RECIPE = fileURLToPath(new URL('../../recipes/minimal.yml', import.meta.url));
+
+export function parseTypes(s: string): ImageType[] {
+  const types = s
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const bad = types.filter((t) => !(IMAGE_TYPES as readonly string[]).includes(t));
+  if (bad.length)
+    throw new UsageError(`unknown image type ${bad.join(', ')}: use ${IMAGE_TYPES.join(', ')}`);
+  return [...new Set(types)] as ImageType[];
+}
+
+export function formatBootTest(r: BootTestResult): string {
+  const t = r.timings;
+  const s = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`);
+  const lines = [
+    `boot test ${r.firmware.toUpperCase()} (${r.accel.toUpperCase()}): ${r.passed ? 'PASSED' : 'FAILED'}`,
+    ...r.checks.map(
+      (c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `  ${c.detail}` : ''}`,
+    ),
+    `  kernel ${s(t.kernel)}, login prompt ${s(t.loginPrompt)}, checks done ${s(t.checksDone)}, total ${s(t.total)}`,
+    `  serial console log: ${r.serialLog}`,
+  ];
+  if (r.problem) lines.push(`  problem: ${r.problem}`);
+  return `${lines.join('\n')}\n`;
 }

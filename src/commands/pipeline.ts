@@ -1,16 +1,20 @@
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { loadRecipe } from '../recipe/load.ts';
 import { loadTreefile } from '../treefile/load.ts';
 import { runPipeline } from '../workflows/pipeline.ts';
-import { formatBootTest } from './boot-test.ts';
-import { parseTypes } from './build.ts';
-import { bootStages, cacheDirs, logFlags, parseFirmware, parseTimeout } from './flags.ts';
-
-export const DEFAULT_RECIPE = fileURLToPath(new URL('../../recipes/minimal.yml', import.meta.url));
+import {
+  bootStages,
+  cacheDirs,
+  DEFAULT_RECIPE,
+  formatBootTest,
+  logFlags,
+  parseFirmware,
+  parseTimeout,
+  parseTypes,
+} from './flags.ts';
 
 export function registerPipeline(program: Command, setExit: (code: number) => void): void {
   program

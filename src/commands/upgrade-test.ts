@@ -11,9 +11,15 @@ import {
   type PowerLossOutcome,
 } from '../workflows/power-loss.ts';
 import { upgradeTest } from '../workflows/upgrade-test.ts';
-import { formatBootTest } from './boot-test.ts';
-import { bootStages, cacheDirs, logFlags, parseFirmware, parseTimeout } from './flags.ts';
-import { DEFAULT_RECIPE } from './pipeline.ts';
+import {
+  bootStages,
+  cacheDirs,
+  DEFAULT_RECIPE,
+  formatBootTest,
+  logFlags,
+  parseFirmware,
+  parseTimeout,
+} from './flags.ts';
 
 export function registerUpgradeTest(program: Command, setExit: (code: number) => void): void {
   program

@@ -73,3 +73,14 @@ test('every src/ folder docs/architecture.md names exists', () => {
   for (const f of [...STAGES, ...SHARED]) assert.ok(named.includes(f), `${f} is not described`);
   for (const f of named) assert.ok(existsSync(join('src', f)), `src/${f} is named but missing`);
 });
+
+test('commands never import each other (shared flags and formatters live in commands/flags.ts)', () => {
+  const wrong = [...importGraph()].flatMap(([file, deps]) =>
+    folder(file) === 'commands' && !file.endsWith('flags.ts')
+      ? deps
+          .filter((d) => folder(d) === 'commands' && !d.endsWith('flags.ts'))
+          .map((d) => `${file} → ${d}`)
+      : [],
+  );
+  assert.deepEqual(wrong, []);
+});
