@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
+import { parseDebLine } from '../core/debian.ts';
 import { run } from '../core/run.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { packageSet } from './base-packages.ts';
@@ -85,8 +86,8 @@ export function skeletonSources(dir: string): AptSource[] {
   const out: AptSource[] = [];
   for (const f of files.filter(existsSync)) {
     for (const line of readFileSync(f, 'utf8').split('\n')) {
-      const m = line.match(/^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/);
-      if (m) out.push({ uri: (m[1] as string).replace(/\/$/, ''), suite: m[2] as string });
+      const deb = parseDebLine(line);
+      if (deb) out.push({ uri: deb.uri.replace(/\/$/, ''), suite: deb.suite });
     }
   }
   return out;

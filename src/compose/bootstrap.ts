@@ -6,8 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APT_OPTIONS } from '../core/apt.ts';
 import type { StepContext } from '../core/context.ts';
+import { APT_OPTIONS, renderDebLine } from '../core/debian.ts';
 import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
@@ -75,9 +75,8 @@ export function mirrors(tf: ResolvedTreefile): string[] {
   if (tf.aptSources.length === 0) return [];
   const lines = tf.aptSources.flatMap((s) =>
     s.uris.flatMap((uri) =>
-      s.suites.map(
-        (suite) =>
-          `deb${s.signedBy ? ` [signed-by=${s.signedBy}]` : ''} ${uri} ${suite} ${s.components.join(' ')}`,
+      s.suites.map((suite) =>
+        renderDebLine({ uri, suite, components: s.components, signedBy: s.signedBy }),
       ),
     ),
   );
@@ -88,7 +87,7 @@ export function mirrors(tf: ResolvedTreefile): string[] {
       `${tf.file}: apt.sources adds to the default archive, but the host's apt has no Debian source to copy; list every source and set apt.replace: true`,
     );
   }
-  return [`deb ${host} ${tf.suite} main`, ...lines];
+  return [renderDebLine({ uri: host, suite: tf.suite, components: ['main'] }), ...lines];
 }
 
 export async function bootstrap(sc: StepContext, o: BootstrapOptions): Promise<string> {

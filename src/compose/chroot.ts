@@ -7,6 +7,7 @@
  * make device nodes, load modules or open files by handle to reach the host.
  */
 import type { StepContext } from '../core/context.ts';
+import { sourceDateEpoch } from '../core/epoch.ts';
 import { type RunOptions, type RunResult, run } from '../core/run.ts';
 import { capabilityArgs, procArgs } from '../core/sandbox.ts';
 
@@ -63,6 +64,6 @@ export function inRoot(
 }
 
 function epochEnv(): Record<string, string> {
-  const v = process.env.SOURCE_DATE_EPOCH;
-  return v ? { SOURCE_DATE_EPOCH: v } : {};
+  const v = sourceDateEpoch();
+  return v === undefined ? {} : { SOURCE_DATE_EPOCH: String(v) };
 }

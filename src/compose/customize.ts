@@ -9,8 +9,10 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
+import { sourceDateEpoch } from '../core/epoch.ts';
 import { BuildError } from '../core/errors.ts';
 import { Tree } from '../core/tree.ts';
+import { onlyKernel } from '../ostree/kernel.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { EXCLUDE_PREFS } from './bootstrap.ts';
 import { inRoot } from './chroot.ts';
@@ -39,10 +41,10 @@ export async function customizeTree(
   tree.remove(EXCLUDE_PREFS);
   copyAddFiles(tf, tree);
   await runPostprocess(sc, tf, tree);
-  const kver = singleKernel(tree);
-  const epoch =
-    process.env.SOURCE_DATE_EPOCH ||
-    String(Math.floor((tree.stat(`boot/vmlinuz-${kver}`)?.mtimeMs ?? 0) / 1000));
+  const kver = onlyKernel(tree);
+  const epoch = String(
+    sourceDateEpoch() ?? Math.floor((tree.stat(`boot/vmlinuz-${kver}`)?.mtimeMs ?? 0) / 1000),
+  );
   const recipe = initramfsRecipe(tf, tree, kver, epoch);
   const image = `usr/lib/modules/${kver}/initramfs.img`;
   if (reusable?.recipe === recipe) {
@@ -125,13 +127,4 @@ async function buildInitramfs(
   // dracut names every module it includes; 98ostree brings ostree-prepare-root.
   if (!/\*\*\* Including module: ostree \*\*\*/.test(r.stdout + r.stderr))
     throw new BuildError('initramfs lacks the ostree dracut module: is ostree-boot installed?');
-}
-
-function singleKernel(tree: Tree): string {
-  const kvers = tree.readdir('usr/lib/modules');
-  if (kvers.length !== 1)
-    throw new BuildError(
-      `expected exactly one kernel in /usr/lib/modules, found: ${kvers.join(', ') || 'none'}`,
-    );
-  return kvers[0] as string;
 }

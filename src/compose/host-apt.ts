@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDebLine } from '../core/debian.ts';
 
 export function hostArchiveUri(root = '/etc/apt'): string | undefined {
   const texts: string[] = [];
@@ -18,9 +19,8 @@ export function hostArchiveUri(root = '/etc/apt'): string | undefined {
   }
   for (const text of texts) {
     for (const line of text.split('\n')) {
-      const oneLine = line.match(/^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+/);
       const deb822 = line.match(/^URIs:\s*(\S+)/);
-      const uri = oneLine?.[1] ?? deb822?.[1];
+      const uri = parseDebLine(line)?.uri ?? deb822?.[1];
       if (uri && /\/debian\/?$/.test(uri)) return uri;
     }
   }

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { type Context, type StepContext, step } from '../core/context.ts';
-import { BuildError, UsageError } from '../core/errors.ts';
+import { sourceDateEpoch } from '../core/epoch.ts';
+import { BuildError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { makeWorkDir, mountsBelow } from '../core/workdir.ts';
 import { commitMetadata, ensureRepo, resolveRef } from '../ostree/repo.ts';
@@ -212,18 +213,6 @@ async function composeLocked(
   });
   if (opts.publish) await publishStep(ctx, repo, opts.publish, tf.ref);
   return result;
-}
-
-/**
- * SOURCE_DATE_EPOCH (reproducible-builds.org): the commit's timestamp and version date. The
- * tools below (mmdebstrap, dpkg, dracut --reproducible) read it from the environment too.
- */
-function sourceDateEpoch(): number | undefined {
-  const v = process.env.SOURCE_DATE_EPOCH;
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v))
-    throw new UsageError(`SOURCE_DATE_EPOCH must be seconds since 1970, not ${v}`);
-  return Number(v);
 }
 
 /** The git remote the treefile's checkout came from, if it is in one with a remote. */

@@ -14,6 +14,7 @@ import { cpSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildError } from '../core/errors.ts';
 import { Tree } from '../core/tree.ts';
+import { onlyKernel } from '../ostree/kernel.ts';
 import { writeSysusers } from './sysusers.ts';
 import { FACTORY_VAR, type VarEntry, varTmpfilesLines } from './var-tmpfiles.ts';
 
@@ -65,13 +66,7 @@ export function ostreeify(root: string, o: OstreeifyOptions = {}): OstreeifyResu
 }
 
 function moveKernel(tree: Tree): string {
-  const kvers = tree.readdir('usr/lib/modules');
-  if (kvers.length !== 1) {
-    throw new BuildError(
-      `expected exactly one kernel in /usr/lib/modules, found: ${kvers.join(', ') || 'none'}`,
-    );
-  }
-  const kver = kvers[0] as string;
+  const kver = onlyKernel(tree);
   const dest = `usr/lib/modules/${kver}`;
   const vmlinuz = `boot/vmlinuz-${kver}`;
   if (tree.lstat(vmlinuz)) tree.rename(vmlinuz, `${dest}/vmlinuz`);

@@ -8,6 +8,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tree } from '../core/tree.ts';
 import { KARGS_DIR, parseKargsToml } from '../ostree/kargs.ts';
+import { kernelVersions } from '../ostree/kernel.ts';
 
 export interface LintFinding {
   rule: string;
@@ -56,7 +57,7 @@ export const RULES: Record<string, Rule> = {
         }
       }),
   kernel: (t) => {
-    const kvers = entries(t, 'usr/lib/modules');
+    const kvers = kernelVersions(t);
     if (kvers.length !== 1)
       return [
         fatal('kernel', `expected exactly one kernel in /usr/lib/modules, found ${kvers.length}`),

@@ -216,6 +216,11 @@ export function tail(text: string, lines = TAIL_LINES): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** Quote a string for POSIX sh (for the few places that must hand a tool a shell snippet). */
+export function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 function quoteForLog(a: string): string {
-  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : shq(a);
 }

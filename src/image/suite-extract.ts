@@ -4,8 +4,8 @@
  * (blscfg) and mkfs programs that can populate XFS/Btrfs from a directory.
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { APT_OPTIONS } from '../core/apt.ts';
 import type { StepContext } from '../core/context.ts';
+import { APT_OPTIONS } from '../core/debian.ts';
 import { run } from '../core/run.ts';
 
 export const NEWER_SUITE = 'forky';

@@ -10,6 +10,7 @@ import type { StepContext } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
+import { onlyKernel } from '../ostree/kernel.ts';
 
 export const OS_NAME = 'debian';
 /** Name of the ostree remote an image built with an update URL upgrades from. */
@@ -113,13 +114,12 @@ export async function deploy(sc: StepContext, d: DeployInput): Promise<Deploymen
   }
   const os = new Tree(dir);
   os.write('etc/fstab', d.fstab);
-  const kernels = os.readdir('usr/lib/modules');
-  if (kernels.length !== 1) throw new Error(`expected one kernel in the image, found: ${kernels}`);
+  const kernelVersion = onlyKernel(os);
   return {
     commit,
     dir,
     stateVar: join(d.stage, 'ostree/deploy', OS_NAME, 'var'),
-    kernelVersion: kernels[0] as string,
+    kernelVersion,
   };
 }
 

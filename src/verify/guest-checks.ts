@@ -6,7 +6,7 @@
  * Each check prints one line `PARTICLE-CHECK <pass|fail> <name> <detail>` to the console;
  * the script ends with `PARTICLE-DONE` and powers the guest off.
  */
-import { shq } from '../core/shell.ts';
+import { shq } from '../core/run.ts';
 export interface GuestCheck {
   name: string;
   /** A POSIX sh snippet; exit status 0 means pass, its output is the detail. */
