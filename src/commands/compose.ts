@@ -90,7 +90,7 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
             }
             const r = await composeTree(ctx, tf, {
               repo: o.repo ? resolve(o.repo) : undefined,
-              cacheDir: cache.debs,
+              debCacheDir: cache.debs,
               cacheRoot: cache.root,
               workBase: o.workdir,
               publish: o.publish ? resolve(o.publish) : undefined,

@@ -1,7 +1,7 @@
 /** Flag parsing, defaults and formatters shared by several commands (commands never import each other). */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultCacheDir } from '../compose/index.ts';
+import { defaultDebCacheDir } from '../compose/index.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Stage } from '../core/host-tools.ts';
 import { IMAGE_TYPES, type ImageType } from '../image/index.ts';
@@ -28,7 +28,7 @@ export function bootStages(firmwares: Firmware[]): Stage[] {
 
 /** The cache root (--cachedir or ~/.cache/particle-os) and the .deb cache inside it. */
 export function cacheDirs(flag: string | undefined): { root: string; debs: string } {
-  const root = flag ? resolve(flag) : dirname(defaultCacheDir());
+  const root = flag ? resolve(flag) : dirname(defaultDebCacheDir());
   return { root, debs: join(root, 'debs') };
 }
 

@@ -56,7 +56,7 @@ export async function aptSkeleton(
     tf: { ...tf, excludePackages: [] },
     packages: packageSet([]),
     target: join(tmp, 'root'),
-    cacheDir: tmp,
+    debCacheDir: tmp,
     work: tmp,
     simulate: true,
   });

@@ -22,7 +22,7 @@ export interface BootstrapOptions {
   packages: string[];
   target: string;
   /** .deb cache shared between builds; copied in before and out after the install. */
-  cacheDir: string;
+  debCacheDir: string;
   /** Where generated hook inputs (the apt preferences of exclude-packages) are written. */
   work: string;
   /** Only resolve the package set (apt simulation); nothing is installed. */
@@ -63,8 +63,8 @@ export function mmdebstrapArgv(o: BootstrapOptions): string[] {
     argv.push(
       '--skip=download/empty',
       '--setup-hook=mkdir -p "$1/var/cache/apt/archives"',
-      `--setup-hook=sync-in ${o.cacheDir} /var/cache/apt/archives`,
-      `--customize-hook=sync-out /var/cache/apt/archives ${o.cacheDir}`,
+      `--setup-hook=sync-in ${o.debCacheDir} /var/cache/apt/archives`,
+      `--customize-hook=sync-out /var/cache/apt/archives ${o.debCacheDir}`,
     );
   argv.push(tf.suite, o.target, ...mirrors(tf));
   return argv;
@@ -91,7 +91,7 @@ export function mirrors(tf: ResolvedTreefile): string[] {
 }
 
 export async function bootstrap(sc: StepContext, o: BootstrapOptions): Promise<string> {
-  mkdirSync(o.cacheDir, { recursive: true });
+  mkdirSync(o.debCacheDir, { recursive: true });
   const r = await run(sc, mmdebstrapArgv(o), {
     env: { INITRD: 'No' },
     okCodes: o.simulate ? [0, 1, 25] : [0],

@@ -23,7 +23,7 @@ export interface AddPackagesOptions {
   /** The tree (a copy of the cached one). */
   root: string;
   skeleton: string;
-  cacheDir: string;
+  debCacheDir: string;
   /** The packages to install (resolved: exact versions). */
   add: LockedPackage[];
   /** The whole resolved set: the tree must hold exactly these afterwards. */
@@ -76,7 +76,7 @@ export async function addPackages(sc: StepContext, o: AddPackagesOptions): Promi
   tree.mkdir('var/cache/apt/archives/partial');
   await run(sc, ['cp', '-a', `${join(o.skeleton, 'var/lib/apt/lists')}/.`, `${lists}/`]);
   for (const p of o.add)
-    tree.copyIn(join(o.cacheDir, debName(p)), `var/cache/apt/archives/${debName(p)}`);
+    tree.copyIn(join(o.debCacheDir, debName(p)), `var/cache/apt/archives/${debName(p)}`);
   const ownPolicy = !tree.lstat(POLICY_RC_D);
   if (ownPolicy)
     tree.write(
@@ -141,13 +141,13 @@ export function initramfsChangeReason(aptOutput: string, files: string[]): strin
 
 /** `apt-get download` the .debs the shared cache lacks, into it, verified against the lists. */
 async function fetchDebs(sc: StepContext, o: AddPackagesOptions): Promise<void> {
-  mkdirSync(o.cacheDir, { recursive: true });
-  const missing = o.add.filter((p) => !existsSync(join(o.cacheDir, debName(p))));
+  mkdirSync(o.debCacheDir, { recursive: true });
+  const missing = o.add.filter((p) => !existsSync(join(o.debCacheDir, debName(p))));
   if (missing.length === 0) return;
   await run(
     sc,
     ['apt-get', ...skeletonAptOptions(o.skeleton, o.tf), 'download', ...missing.map(pinnedSpec)],
-    { cwd: o.cacheDir },
+    { cwd: o.debCacheDir },
   );
 }
 

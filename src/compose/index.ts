@@ -30,8 +30,8 @@ export interface ComposeOptions {
   /** Repo to commit into (default: the treefile's ostree.repo). */
   repo?: string;
   /** .deb cache (default: ~/.cache/particle-os/debs). */
-  cacheDir?: string;
-  /** Cache root for the apt skeletons (default: the parent of cacheDir). */
+  debCacheDir?: string;
+  /** Cache root for the apt skeletons (default: the parent of debCacheDir). */
   cacheRoot?: string;
   /** Where temporary build trees go (default: the OS temp dir). */
   workBase?: string;
@@ -66,7 +66,7 @@ export const META = {
   source: 'particle-os.source',
 } as const;
 
-export function defaultCacheDir(): string {
+export function defaultDebCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'particle-os', 'debs');
 }
@@ -90,8 +90,8 @@ async function composeLocked(
   opts: ComposeOptions,
 ): Promise<ComposeResult> {
   const repo = opts.repo ?? tf.repo;
-  const cacheDir = opts.cacheDir ?? defaultCacheDir();
-  const cacheRoot = opts.cacheRoot ?? dirname(cacheDir);
+  const debCacheDir = opts.debCacheDir ?? defaultDebCacheDir();
+  const cacheRoot = opts.cacheRoot ?? dirname(debCacheDir);
   const epoch = sourceDateEpoch(); // a bad value is an error before anything runs
   const tfDigest = treefileDigest(tf);
   const lock = opts.lockfile ? readLockfile(opts.lockfile) : undefined;
@@ -150,7 +150,7 @@ async function composeLocked(
     tf,
     rootfs,
     work,
-    cacheDir,
+    debCacheDir,
     cacheRoot,
     lock,
     resolved,

@@ -25,7 +25,7 @@ export interface InstallOptions {
   tf: ResolvedTreefile;
   rootfs: string;
   work: string;
-  cacheDir: string;
+  debCacheDir: string;
   cacheRoot: string;
   lock?: Lockfile;
   resolved: ResolvedPackages;
@@ -67,7 +67,7 @@ export async function installPackages(ctx: Context, o: InstallOptions): Promise<
           tf,
           root: rootfs,
           skeleton: skeletonDir(o.cacheRoot, tf),
-          cacheDir: o.cacheDir,
+          debCacheDir: o.debCacheDir,
           add,
           resolved: resolved.packages,
           requested: packageSet(tf.packages),
@@ -84,7 +84,7 @@ export async function installPackages(ctx: Context, o: InstallOptions): Promise<
   // Lockfile: exact versions; otherwise the package names (apt resolves the same set).
   const packages = o.lock ? o.lock.packages.map(pinnedSpec) : packageSet(tf.packages);
   await step(ctx, `bootstrap Debian ${tf.suite} (${packages.length} packages + deps)`, (sc) =>
-    bootstrap(sc, { tf, packages, target: rootfs, cacheDir: o.cacheDir, work: o.work }),
+    bootstrap(sc, { tf, packages, target: rootfs, debCacheDir: o.debCacheDir, work: o.work }),
   );
   await saveStep(ctx, rootfs, cached);
   return { cached };

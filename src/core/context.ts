@@ -69,3 +69,12 @@ export async function step<T>(
     throw e;
   }
 }
+
+/**
+ * Seconds since this call (to millisecond precision), for the few timings that span several
+ * steps (a whole build, a boot phase). Single steps are timed by step() itself.
+ */
+export function stopwatch(): () => number {
+  const started = performance.now();
+  return () => Math.round(performance.now() - started) / 1000;
+}

@@ -4,7 +4,13 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Context, type StepContext, type StepTiming, step } from '../core/context.ts';
+import {
+  type Context,
+  type StepContext,
+  type StepTiming,
+  step,
+  stopwatch,
+} from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
 import { run } from '../core/run.ts';
@@ -18,6 +24,7 @@ import { DEFAULT_SIZES } from '../recipe/schema.ts';
 import { isCryptHash } from './accounts.ts';
 import { assembleDisk } from './assemble.ts';
 import { type CustomizeResult, customizeDeployment } from './customize.ts';
+import { diskLayout, newDiskIds } from './disk-size.ts';
 import { convertArgv, type FormatOptions, type ImageType } from './formats.ts';
 import { fsTools as fetchFsTools } from './fs-tools.ts';
 import {
@@ -28,7 +35,6 @@ import {
   mkimageBios,
   mkimageEfi,
 } from './grub.ts';
-import { diskLayout, newDiskIds } from './layout.ts';
 import { readCommitKargs, readOstreeSource } from './ostree-source.ts';
 import type { PartitionPlan } from './partitions.ts';
 import { deploy, fstab, OS_NAME, splitBoot, UPDATE_REMOTE } from './sysroot.ts';
@@ -249,9 +255,9 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     for (const type of o.types) {
       const file = join(o.outputDir, `${o.recipe.name}.${type}`);
       const tmp = join(work, `out.${type}`);
-      const started = performance.now();
+      const elapsed = stopwatch();
       await run(sc, convertArgv(type, raw, tmp, o.formats));
-      staged.push({ type, tmp, file, seconds: seconds(started) });
+      staged.push({ type, tmp, file, seconds: elapsed() });
     }
     for (const s of staged) {
       publish(s.tmp, s.file);
@@ -264,10 +270,6 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     publish(`${planFile}.tmp`, planFile);
   });
   return plan;
-}
-
-function seconds(since: number): number {
-  return Math.round(performance.now() - since) / 1000;
 }
 
 async function duBytes(sc: Parameters<typeof run>[0], dir: string): Promise<number> {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { type ComposeResult, composeTree } from '../compose/index.ts';
 import { buildContainer, type ContainerBuildResult } from '../container/index.ts';
-import type { Context } from '../core/context.ts';
+import { type Context, stopwatch } from '../core/context.ts';
 import { type BuildPlan, buildImage, type ImageType } from '../image/index.ts';
 import type { Recipe } from '../recipe/schema.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
@@ -36,13 +36,13 @@ export interface PipelineResult {
 
 export async function runPipeline(ctx: Context, o: PipelineOptions): Promise<PipelineResult> {
   const timed = async <T>(fn: () => Promise<T>): Promise<T & { seconds: number }> => {
-    const t = Date.now();
+    const elapsed = stopwatch();
     const r = await fn();
-    return { ...r, seconds: (Date.now() - t) / 1000 };
+    return { ...r, seconds: elapsed() };
   };
   const repo = join(o.outputDir, 'repo');
   const compose = await timed(() =>
-    composeTree(ctx, o.treefile, { repo, cacheDir: o.debCacheDir, workBase: o.workBase }),
+    composeTree(ctx, o.treefile, { repo, debCacheDir: o.debCacheDir, workBase: o.workBase }),
   );
   const archive = join(o.outputDir, `${o.recipe.name}.ociarchive`);
   const container = await timed(async () => ({

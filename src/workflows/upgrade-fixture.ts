@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ComposeResult, composeTree } from '../compose/index.ts';
 import { buildContainer } from '../container/index.ts';
-import { type Context, step } from '../core/context.ts';
+import { type Context, step, stopwatch } from '../core/context.ts';
 import { run } from '../core/run.ts';
 import { makeWorkDir } from '../core/workdir.ts';
 import { type BuildPlan, buildImage } from '../image/index.ts';
@@ -55,9 +55,14 @@ export async function prepareUpgradeFixture(
   const server = await serveDirectory(ctx, archive);
   const updateUrl = `http://${GUEST_HOST_ADDRESS}:${server.port}/`;
   const compose = (tf: ResolvedTreefile) =>
-    composeTree(ctx, tf, { repo, cacheDir: o.debCacheDir, publish: archive, workBase: o.workBase });
+    composeTree(ctx, tf, {
+      repo,
+      debCacheDir: o.debCacheDir,
+      publish: archive,
+      workBase: o.workBase,
+    });
 
-  const t0 = Date.now();
+  const buildTime = stopwatch();
   const v1 = await compose(o.treefile);
   const ociArchive = join(o.outputDir, `${o.recipe.name}-v1.ociarchive`);
   await buildContainer(ctx, {
@@ -75,11 +80,11 @@ export async function prepareUpgradeFixture(
     workBase: o.workBase,
     updateUrl,
   });
-  const build = (Date.now() - t0) / 1000;
+  const build = buildTime();
 
-  const t1 = Date.now();
+  const v2Time = stopwatch();
   const v2 = await compose({ ...o.treefile, packages: [...o.treefile.packages, o.addPackage] });
-  const v2Compose = (Date.now() - t1) / 1000;
+  const v2Compose = v2Time();
 
   const work = makeWorkDir(ctx, 'particle-os-upgrade-test', o.workBase);
   const image = plan.outputs[0]?.file ?? '';

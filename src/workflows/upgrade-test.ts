@@ -11,7 +11,7 @@
  * Every VM disk is a qcow2 overlay on the built image, so the image itself stays pristine.
  */
 import type { ComposeResult } from '../compose/index.ts';
-import type { Context } from '../core/context.ts';
+import { type Context, stopwatch } from '../core/context.ts';
 import type { BootTestResult } from '../verify/boot-test.ts';
 import { guestChecks, upgradeSteps } from '../verify/guest-checks.ts';
 import { type PowerCutPoint, type PowerLossOutcome, powerLossMatrix } from './power-loss.ts';
@@ -74,9 +74,9 @@ export async function upgradeTest(ctx: Context, o: UpgradeTestOptions): Promise<
   ];
   const boots: UpgradeTestResult['boots'] = [];
   for (const [i, p] of phases.entries()) {
-    const t = Date.now();
+    const elapsed = stopwatch();
     const result = await bootScenario(ctx, f, o, disk, p.checks, `upgrade-test-${i + 1}`);
-    boots.push({ phase: p.phase, result, seconds: (Date.now() - t) / 1000 });
+    boots.push({ phase: p.phase, result, seconds: elapsed() });
     if (!result.passed) break;
   }
   const upgradeOk = boots.length === phases.length && boots.every((b) => b.result.passed);
