@@ -25,7 +25,7 @@ const ALLOWED: Record<string, string> = {
   'image/customize.ts': 'lchown (never follows) of a home dir resolved by Tree',
   'image/fs-tools.ts': 'the forky mkfs tools cache (Debian packages)',
   'image/grub.ts': 'the GRUB modules cache (Debian packages) and the /boot stage',
-  'image/index.ts': 'the output dir, grub.cfg in the /boot stage, the work dir',
+  'image/steps.ts': 'the output dir, grub.cfg in the /boot stage, the work dir',
   'image/mkfs.ts': 'filesystem images in the work dir',
   'image/suite-extract.ts': 'the extraction cache (made and renamed into place)',
   'image/sysroot.ts': 'the staging sysroot ostree makes, and the /boot stage',

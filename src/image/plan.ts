@@ -1,0 +1,126 @@
+/**
+ * The build plan (`<name>.plan.json`): what `build` makes, as data. `planImage` is pure: the dry
+ * run prints it with estimates and placeholders, the build computes it again once the OS size,
+ * commit and users are known, assembles the disk from its partition table and writes it next
+ * to the images.
+ */
+import { join } from 'node:path';
+import type { StepTiming } from '../core/context.ts';
+import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
+import { isValidRef } from '../ostree/repo.ts';
+import type { Recipe } from '../recipe/schema.ts';
+import { isCryptHash } from './accounts.ts';
+import type { CustomizeResult } from './customize.ts';
+import { type DiskIds, diskLayout } from './disk-size.ts';
+import type { ImageType } from './formats.ts';
+import type { PartitionPlan } from './partitions.ts';
+import { OS_NAME, UPDATE_REMOTE } from './sysroot.ts';
+
+export interface BuildPlan {
+  recipe: string;
+  image: { ref: string; manifestDigest: string; labels: Record<string, string> };
+  disk: { bytes: number; guid: string; partitions: PartitionPlan[] };
+  bootloader: { bios: string; uefi: string; menu: string };
+  deployment: { os: string; ref: string; commit: string; version?: string; kargs: string[] };
+  update?: { remote: string; url: string; refspec: string };
+  hostname?: string;
+  users: CustomizeResult['users'];
+  timezone?: string;
+  locale?: string;
+  outputs: { type: ImageType; file: string; bytes: number; seconds?: number }[];
+  /** Wall time of each build step (a real build only). */
+  steps?: StepTiming[];
+  /** Set by --dry-run: sizes are estimates and nothing was written. */
+  estimated?: boolean;
+}
+
+export interface PlanInput {
+  source: ImageRef;
+  manifestDigest: string;
+  labels: Record<string, string>;
+  recipe: Recipe;
+  types: ImageType[];
+  outputDir: string;
+  updateUrl?: string;
+  ids: DiskIds;
+  /** Bytes the OS takes in the sysroot (measured, or estimated for a dry run). */
+  osBytes: number;
+  /** The deployed commit and the image's kargs.d arguments (placeholders in a dry run). */
+  commit: string;
+  imageKargs: string[];
+  users: CustomizeResult['users'];
+}
+
+/** The deployment's name and version, from the image's labels. */
+export function deploymentOf(labels: Record<string, string>): {
+  ref: string;
+  version?: string;
+  /** Seconds since 1970 of org.opencontainers.image.created. */
+  timestamp?: number;
+} {
+  const title = labels['org.opencontainers.image.title'];
+  const created = labels['org.opencontainers.image.created'];
+  return {
+    ref: title && isValidRef(title) ? title : 'particle-os/image',
+    version: labels['org.opencontainers.image.version'],
+    timestamp: created ? Math.floor(Date.parse(created) / 1000) : undefined,
+  };
+}
+
+/** The kernel command line: the root, the image's kargs.d, the serial console, the recipe's. */
+export function kernelArgs(ids: DiskIds, imageKargs: string[], recipe: Recipe): string[] {
+  return [
+    `root=UUID=${ids.root}`,
+    'rw',
+    ...imageKargs,
+    'console=tty0',
+    'console=ttyS0,115200n8',
+    ...recipe.kernel.append,
+  ];
+}
+
+/** The users a recipe will add, as the plan reports them before they exist (uid -1). */
+export function plannedUsers(recipe: Recipe): CustomizeResult['users'] {
+  return recipe.users.map((u) => ({
+    name: u.name,
+    uid: -1,
+    groups: [...u.groups, ...(u.admin ? ['sudo'] : [])],
+    sshKeys: u['ssh-keys'].length,
+    password:
+      u.password === undefined ? 'none' : isCryptHash(u.password) ? 'hash' : 'hashed-at-build',
+  }));
+}
+
+export function planImage(i: PlanInput): BuildPlan {
+  const { ref, version } = deploymentOf(i.labels);
+  const { diskBytes, partitions } = diskLayout(i.osBytes, i.recipe, i.ids);
+  return {
+    recipe: i.recipe.file,
+    image: { ref: formatImageRef(i.source), manifestDigest: i.manifestDigest, labels: i.labels },
+    disk: { bytes: diskBytes, guid: i.ids.disk, partitions },
+    bootloader: {
+      bios: 'GRUB 2.14 i386-pc (core.img in BIOS-boot partition)',
+      uefi: 'GRUB 2.14 x86_64-efi (\\EFI\\BOOT\\BOOTX64.EFI)',
+      menu: 'blscfg (ostree BLS entries on /boot)',
+    },
+    deployment: {
+      os: OS_NAME,
+      ref,
+      commit: i.commit,
+      version,
+      kargs: kernelArgs(i.ids, i.imageKargs, i.recipe),
+    },
+    hostname: i.recipe.hostname,
+    users: i.users,
+    timezone: i.recipe.timezone,
+    locale: i.recipe.locale,
+    update: i.updateUrl
+      ? { remote: UPDATE_REMOTE, url: i.updateUrl, refspec: `${UPDATE_REMOTE}:${ref}` }
+      : undefined,
+    outputs: i.types.map((type) => ({
+      type,
+      file: join(i.outputDir, `${i.recipe.name}.${type}`),
+      bytes: 0,
+    })),
+  };
+}
