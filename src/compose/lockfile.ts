@@ -7,10 +7,15 @@ import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 
+/**
+ * A lockfile can come with a pull request: its values become apt arguments, mmdebstrap's
+ * comma-separated --include and .deb file names in the cache, so each must have Debian's own
+ * form (deb-version(7), policy 5.6.1) and nothing more: no "/", "," or whitespace.
+ */
 export const LockedPackageSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/),
-  version: z.string().min(1),
-  architecture: z.string().min(1),
+  version: z.string().regex(/^([0-9]+:)?[A-Za-z0-9][A-Za-z0-9.+~-]*$/, 'not a Debian version'),
+  architecture: z.string().regex(/^[a-z0-9-]+$/, 'not a Debian architecture'),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().nonnegative(),
 });

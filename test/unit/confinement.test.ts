@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inRootArgv } from '../../src/compose/chroot.ts';
+import { readLockfile } from '../../src/compose/lockfile.ts';
 import { ostreeify } from '../../src/compose/ostreeify.ts';
 import { sysusersLines } from '../../src/compose/sysusers.ts';
 import { applyTreefileSettings } from '../../src/compose/treefile-steps.ts';
@@ -412,3 +413,38 @@ function ociLayout(host: string): string {
   );
   return dir;
 }
+
+test('a lockfile cannot smuggle packages into --include or a path into the .deb cache', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hostile-lock-'));
+  const lock = (p: object) => {
+    const f = join(dir, `${Math.random().toString(36).slice(2)}.json`);
+    const pkg = {
+      name: 'bash',
+      version: '5.2-1',
+      architecture: 'amd64',
+      sha256: 'a'.repeat(64),
+      size: 1,
+    };
+    writeFileSync(
+      f,
+      JSON.stringify({
+        lockfileVersion: 1,
+        ref: 'a/b',
+        suite: 'trixie',
+        packages: [{ ...pkg, ...p }],
+      }),
+    );
+    return f;
+  };
+  assert.equal(readLockfile(lock({})).packages[0]?.version, '5.2-1');
+  assert.equal(readLockfile(lock({ version: '1:2.38.1-5+deb12u1~bpo1' })).packages.length, 1);
+  assert.throws(
+    () => readLockfile(lock({ version: '1.0,evil-package' })),
+    /packages\.0\.version: not a Debian version/,
+  );
+  assert.throws(() => readLockfile(lock({ version: '../../../../etc/x' })), /not a Debian version/);
+  assert.throws(
+    () => readLockfile(lock({ architecture: 'amd64/../../x' })),
+    /not a Debian architecture/,
+  );
+});
