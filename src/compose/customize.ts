@@ -6,7 +6,15 @@
  */
 
 import { createHash } from 'node:crypto';
-import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { sourceDateEpoch } from '../core/epoch.ts';
@@ -66,19 +74,18 @@ function initramfsRecipe(tf: ResolvedTreefile, tree: Tree, kver: string, epoch: 
   h.update(JSON.stringify({ kver, epoch, args: tf.initramfsArgs, post: tf.postprocess }));
   for (const [src, dest] of tf.addFiles) h.update(`${dest}\0`).update(readFileSync(src));
   for (const dir of ['etc/dracut.conf', 'etc/dracut.conf.d', 'usr/lib/dracut/dracut.conf.d']) {
-    const st = tree.stat(dir);
-    if (!st) continue;
-    // A directory that resolved inside the tree; below it nothing is followed (lstat).
+    // Resolved inside the tree; below it nothing is followed (lstat).
     const top = tree.path(dir);
-    const names = st.isDirectory()
+    if (!existsSync(top)) continue;
+    const names = statSync(top).isDirectory()
       ? readdirSync(top, { recursive: true, encoding: 'utf8' }).sort()
       : [''];
     for (const name of names) {
       const p = join(top, name);
-      const entry = tree.lstat(`${dir}/${name}`);
+      const entry = lstatSync(p);
       h.update(`${dir}/${name}\0`);
-      if (entry?.isSymbolicLink()) h.update(tree.readlink(`${dir}/${name}`));
-      else if (entry?.isFile()) h.update(readFileSync(p));
+      if (entry.isSymbolicLink()) h.update(readlinkSync(p));
+      else if (entry.isFile()) h.update(readFileSync(p));
     }
   }
   return h.digest('hex');

@@ -33,8 +33,8 @@ export async function applyTreefileSettings(
     );
   }
   for (const [i, f] of tf.removeFiles.entries()) {
-    const r = tree.resolve(f, false);
     if (!tree.remove(f)) {
+      const r = tree.resolve(f, false);
       const via = r.links.length ? ` (resolved inside the tree through ${r.links.join(', ')})` : '';
       throw new UsageError(`${tf.file}: remove-files[${i}]: ${f} does not exist in the tree${via}`);
     }

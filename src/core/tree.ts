@@ -21,7 +21,7 @@ import {
   copyFileSync,
   cpSync,
   existsSync,
-  fstatSync,
+  fchmodSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -32,7 +32,7 @@ import {
   rmSync,
   type Stats,
   symlinkSync,
-  writeSync,
+  writeFileSync,
 } from 'node:fs';
 import { resolve as resolveHost, sep } from 'node:path';
 import { ExitCode, ParticleError } from './errors.ts';
@@ -164,10 +164,7 @@ export class Tree {
    * rather than opened. Returns the host path written.
    */
   write(path: string, data: string | Uint8Array, mode?: number): string {
-    const host = this.path(path);
-    mkdirSync(parentOf(host), { recursive: true });
-    const st = lstatOrUndefined(host);
-    if (st && !st.isFile()) throw new TreePathError(path, 'exists and is not a regular file');
+    const host = this.fileTarget(path);
     // O_NOFOLLOW: the final component was resolved above; never follow one that appeared since.
     const fd = openSync(
       host,
@@ -175,25 +172,20 @@ export class Tree {
       mode ?? 0o644,
     );
     try {
-      if (!fstatSync(fd).isFile()) throw new TreePathError(path, 'is not a regular file');
-      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      writeFileSync(fd, data);
+      // The open mode applies only to a new file (and through the umask): set it as asked.
+      if (mode !== undefined) fchmodSync(fd, mode);
     } finally {
       closeSync(fd);
     }
-    if (mode !== undefined) this.chmod(path, mode);
     return host;
   }
 
   /** Copy a host file (whose path the caller has already checked) into the tree. */
   copyIn(hostSource: string, path: string, mode?: number): string {
-    const host = this.path(path);
-    mkdirSync(parentOf(host), { recursive: true });
-    const st = lstatOrUndefined(host);
-    if (st && !st.isFile()) throw new TreePathError(path, 'exists and is not a regular file');
+    const host = this.fileTarget(path);
     copyFileSync(hostSource, host);
-    if (mode !== undefined) this.chmod(path, mode);
+    if (mode !== undefined) chmodSync(host, mode);
     return host;
   }
 
@@ -227,7 +219,7 @@ export class Tree {
       if (st) rmSync(host, { recursive: true, force: true });
       mkdirSync(host, { recursive: true });
     }
-    if (mode !== undefined) this.chmod(path, mode);
+    if (mode !== undefined) chmodSync(host, mode);
     return host;
   }
 
@@ -265,6 +257,18 @@ export class Tree {
       force: false,
     });
     return to;
+  }
+
+  /**
+   * Where a file may be written: its host path, parents created. An existing target that is not
+   * a regular file (a fifo would block the open, a device would be written) is refused.
+   */
+  private fileTarget(path: string): string {
+    const host = this.path(path);
+    mkdirSync(parentOf(host), { recursive: true });
+    const st = lstatOrUndefined(host);
+    if (st && !st.isFile()) throw new TreePathError(path, 'exists and is not a regular file');
+    return host;
   }
 
   /** A regular file's host path, or a TreePathError saying what is there instead. */
