@@ -1,12 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
-import { aptSkeleton } from '../compose/apt-skeleton.ts';
 import { composeDiff, formatDiff } from '../compose/diff.ts';
-import { composeTree } from '../compose/index.ts';
-import { writeLockfile } from '../compose/lockfile.ts';
-import { resolveInSkeleton } from '../compose/resolve.ts';
-import { step } from '../core/context.ts';
+import { composeTree, planComposeTree } from '../compose/index.ts';
+import { formatComposePlan } from '../compose/plan.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { loadTreefile } from '../treefile/load.ts';
 import { cacheDirs } from './flags.ts';
@@ -40,7 +37,10 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
       '--write-lockfile <file>',
       'write the resolved package versions to this lockfile (with --dry-run: and nothing else)',
     )
-    .option('--dry-run', 'resolve the package set against the archive; install nothing')
+    .option(
+      '--dry-run',
+      'print the plan: the package set resolved against the archive (the lockfile’s versions with --lockfile), its sizes and whether the ref already has these inputs; install nothing',
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -74,29 +74,24 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
             const tf = loadTreefile(treefile);
             requireTools(['compose']);
             const cache = cacheDirs(o.cachedir);
-            if (o.dryRun) {
-              const r = await step(ctx, `resolve packages of ${tf.ref}`, async (sc) =>
-                resolveInSkeleton(sc, tf, await aptSkeleton(sc, tf, cache.root)),
-              );
-              if (o.writeLockfile) writeLockfile(o.writeLockfile, tf, r.packages);
-              if (o.json) printJson(r);
-              else {
-                const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-                process.stdout.write(
-                  `${r.ref}: ${r.packages.length} packages from Debian ${r.suite}, download ${mib(r.downloadBytes)}, installed ${mib(r.installedBytes)}\n`,
-                );
-              }
-              return 0;
-            }
-            const r = await composeTree(ctx, tf, {
+            const opts = {
               repo: o.repo ? resolve(o.repo) : undefined,
               debCacheDir: cache.debs,
               cacheRoot: cache.root,
-              workBase: o.workdir,
-              publish: o.publish ? resolve(o.publish) : undefined,
               force: !!o.forceNocache,
               lockfile: o.lockfile,
               writeLockfile: o.writeLockfile,
+            };
+            if (o.dryRun) {
+              const plan = await planComposeTree(ctx, tf, opts);
+              if (o.json) printJson(plan);
+              else process.stdout.write(formatComposePlan(plan));
+              return 0;
+            }
+            const r = await composeTree(ctx, tf, {
+              ...opts,
+              workBase: o.workdir,
+              publish: o.publish ? resolve(o.publish) : undefined,
             });
             if (o.json) printJson(r);
             else process.stdout.write(`${r.commit}${r.unchanged ? ' (no changes)' : ''}\n`);

@@ -1,10 +1,14 @@
 /** Flag parsing, defaults and formatters shared by several commands (commands never import each other). */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
 import { defaultDebCacheDir } from '../compose/index.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Stage } from '../core/host-tools.ts';
 import { IMAGE_TYPES, type ImageType } from '../image/index.ts';
+import { loadRecipe } from '../recipe/load.ts';
+import type { Recipe } from '../recipe/schema.ts';
+import { loadTreefile, type ResolvedTreefile } from '../treefile/load.ts';
 import type { BootTestResult } from '../verify/boot-test.ts';
 import type { Firmware } from '../verify/qemu.ts';
 
@@ -64,4 +68,44 @@ export function formatBootTest(r: BootTestResult): string {
   ];
   if (r.problem) lines.push(`  problem: ${r.problem}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The flags of the commands that build from a treefile and boot the result. */
+export interface BuildAndBootFlags {
+  recipe: string;
+  timeout: string;
+  cachedir?: string;
+  workdir?: string;
+}
+
+/** Declare the flags `pipeline` and `upgrade-test` share (BuildAndBootFlags). */
+export function buildAndBootOptions(cmd: Command, timeoutHelp: string): Command {
+  return cmd
+    .option('--recipe <file>', 'image recipe', DEFAULT_RECIPE)
+    .option('--timeout <seconds>', timeoutHelp, '300')
+    .option('--cachedir <dir>', 'cache directory (default: ~/.cache/particle-os)')
+    .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)');
+}
+
+/** BuildAndBootFlags → the inputs both workflows take (treefile and recipe loaded, checked). */
+export function buildAndBootInputs(
+  treefilePath: string,
+  o: BuildAndBootFlags,
+): {
+  treefile: ResolvedTreefile;
+  recipe: Recipe;
+  timeoutSeconds: number;
+  cacheDir: string;
+  debCacheDir: string;
+  workBase?: string;
+} {
+  const cache = cacheDirs(o.cachedir);
+  return {
+    treefile: loadTreefile(treefilePath),
+    recipe: loadRecipe(o.recipe),
+    timeoutSeconds: parseTimeout(o.timeout),
+    cacheDir: cache.root,
+    debCacheDir: cache.debs,
+    workBase: o.workdir,
+  };
 }

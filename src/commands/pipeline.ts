@@ -2,26 +2,24 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
 import { requireTools } from '../core/host-tools.ts';
-import { loadRecipe } from '../recipe/load.ts';
-import { loadTreefile } from '../treefile/load.ts';
 import { runPipeline } from '../workflows/pipeline.ts';
 import {
+  type BuildAndBootFlags,
   bootStages,
-  cacheDirs,
-  DEFAULT_RECIPE,
+  buildAndBootInputs,
+  buildAndBootOptions,
   formatBootTest,
   logFlags,
   parseFirmware,
-  parseTimeout,
   parseTypes,
 } from './flags.ts';
 
 export function registerPipeline(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('pipeline')
     .description('compose → container → disk image → boot test, all in one output directory')
-    .argument('<treefile>', 'treefile (YAML)')
-    .option('--recipe <file>', 'image recipe', DEFAULT_RECIPE)
+    .argument('<treefile>', 'treefile (YAML)');
+  buildAndBootOptions(cmd, 'boot test timeout')
     .option('--type <types>', 'disk image types', 'qcow2')
     .option('--output <dir>', 'output directory (repo, OCI archive, images, logs)', 'build')
     .option(
@@ -29,9 +27,6 @@ export function registerPipeline(program: Command, setExit: (code: number) => vo
       'firmwares to boot-test: bios, uefi or both (comma-separated)',
       'bios',
     )
-    .option('--timeout <seconds>', 'boot test timeout', '300')
-    .option('--cachedir <dir>', 'cache directory (default: ~/.cache/particle-os)')
-    .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -40,39 +35,17 @@ export function registerPipeline(program: Command, setExit: (code: number) => vo
     .action(
       async (
         treefilePath: string,
-        o: {
-          recipe: string;
-          type: string;
-          output: string;
-          firmware: string;
-          timeout: string;
-          cachedir?: string;
-          workdir?: string;
-          json?: boolean;
-        },
+        o: BuildAndBootFlags & { type: string; output: string; firmware: string; json?: boolean },
       ) => {
         const outputDir = resolve(o.output);
         const flags = logFlags(program.opts(), outputDir);
         setExit(
           await runCommand('pipeline', flags, async (ctx) => {
-            const treefile = loadTreefile(treefilePath);
-            const recipe = loadRecipe(o.recipe);
+            const inputs = buildAndBootInputs(treefilePath, o);
             const types = parseTypes(o.type);
             const firmwares = o.firmware.split(',').map((f) => parseFirmware(f.trim()));
-            const timeoutSeconds = parseTimeout(o.timeout);
             requireTools(['compose', 'container', 'build', ...bootStages(firmwares)]);
-            const cache = cacheDirs(o.cachedir);
-            const r = await runPipeline(ctx, {
-              treefile,
-              recipe,
-              types,
-              outputDir,
-              firmwares,
-              timeoutSeconds,
-              cacheDir: cache.root,
-              debCacheDir: cache.debs,
-              workBase: o.workdir,
-            });
+            const r = await runPipeline(ctx, { ...inputs, types, outputDir, firmwares });
             if (o.json) printJson(r);
             else {
               const out = process.stdout;

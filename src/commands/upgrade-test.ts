@@ -3,8 +3,6 @@ import type { Command } from 'commander';
 import { printJson, runCommand } from '../cli/runtime.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
-import { loadRecipe } from '../recipe/load.ts';
-import { loadTreefile } from '../treefile/load.ts';
 import {
   DEFAULT_CUT_POINTS,
   type PowerCutPoint,
@@ -12,23 +10,23 @@ import {
 } from '../workflows/power-loss.ts';
 import { upgradeTest } from '../workflows/upgrade-test.ts';
 import {
+  type BuildAndBootFlags,
   bootStages,
-  cacheDirs,
-  DEFAULT_RECIPE,
+  buildAndBootInputs,
+  buildAndBootOptions,
   formatBootTest,
   logFlags,
   parseFirmware,
-  parseTimeout,
 } from './flags.ts';
 
 export function registerUpgradeTest(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('upgrade-test')
     .description(
       'build v1, boot it, upgrade in the guest to a v2 compose served over HTTP, reboot, roll back, reboot',
     )
-    .argument('<treefile>', 'treefile (YAML) for v1; v2 adds --add-package')
-    .option('--recipe <file>', 'image recipe', DEFAULT_RECIPE)
+    .argument('<treefile>', 'treefile (YAML) for v1; v2 adds --add-package');
+  buildAndBootOptions(cmd, 'timeout of each boot')
     .option('--output <dir>', 'output directory (repos, images, logs)', 'build/upgrade-test')
     .option('--firmware <fw>', 'bios or uefi', 'bios')
     .option(
@@ -36,9 +34,6 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
       'package v2 adds (the visible change; tcpdump also brings a new system user)',
       'tcpdump',
     )
-    .option('--timeout <seconds>', 'timeout of each boot', '300')
-    .option('--cachedir <dir>', 'cache directory (default: ~/.cache/particle-os)')
-    .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')
     .option(
       '--power-loss [points]',
       'then pull the plug mid-upgrade at these points (phase:ms,…; phase is pull or deploy)',
@@ -51,14 +46,10 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
     .action(
       async (
         treefilePath: string,
-        o: {
-          recipe: string;
+        o: BuildAndBootFlags & {
           output: string;
           firmware: string;
           addPackage: string;
-          timeout: string;
-          cachedir?: string;
-          workdir?: string;
           json?: boolean;
           powerLoss?: string | boolean;
         },
@@ -67,24 +58,16 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
         const flags = logFlags(program.opts(), outputDir);
         setExit(
           await runCommand('upgrade-test', flags, async (ctx) => {
-            const treefile = loadTreefile(treefilePath);
-            const recipe = loadRecipe(o.recipe);
+            const inputs = buildAndBootInputs(treefilePath, o);
             const firmware = parseFirmware(o.firmware);
-            const timeoutSeconds = parseTimeout(o.timeout);
             if (!/^[a-z0-9][a-z0-9+.-]+$/.test(o.addPackage))
               throw new UsageError(`--add-package: not a package name: ${o.addPackage}`);
             requireTools(['compose', 'container', 'build', ...bootStages([firmware])]);
-            const cache = cacheDirs(o.cachedir);
             const r = await upgradeTest(ctx, {
-              treefile,
-              recipe,
+              ...inputs,
               outputDir,
               firmware,
               addPackage: o.addPackage,
-              timeoutSeconds,
-              cacheDir: cache.root,
-              debCacheDir: cache.debs,
-              workBase: o.workdir,
               powerLoss: parseCutPoints(o.powerLoss),
             });
             if (o.json) printJson(r);

@@ -10,7 +10,6 @@ import {
   appendFileSync,
   existsSync,
   lstatSync,
-  readdirSync,
   readFileSync,
   readlinkSync,
   statSync,
@@ -19,7 +18,7 @@ import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { sourceDateEpoch } from '../core/epoch.ts';
 import { BuildError } from '../core/errors.ts';
-import { Tree } from '../core/tree.ts';
+import { Tree, walkDir } from '../core/tree.ts';
 import { onlyKernel } from '../ostree/kernel.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { EXCLUDE_PREFS } from './bootstrap.ts';
@@ -77,15 +76,15 @@ function initramfsRecipe(tf: ResolvedTreefile, tree: Tree, kver: string, epoch: 
     // Resolved inside the tree; below it nothing is followed (lstat).
     const top = tree.path(dir);
     if (!existsSync(top)) continue;
-    const names = statSync(top).isDirectory()
-      ? readdirSync(top, { recursive: true, encoding: 'utf8' }).sort()
-      : [''];
-    for (const name of names) {
-      const p = join(top, name);
-      const entry = lstatSync(p);
-      h.update(`${dir}/${name}\0`);
-      if (entry.isSymbolicLink()) h.update(readlinkSync(p));
-      else if (entry.isFile()) h.update(readFileSync(p));
+    // Sorted by whole path (the order this hash has always used), not the walk's order.
+    const entries = statSync(top).isDirectory()
+      ? walkDir(top).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      : [{ path: '', stats: lstatSync(top) }];
+    for (const { path, stats } of entries) {
+      const p = join(top, path);
+      h.update(`${dir}/${path}\0`);
+      if (stats.isSymbolicLink()) h.update(readlinkSync(p));
+      else if (stats.isFile()) h.update(readFileSync(p));
     }
   }
   return h.digest('hex');

@@ -6,13 +6,13 @@ import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { commitMetadata, resolveRef } from '../ostree/repo.ts';
-import { META } from './index.ts';
 import {
   diffPackages,
   type PackageDiff,
   parseGvariantStrings,
   parsePackageLine,
 } from './package-list.ts';
+import { META } from './steps.ts';
 
 export interface ComposeDiff extends PackageDiff {
   from: string;

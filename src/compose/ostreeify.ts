@@ -10,10 +10,10 @@
  *  - /etc moved to /usr/etc (ostree merges it into /etc at deploy time);
  *  - /sysroot and /ostree -> sysroot/ostree.
  */
-import { cpSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { cpSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildError } from '../core/errors.ts';
-import { Tree } from '../core/tree.ts';
+import { Tree, walkDir } from '../core/tree.ts';
 import { onlyKernel } from '../ostree/kernel.ts';
 import { writeSysusers } from './sysusers.ts';
 import { FACTORY_VAR, type VarEntry, varTmpfilesLines } from './var-tmpfiles.ts';
@@ -130,20 +130,14 @@ function convertVar(tree: Tree): void {
   tree.emptyDir('var');
 }
 
-function walkVar(varRoot: string, rel = ''): VarEntry[] {
-  const out: VarEntry[] = [];
-  for (const name of readdirSync(join(varRoot, rel)).sort()) {
-    const path = rel ? `${rel}/${name}` : name;
-    const st = lstatSync(join(varRoot, path));
-    const base = { path, mode: st.mode, uid: st.uid, gid: st.gid };
-    if (st.isSymbolicLink()) {
-      out.push({ ...base, type: 'symlink', target: readlinkSync(join(varRoot, path)) });
-    } else if (st.isDirectory()) {
-      out.push({ ...base, type: 'dir' }, ...walkVar(varRoot, path));
-    } else if (st.isFile()) {
-      out.push({ ...base, type: 'file' });
-    }
+function walkVar(varRoot: string): VarEntry[] {
+  return walkDir(varRoot).flatMap((e): VarEntry[] => {
+    const base = { path: e.path, mode: e.stats.mode, uid: e.stats.uid, gid: e.stats.gid };
+    if (e.stats.isSymbolicLink())
+      return [{ ...base, type: 'symlink', target: readlinkSync(join(varRoot, e.path)) }];
+    if (e.stats.isDirectory()) return [{ ...base, type: 'dir' }];
+    if (e.stats.isFile()) return [{ ...base, type: 'file' }];
     // Sockets, fifos and device nodes have no place in a commit; they are dropped.
-  }
-  return out;
+    return [];
+  });
 }

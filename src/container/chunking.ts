@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tree } from '../core/tree.ts';
+import { Tree, walkDir } from '../core/tree.ts';
 
 export const MAX_LAYERS = 64;
 /** Layers shared by the smaller packages. */
@@ -80,17 +80,15 @@ interface TreeFile {
 }
 
 /** Every non-directory entry (and empty directory) of the tree, sorted, with its size. */
-function walk(tree: string, rel = '', out: TreeFile[] = []): TreeFile[] {
-  const names = readdirSync(join(tree, rel)).sort();
-  // An empty directory is an entry of its own (else no layer would create it: /proc, /sysroot).
-  if (rel && names.length === 0) out.push({ path: rel, bytes: 0 });
-  for (const name of names) {
-    const path = rel ? `${rel}/${name}` : name;
-    const st = lstatSync(join(tree, path));
-    if (st.isDirectory()) walk(tree, path, out);
-    else out.push({ path, bytes: st.isFile() ? st.size : 0 });
-  }
-  return out;
+function walk(tree: string): TreeFile[] {
+  const entries = walkDir(tree);
+  return entries.flatMap((e, i) => {
+    if (!e.stats.isDirectory())
+      return [{ path: e.path, bytes: e.stats.isFile() ? e.stats.size : 0 }];
+    // An empty directory is an entry of its own (else no layer would create it: /proc, /sysroot).
+    const next = entries[i + 1];
+    return next?.path.startsWith(`${e.path}/`) ? [] : [{ path: e.path, bytes: 0 }];
+  });
 }
 
 function ownerOf(path: string, owners: Map<string, string[]>): string {

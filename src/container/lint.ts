@@ -1,12 +1,4 @@
-/**
- * `container lint`: bootc's image lints (bootc crates/lib/src/lints.rs), checked on an unpacked
- * root filesystem. Fatal findings make an image unusable by bootc tooling; warnings are things
- * that will surprise on upgrades. The tree may come from a hostile image: every path is
- * resolved inside it (core/tree.ts), so no finding ever reports the build host's files.
- */
-import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { Tree } from '../core/tree.ts';
+import { Tree, walkDir } from '../core/tree.ts';
 import { KARGS_DIR, parseKargsToml } from '../ostree/kargs.ts';
 import { kernelVersions } from '../ostree/kernel.ts';
 
@@ -67,7 +59,7 @@ export const RULES: Record<string, Rule> = {
       .filter((f) => !t.isFile(`${dir}/${f}`))
       .map((f) => fatal('kernel', `/usr/lib/modules/${kvers[0]}/${f} is missing`));
   },
-  utf8: (t) => nonUtf8Names(t.root).map((p) => fatal('utf8', `file name is not UTF-8: ${p}`)),
+  utf8: (t) => nonUtf8Names(t).map((p) => fatal('utf8', `file name is not UTF-8: ${p}`)),
   'api-base-directories': (t) =>
     API_DIRS.filter((d) => !isDir(t, d)).map((d) =>
       fatal('api-base-directories', `/${d} is missing`),
@@ -147,42 +139,14 @@ export function lintTree(root: string): LintFinding[] {
 
 /** Paths below the tree directory `dir` (relative to it), not following symlinks. */
 function walk(t: Tree, dir: string): string[] {
-  if (!isDir(t, dir)) return [];
-  const top = t.path(dir);
-  const out: string[] = [];
-  const visit = (rel: string) => {
-    for (const name of readdirSync(join(top, rel))) {
-      const p = rel ? `${rel}/${name}` : name;
-      out.push(p);
-      if (lstatSync(join(top, p)).isDirectory()) visit(p);
-    }
-  };
-  visit('');
-  return out;
+  return t.walk(dir).map((e) => e.path);
 }
 
-function nonUtf8Names(root: string): string[] {
-  const bad: string[] = [];
-  const visit = (dir: string) => {
-    for (const name of readdirSync(dir, { encoding: 'buffer' })) {
-      const text = name.toString('utf8');
-      if (!Buffer.from(text, 'utf8').equals(name))
-        bad.push(join(dir, name.toString('latin1')).slice(root.length));
-      const p = join(dir, text);
-      // A name that is not UTF-8 does not survive the round trip through a string: not visited.
-      if (isRealDir(p)) visit(p);
-    }
-  };
-  visit(root);
-  return bad;
-}
-
-function isRealDir(p: string): boolean {
-  try {
-    return lstatSync(p).isDirectory();
-  } catch {
-    return false;
-  }
+/** Names that are not UTF-8 ("/"-rooted, shown as Latin-1); such directories are not entered. */
+function nonUtf8Names(t: Tree): string[] {
+  return walkDir(t.root)
+    .filter((e) => !e.utf8)
+    .map((e) => `/${e.path}`);
 }
 
 function confLines(t: Tree, dir: string): string[] {

@@ -138,6 +138,14 @@ export class Tree {
     return readlinkSync(this.path(path, false));
   }
 
+  /**
+   * Every entry below the directory `path` (resolved inside the tree; [] when it is not a
+   * directory), see walkDir.
+   */
+  walk(path: string): TreeEntry[] {
+    return this.isDir(path) ? walkDir(this.path(path)) : [];
+  }
+
   /** Names in a directory; [] when it is missing or not a directory. */
   readdir(path: string): string[] {
     return this.isDir(path) ? readdirSync(this.path(path)) : [];
@@ -298,6 +306,43 @@ function hostOf(top: string, parts: readonly string[]): string {
 
 function parentOf(host: string): string {
   return host.slice(0, host.lastIndexOf(sep)) || sep;
+}
+
+export interface TreeEntry {
+  /**
+   * Relative to the walked directory, "/"-separated. A name that is not UTF-8 cannot be a
+   * string: it is shown decoded as Latin-1, for messages only (`utf8` false).
+   */
+  path: string;
+  /** lstat: a symlink is an entry of its own, never followed. */
+  stats: Stats;
+  utf8: boolean;
+}
+
+/**
+ * Every entry below the host directory `top`, depth first, parents before their children, the
+ * names of each directory sorted: the one tree walker (lint, /var capture, layer chunking, the
+ * initramfs recipe). Symlinks are not followed; a directory whose name is not UTF-8 is listed
+ * but not entered.
+ */
+export function walkDir(top: string): TreeEntry[] {
+  const out: TreeEntry[] = [];
+  const visit = (dir: Buffer, rel: string) => {
+    const names = readdirSync(dir, { encoding: 'buffer' })
+      .map((raw) => ({ raw, text: raw.toString('utf8') }))
+      .sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+    for (const { raw, text } of names) {
+      const utf8 = Buffer.from(text, 'utf8').equals(raw);
+      const name = utf8 ? text : raw.toString('latin1');
+      const path = rel ? `${rel}/${name}` : name;
+      const host = Buffer.concat([dir, Buffer.from(sep), raw]);
+      const stats = lstatSync(host);
+      out.push({ path, stats, utf8 });
+      if (utf8 && stats.isDirectory()) visit(host, path);
+    }
+  };
+  visit(Buffer.from(top), '');
+  return out;
 }
 
 function lstatOrUndefined(host: string): Stats | undefined {

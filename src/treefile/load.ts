@@ -11,66 +11,20 @@ import { InputError, type InputIssue, UsageError } from '../core/errors.ts';
 import { keyPath, parseYamlFile, validate } from '../core/yaml-issues.ts';
 import { isValidRef } from '../ostree/repo.ts';
 import { defaultContext, HOST_KEYRING_DIRS, notARegularFile, outsideOf } from './context.ts';
+import {
+  finishSettings,
+  type MergedTreefile,
+  mergeSettings,
+  type ResolvedTreefile,
+  readSettings,
+} from './model.ts';
 import { DIALECT_PAIRS, PACKAGE_NAME_RE, type TreefileFile, TreefileFileSchema } from './schema.ts';
 import { SUITES } from './suites.ts';
 
-/** The normalized treefile every stage consumes. */
-export interface ResolvedTreefile {
-  file: string;
-  /** Every file read, the top-level one first. */
-  files: string[];
-  ref: string;
-  /** Absolute path of the OSTree repo. */
-  repo: string;
-  suite: string;
-  /** Debian release number ("13") or "sid". */
-  releasever: string;
-  packages: string[];
-  excludePackages: string[];
-  recommends: boolean;
-  documentation: boolean;
-  aptSources: { uris: string[]; suites: string[]; components: string[]; signedBy?: string }[];
-  aptReplace: boolean;
-  units: string[];
-  defaultTarget?: string;
-  directories: string[];
-  /** [absolute source on the build host, destination in the tree]. */
-  addFiles: [string, string][];
-  removeFiles: string[];
-  postprocess: string[];
-  commitMetadata: Record<string, string | number | boolean>;
-  versionPrefix: string;
-  initramfsArgs: string[];
-  machineidCompat: boolean;
-  containerCmd?: string[];
-  kernelArgs: string[];
-}
+export type { ResolvedTreefile };
 
-/** One file's contribution, in the model's terms, before merging. */
-type Partial = {
-  ref?: string;
-  repo?: string;
-  base?: string;
-  variables: Record<string, string>;
-  packages: string[];
-  excludePackages: string[];
-  recommends?: boolean;
-  documentation?: boolean;
-  aptSources: ResolvedTreefile['aptSources'];
-  aptReplace?: boolean;
-  units: string[];
-  defaultTarget?: string;
-  directories: string[];
-  addFiles: [string, string][];
-  removeFiles: string[];
-  postprocess: string[];
-  commitMetadata: Record<string, string | number | boolean>;
-  versionPrefix?: string;
-  initramfsArgs: string[];
-  machineidCompat?: boolean;
-  containerCmd?: string[];
-  kernelArgs: string[];
-};
+/** One file's contribution before merging: its settings and its variables. */
+type Partial = MergedTreefile & { variables: Record<string, string> };
 
 export const BASEARCH = 'x86_64';
 
@@ -86,17 +40,18 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
   const merged = loadFile(resolve(path), [], issues, files, context);
   if (issues.length || !merged) throw new InputError(issues);
   const top = displayName(resolve(path));
-  const at = (key: string, message: string) =>
-    issues.push({ file: top, line: 1, col: 1, key, message });
+  const at = (key: string, message: string) => {
+    if (!issues.some((i) => i.key === key && i.message === message))
+      issues.push({ file: top, line: 1, col: 1, key, message });
+  };
   if (!merged.ref) at('ref', 'missing: set ostree.ref (or ref) here or in an included file');
-  if (!merged.base)
+  if (!merged.suite)
     at('base', 'missing: set base (e.g. debian:trixie) here or in an included file');
   if (issues.length) throw new InputError(issues);
-  const suite = (merged.base as string).slice('debian:'.length);
-  const releasever = SUITES[suite]?.version ?? suite;
+  const suite = merged.suite as string;
   const vars: Record<string, string> = {
     basearch: BASEARCH,
-    releasever,
+    releasever: SUITES[suite]?.version ?? suite,
     suite,
     ...merged.variables,
   };
@@ -106,43 +61,7 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
       at(key, `unknown variable \${${name}} (known: ${Object.keys(vars).join(', ')})`);
       return m;
     });
-  const excluded = new Set(merged.excludePackages.map((p) => sub('exclude-packages', p)));
-  const tf: ResolvedTreefile = {
-    file: resolve(path),
-    files,
-    ref: sub('ref', merged.ref as string),
-    repo: merged.repo ?? resolve(dirname(resolve(path)), 'repo'),
-    suite,
-    releasever,
-    packages: [...new Set(merged.packages.map((p) => sub('packages', p)))].filter(
-      (p) => !excluded.has(p),
-    ),
-    excludePackages: [...excluded],
-    recommends: merged.recommends ?? false,
-    documentation: merged.documentation ?? true,
-    aptSources: merged.aptSources.map((s) => ({
-      ...s,
-      suites: s.suites.length ? s.suites : [suite],
-    })),
-    aptReplace: merged.aptReplace ?? false,
-    units: [...new Set(merged.units)],
-    defaultTarget: merged.defaultTarget,
-    directories: merged.directories,
-    addFiles: merged.addFiles,
-    removeFiles: merged.removeFiles,
-    postprocess: merged.postprocess,
-    commitMetadata: Object.fromEntries(
-      Object.entries(merged.commitMetadata).map(([k, v]) => [
-        k,
-        typeof v === 'string' ? sub('add-commit-metadata', v) : v,
-      ]),
-    ),
-    versionPrefix: sub('automatic-version-prefix', merged.versionPrefix ?? '${releasever}'),
-    initramfsArgs: merged.initramfsArgs,
-    machineidCompat: merged.machineidCompat ?? true,
-    containerCmd: merged.containerCmd,
-    kernelArgs: merged.kernelArgs.map((k) => sub('kernel-args', k)),
-  };
+  const tf = finishSettings(merged, { top: resolve(path), files, sub });
   if (!isValidRef(tf.ref)) {
     at('ref', `"${tf.ref}" is not a valid OSTree ref after substitution`);
   }
@@ -199,16 +118,21 @@ function loadFile(
       });
     }
   }
-  const here = toPartial(data, dirname(file));
+  const here: Partial = {
+    ...readSettings(data, dirname(file)),
+    variables: Object.fromEntries(
+      Object.entries(data.variables ?? {}).map(([k, v]) => [k, String(v)]),
+    ),
+  };
   const hostPath = (key: PropertyKey[], why: string | undefined) => {
     if (why)
       issues.push({ file: name, ...parsed.positionOf(key), key: keyPath(key), message: why });
   };
-  for (const [i, [src]] of here.addFiles.entries()) {
+  for (const [i, [src]] of (here.addFiles ?? []).entries()) {
     const key = ['add-files', i, 0];
     hostPath(key, outsideOf(context, src) ?? notARegularFile(src));
   }
-  for (const [i, s] of here.aptSources.entries()) {
+  for (const [i, s] of (here.aptSources ?? []).entries()) {
     if (s.signedBy && outsideOf(HOST_KEYRING_DIRS, s.signedBy))
       hostPath(['apt', 'sources', i, 'signed-by'], outsideOf(context, s.signedBy));
   }
@@ -253,61 +177,9 @@ function getPath(o: unknown, path: readonly string[]): unknown {
   );
 }
 
-function scripts(s: string | string[] | undefined): string[] {
-  return s === undefined ? [] : Array.isArray(s) ? s : [s];
-}
-
-function toPartial(d: TreefileFile, dir: string): Partial {
-  return {
-    ref: d.ostree?.ref ?? d.ref,
-    repo: d.ostree?.repo === undefined ? undefined : resolve(dir, d.ostree.repo),
-    base: d.base,
-    variables: Object.fromEntries(
-      Object.entries(d.variables ?? {}).map(([k, v]) => [k, String(v)]),
-    ),
-    packages: [
-      ...(d.packages ?? []),
-      ...(d['packages-x86_64'] ?? []),
-      ...(d['packages-amd64'] ?? []),
-    ],
-    excludePackages: d['exclude-packages'] ?? [],
-    recommends: d.recommends,
-    documentation: d.documentation,
-    aptSources: (d.apt?.sources ?? []).map((s) => ({
-      uris: Array.isArray(s.uris) ? s.uris : [s.uris],
-      suites: s.suites ?? [],
-      components: s.components,
-      signedBy: s['signed-by'] === undefined ? undefined : resolve(dir, s['signed-by']),
-    })),
-    aptReplace: d.apt?.replace,
-    units: [...(d.system?.services ?? []), ...(d.units ?? [])],
-    defaultTarget: d['default-target'],
-    directories: d.system?.directories ?? [],
-    addFiles: (d['add-files'] ?? []).map(([src, dest]) => [resolve(dir, src), dest]),
-    removeFiles: d['remove-files'] ?? [],
-    postprocess: [...scripts(d.postinstall), ...scripts(d.postprocess)],
-    commitMetadata: d['add-commit-metadata'] ?? {},
-    versionPrefix: d['automatic-version-prefix'],
-    initramfsArgs: d['initramfs-args'] ?? [],
-    machineidCompat: d['machineid-compat'],
-    containerCmd: d['container-cmd'],
-    kernelArgs: d['kernel-args'] ?? [],
-  };
-}
-
-/** Lists that are one value (a command line), replaced rather than concatenated. */
-const REPLACED_LISTS = new Set(['containerCmd']);
-
-/** `over` (the including file) on top of `under` (what it includes). */
 function merge(under: Partial, over: Partial): Partial {
-  const out: Record<string, unknown> = { ...under };
-  for (const [k, v] of Object.entries(over)) {
-    const u = (under as Record<string, unknown>)[k];
-    if (v === undefined) continue;
-    if (Array.isArray(v) && Array.isArray(u) && !REPLACED_LISTS.has(k)) out[k] = [...u, ...v];
-    else if (v && typeof v === 'object' && !Array.isArray(v) && u && typeof u === 'object')
-      out[k] = { ...(u as object), ...v };
-    else out[k] = v;
-  }
-  return out as Partial;
+  return {
+    ...mergeSettings(under, over),
+    variables: { ...under.variables, ...over.variables },
+  };
 }

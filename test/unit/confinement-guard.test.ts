@@ -30,7 +30,7 @@ const ALLOWED: Record<string, string> = {
   'image/suite-extract.ts': 'the extraction cache (made and renamed into place)',
   'image/sysroot.ts': 'the staging sysroot ostree makes, and the /boot stage',
   'ostree/repo.ts': 'the repo directory (--repo, or ostree.repo inside the treefile context)',
-  'container/index.ts': 'the output path named on the command line',
+  'container/steps.ts': 'the output path named on the command line',
   'container/layer.ts': 'layer blobs in the OCI layout being written',
   'oci/read.ts': 'the target directories made before tar (sandboxed) fills them',
   'oci/write.ts': 'documents and blobs of the OCI layout being written',
