@@ -2,6 +2,12 @@
  * A build host in miniature for confinement tests: `host` is a directory outside the tree with
  * canary files in it (what a hostile input would like to delete, overwrite or read), `tree` is
  * the tree being edited. `intact()` says whether the host side is exactly as planted.
+ *
+ * Nothing a treefile, recipe or image says may touch the build host. Each confinement test
+ * plants canary files outside the tree and a hostile symlink (or path) inside it, runs the real
+ * code path of one host-side operation, and checks that the canaries are as planted and that an
+ * error, where there is one, names the key or file at fault. The tests live with the module
+ * they exercise (test/unit/<dir>/<module>.test.ts), after a `// Confinement:` comment.
  */
 import {
   lstatSync,

@@ -1,7 +1,8 @@
 /**
  * The layout docs/architecture.md describes, checked: no import cycles in src/, stages that
  * depend only on shared modules (never on each other), shared modules that depend on no
- * stage, and every src/ folder the architecture document names exists.
+ * stage, every src/ folder the architecture document names exists, and the unit tests mirror
+ * src/ (test/unit/<dir>/<module>.test.ts tests src/<dir>/<module>.ts).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -83,4 +84,20 @@ test('commands never import each other (shared flags and formatters live in comm
       : [],
   );
   assert.deepEqual(wrong, []);
+});
+
+test('unit tests mirror src/: each test/unit/<dir>/<module>.test.ts has a src/<dir>/<module>.ts', () => {
+  const nested = sources('test/unit').filter((f) => relative('test/unit', f).includes('/'));
+  assert.ok(nested.length >= 30, `only ${nested.length} module tests found`);
+  const orphans = nested.filter(
+    (f) =>
+      !f.endsWith('.test.ts') ||
+      relative('test/unit', f).split('/').length !== 2 || // the npm scripts run test/unit/*/*.test.ts
+      !existsSync(join('src', relative('test/unit', f).replace(/\.test\.ts$/, '.ts'))),
+  );
+  assert.deepEqual(
+    orphans,
+    [],
+    'name a module test after its src/ file; whole-repository checks live in test/unit/',
+  );
 });

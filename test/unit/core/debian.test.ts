@@ -1,7 +1,7 @@
 /** core/debian.ts: apt's one-line source format, parsed and rendered in one place. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDebLine, renderDebLine } from '../../src/core/debian.ts';
+import { parseDebLine, renderDebLine } from '../../../src/core/debian.ts';
 
 test('deb lines: options skipped except signed-by, round trip through render', () => {
   assert.deepEqual(

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { lintTree } from '../../src/container/lint.ts';
+import { lintTree } from '../../../src/container/lint.ts';
 
 /** A tree that passes every rule. */
 function goodTree(): string {

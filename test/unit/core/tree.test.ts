@@ -5,11 +5,22 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { resolveInTree, Tree, TreePathError } from '../../src/core/tree.ts';
-import { canary } from '../helpers/canary.ts';
+import { resolveInTree, Tree, TreePathError, walkDir } from '../../../src/core/tree.ts';
+import { canary } from '../../helpers/canary.ts';
 
 test('".." never climbs above the root, and absolute links restart at the root', () => {
   const c = canary();
@@ -98,4 +109,33 @@ test('copyTo copies links verbatim and never follows them', () => {
   assert.equal(readlinkSync(join(c.tree, 'var/home/u/.ssh')), c.host);
   assert.equal(readFileSync(join(c.tree, 'var/home/u/.profile'), 'utf8'), 'profile\n');
   c.assertIntact();
+});
+
+test('walkDir: depth first, names sorted, links not followed, a non-UTF-8 directory not entered', () => {
+  const root = mkdtempSync(join(tmpdir(), 'walk-'));
+  try {
+    mkdirSync(join(root, 'b/c'), { recursive: true });
+    writeFileSync(join(root, 'b/c/f'), 'x');
+    writeFileSync(join(root, 'a'), 'y');
+    symlinkSync('/etc', join(root, 'b/link'));
+    const bad = Buffer.concat([Buffer.from(`${root}/`), Buffer.from([0xff])]);
+    mkdirSync(bad);
+    writeFileSync(Buffer.concat([bad, Buffer.from('/inside')]), 'z');
+    const entries = walkDir(root);
+    assert.deepEqual(
+      entries.map((e) => e.path),
+      ['a', 'b', 'b/c', 'b/c/f', 'b/link', '\u00ff'],
+    );
+    assert.ok(entries.find((e) => e.path === 'b/link')?.stats.isSymbolicLink());
+    assert.deepEqual(
+      entries.filter((e) => !e.utf8).map((e) => e.path),
+      ['\u00ff'],
+    );
+    assert.deepEqual(
+      new Tree(root).walk('b').map((e) => e.path),
+      ['c', 'c/f', 'link'],
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -10,8 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
-import { canonical, planChunks, UNOWNED, withParents } from '../../src/container/chunking.ts';
-import { applyWhiteouts } from '../../src/oci/read.ts';
+import { canonical, planChunks, UNOWNED, withParents } from '../../../src/container/chunking.ts';
 
 /** A small usrmerged tree with a dpkg database under /usr/lib/sysimage/dpkg. */
 function fixtureTree(packages: Record<string, Record<string, number>>): string {
@@ -109,21 +108,4 @@ test('chunks are stable: adding a small package only changes its bucket and the 
 
 test('withParents lists each directory once, parents first', () => {
   assert.deepEqual(withParents(['a/b/c', 'a/d']), ['a', 'a/b', 'a/b/c', 'a/d']);
-});
-
-test('whiteouts: .wh.NAME deletes a lower path, an opaque dir keeps only its own layer', () => {
-  const root = mkdtempSync(join(tmpdir(), 'wh-'));
-  const put = (rel: string) => {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), 'x');
-  };
-  // Lower layers left these; the upper layer brought the markers and opaque/new.
-  for (const f of ['etc/gone', 'etc/kept', 'opaque/old', 'opaque/new', 'etc/.wh.gone']) put(f);
-  put('opaque/.wh..wh..opq');
-  applyWhiteouts(
-    ['./etc/', './etc/.wh.gone', 'opaque/', 'opaque/.wh..wh..opq', 'opaque/new'],
-    root,
-  );
-  const left = readdirSync(root, { recursive: true }).map(String).sort();
-  assert.deepEqual(left, ['etc', 'etc/kept', 'opaque', 'opaque/new']);
 });

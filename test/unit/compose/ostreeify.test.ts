@@ -13,8 +13,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ostreeify } from '../../src/compose/ostreeify.ts';
-import { varTmpfilesLines } from '../../src/compose/var-tmpfiles.ts';
+import { ostreeify } from '../../../src/compose/ostreeify.ts';
+import { Tree } from '../../../src/core/tree.ts';
+import { canary } from '../../helpers/canary.ts';
 
 const KVER = '6.12.0-test-amd64';
 
@@ -104,13 +105,33 @@ test('ostreeify refuses a tree with no kernel or two kernels', () => {
   assert.throws(() => ostreeify(root), /exactly one kernel/);
 });
 
-test('tmpfiles lines: parents first, modes in octal, odd characters escaped', () => {
-  const lines = varTmpfilesLines([
-    { path: 'lib/x y', type: 'file', mode: 0o100640, uid: 0, gid: 42 },
-    { path: 'lib', type: 'dir', mode: 0o40755, uid: 0, gid: 0 },
-  ]);
-  assert.deepEqual(lines, [
-    'd /var/lib 0755 0 0 - -',
-    'C /var/lib/x\\x20y 0640 0 42 - /usr/share/factory/var/lib/x\\x20y',
-  ]);
+// Confinement: hostile input must not touch the build host. Canary files are planted outside
+// the tree (test/helpers/canary.ts) and must be as planted afterwards.
+
+test('ostreeify: links to the host in var, boot, tmp, etc/ssh and /etc files change nothing there', () => {
+  const c = canary();
+  const kver = '6.12.0-test-amd64';
+  c.file(`usr/lib/modules/${kver}/vmlinuz`, 'kernel');
+  c.file(`usr/lib/modules/${kver}/initramfs.img`, 'initramfs');
+  c.file('var/lib/dpkg/status', 'Package: base-files\n');
+  c.file('etc/os-release', 'ID=debian\n');
+  c.link('var/cache', c.host);
+  c.link('var/log', c.host);
+  c.link('var/lib/apt/lists', c.host);
+  c.link('boot', c.host);
+  c.link('run', c.host);
+  c.link('etc/ssh', c.host);
+  c.link('etc/passwd', `${c.host}/passwd`);
+  c.link('etc/group', `${c.host}/passwd`);
+  c.link('etc/hostname', `${c.host}/canary`);
+  c.link('home', c.host);
+  c.link('usr/share/factory', c.host);
+  ostreeify(c.tree);
+  c.assertIntact();
+  const t = new Tree(c.tree);
+  assert.ok(t.isFile(`usr/lib/modules/${kver}/vmlinuz`));
+  assert.ok(
+    !t.exists('usr/lib/sysusers.d/00-particle-os-image.conf'),
+    'the host passwd was not read',
+  );
 });

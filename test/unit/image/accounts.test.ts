@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addUsers, isCryptHash } from '../../src/image/accounts.ts';
+import { addUsers, isCryptHash } from '../../../src/image/accounts.ts';
 
 const base = {
   passwd:

@@ -8,8 +8,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { serveDirectory } from '../../src/verify/http-serve.ts';
-import { testContext } from '../helpers/context.ts';
+import { serveDirectory } from '../../../src/verify/http-serve.ts';
+import { testContext } from '../../helpers/context.ts';
 
 /** A raw request (the path is sent as written, not normalized by a URL parser). */
 function get(

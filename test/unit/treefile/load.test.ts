@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { InputError } from '../../src/core/errors.ts';
-import { loadTreefile } from '../../src/treefile/load.ts';
+import { InputError } from '../../../src/core/errors.ts';
+import { loadTreefile } from '../../../src/treefile/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'treefile-test-'));
 function write(name: string, text: string): string {

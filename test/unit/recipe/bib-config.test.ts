@@ -1,0 +1,38 @@
+/** recipe/bib-config.ts, through loadRecipe (which hands it .toml and .json files). */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadRecipe } from '../../../src/recipe/load.ts';
+import { parseSize } from '../../../src/recipe/schema.ts';
+
+test('bootc-image-builder config.toml becomes a recipe; wheel means admin', () => {
+  const r = loadRecipe('test/fixtures/recipes/bib-config.toml');
+  assert.equal(r.hostname, 'bib-host');
+  assert.deepEqual(r.kernel.append, ['quiet', 'mitigations=auto']);
+  assert.equal(r.users[0]?.name, 'alice');
+  assert.equal(r.users[0]?.admin, true);
+  assert.deepEqual(r.users[0]?.groups, ['adm']);
+  assert.equal(r.users[0]?.['ssh-keys'].length, 1);
+  assert.ok(
+    parseSize(r.disk.size ?? 0) > 10 * 2 ** 30,
+    'disk holds a 10 GiB root plus /boot and ESP',
+  );
+});
+
+test('bib config errors carry file, line and key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bib-'));
+  const bad = join(dir, 'config.toml');
+  writeFileSync(bad, '[customizations]\nhostname = "ok"\nfrobnicate = 1\n');
+  assert.throws(() => loadRecipe(bad), /config\.toml:3:1 {2}customizations\.frobnicate {2}/);
+  const syntax = join(dir, 'broken.toml');
+  writeFileSync(syntax, '[customizations\n');
+  assert.throws(() => loadRecipe(syntax), /broken\.toml:1:\d+ {2}\(root\) {2}syntax: /);
+  const json = join(dir, 'config.json');
+  writeFileSync(
+    json,
+    '{"customizations": {"filesystem": [{"mountpoint": "/var/data", "minsize": 1000}]}}',
+  );
+  assert.throws(() => loadRecipe(json), /only "\/" is supported/);
+});

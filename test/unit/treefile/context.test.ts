@@ -1,0 +1,52 @@
+/** treefile/context.ts: the host files a treefile names stay inside its context. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadTreefile } from '../../../src/treefile/load.ts';
+import { canary } from '../../helpers/canary.ts';
+
+// Confinement: hostile input must not touch the build host. Canary files are planted outside
+// the tree (test/helpers/canary.ts) and must be as planted afterwards.
+
+test('treefile host paths stay inside the context: add-files sources, include, repo, signed-by', () => {
+  const c = canary();
+  const dir = join(c.tree, 'checkout');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'ok.txt'), 'ok\n');
+  spawnSync('ln', ['-s', `${c.host}/shadow`, join(dir, 'innocent.txt')]);
+  const load = (yaml: string) => {
+    const f = join(dir, 't.yaml');
+    writeFileSync(f, `ref: a/b\nbase: debian:trixie\n${yaml}`);
+    try {
+      loadTreefile(f, { context: [dir] });
+      return '';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  assert.equal(load('add-files: [[ok.txt, /etc/ok]]\n'), '');
+  assert.match(
+    load(`add-files: [[${c.host}/shadow, /etc/x]]\n`),
+    /t\.yaml:3:\d+ {2}add-files\[0\]\[0\] {2}.*outside the treefile context/,
+  );
+  assert.match(
+    load('add-files: [[innocent.txt, /etc/x]]\n'),
+    /add-files\[0\]\[0\] {2}.*really .*shadow.*outside/,
+  );
+  assert.match(load('add-files: [[../../host/passwd, /etc/x]]\n'), /outside the treefile context/);
+  assert.match(load(`include: ${c.host}/passwd\n`), /include {2}.*outside the treefile context/);
+  assert.match(load('ostree:\n  repo: /var/lib/x\n'), /ostree\.repo {2}.*outside/);
+  assert.match(
+    load(`apt:\n  sources:\n    - uris: http://deb.example/d\n      signed-by: ${c.host}/x.toml\n`),
+    /signed-by {2}.*outside/,
+  );
+  assert.equal(
+    load(
+      'apt:\n  sources:\n    - uris: http://deb.example/d\n      signed-by: /usr/share/keyrings/debian-archive-keyring.gpg\n',
+    ),
+    '',
+  );
+  c.assertIntact();
+});
