@@ -146,6 +146,10 @@ export const TREEFILE_KEYS: Record<string, KeyDoc> = {
     equivalent: '— (bootc: `kargs` in `/usr/lib/bootc/kargs.d/*.toml`, which this key writes)',
     example: 'kernel-args: [quiet, "console=ttyS0,115200n8"]',
   },
+  'particle-os-client': {
+    equivalent: '— (Fedora images ship `bootc`; this installs `particle-os-client`, see docs/client.md)',
+    example: 'particle-os-client: false',
+  },
 };
 
 export const RECIPE_KEYS: Record<string, KeyDoc> = {
@@ -225,6 +229,11 @@ export const RECIPE_KEYS: Record<string, KeyDoc> = {
   },
   update: {
     equivalent: '— (a bootc system follows its container image; `bootc switch` changes it)',
+  },
+  'update.image': {
+    equivalent:
+      '`bootc-image-builder --target-imgref` (same as `particle-os build --target-imgref`, which wins over the key)',
+    example: 'update:\n  image: registry.example/debian-atomic:13',
   },
   'update.url': {
     equivalent: '— (same as `particle-os build --update-url`, which wins over the key)',

@@ -30,6 +30,10 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       'archive repo the installed system upgrades from (ostree remote in its origin)',
     )
     .option(
+      '--target-imgref <image>',
+      'the bootc image the installed system follows (particle-os upgrade): HOST/PATH:TAG, oci:/PATH[:TAG] or oci-archive:/PATH',
+    )
+    .option(
       '--dry-run',
       'print the plan (partitions, bootloader, users, kargs, outputs); write nothing',
     )
@@ -59,6 +63,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
           cachedir?: string;
           workdir?: string;
           updateUrl?: string;
+          targetImgref?: string;
           vmdkSubformat?: string;
           qcow2Compress?: boolean;
           rootfs?: string;
@@ -80,6 +85,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
               cacheDir: cacheDirs(o.cachedir).root,
               workBase: o.workdir,
               updateUrl: o.updateUrl,
+              targetImgref: o.targetImgref,
               dryRun: !!o.dryRun,
               formats: {
                 vmdkSubformat: parseVmdkSubformat(o.vmdkSubformat),

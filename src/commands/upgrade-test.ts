@@ -35,6 +35,11 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
       'tcpdump',
     )
     .option(
+      '--via <source>',
+      'where the installed system updates from: ostree (an archive repo over HTTP, ostree admin upgrade) or registry (its bootc image in a local docker-registry, particle-os upgrade)',
+      'ostree',
+    )
+    .option(
       '--power-loss [points]',
       'then pull the plug mid-upgrade at these points (phase:ms,…; phase is pull or deploy)',
     )
@@ -50,6 +55,7 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
           output: string;
           firmware: string;
           addPackage: string;
+          via: string;
           json?: boolean;
           powerLoss?: string | boolean;
         },
@@ -60,14 +66,23 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
           await runCommand('upgrade-test', flags, async (ctx) => {
             const inputs = buildAndBootInputs(treefilePath, o);
             const firmware = parseFirmware(o.firmware);
+            if (o.via !== 'ostree' && o.via !== 'registry')
+              throw new UsageError(`--via must be ostree or registry, not ${o.via}`);
             if (!/^[a-z0-9][a-z0-9+.-]+$/.test(o.addPackage))
               throw new UsageError(`--add-package: not a package name: ${o.addPackage}`);
-            requireTools(['compose', 'container', 'build', ...bootStages([firmware])]);
+            requireTools([
+              'compose',
+              'container',
+              'build',
+              ...bootStages([firmware]),
+              ...(o.via === 'registry' ? (['registry'] as const) : []),
+            ]);
             const r = await upgradeTest(ctx, {
               ...inputs,
               outputDir,
               firmware,
               addPackage: o.addPackage,
+              via: o.via,
               powerLoss: parseCutPoints(o.powerLoss),
             });
             if (o.json) printJson(r);

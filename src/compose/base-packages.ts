@@ -2,6 +2,8 @@
  * What `base: debian:<suite>` adds so that a treefile only lists what the user wants on top:
  * the packages an OSTree-booted Debian needs.
  */
+import { CLIENT_DEPENDS } from './client-package.ts';
+
 export const BOOT_PACKAGES = [
   'systemd-sysv', // systemd as init
   'udev',
@@ -12,6 +14,17 @@ export const BOOT_PACKAGES = [
   'e2fsprogs', // fsck of the ext4 root at boot
   'login', // serial/VT getty login
 ] as const;
+
+/**
+ * What compose asks apt for: the boot set, the treefile's packages and, when the treefile keeps
+ * the client, what the client runs on.
+ */
+export function requestedPackages(tf: {
+  packages: readonly string[];
+  particleOsClient: boolean;
+}): string[] {
+  return packageSet([...tf.packages, ...(tf.particleOsClient ? CLIENT_DEPENDS : [])]);
+}
 
 /** Union of the boot set and the treefile's packages, sorted and without duplicates. */
 export function packageSet(userPackages: readonly string[]): string[] {

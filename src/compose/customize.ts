@@ -14,7 +14,7 @@ import {
   readlinkSync,
   statSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { sourceDateEpoch } from '../core/epoch.ts';
 import { BuildError } from '../core/errors.ts';
@@ -23,6 +23,7 @@ import { onlyKernel } from '../ostree/kernel.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { EXCLUDE_PREFS } from './bootstrap.ts';
 import { inRoot } from './chroot.ts';
+import { buildClientPackage } from './client-package.ts';
 import type { CachedInitramfs } from './tree-cache.ts';
 
 export interface Customized {
@@ -46,6 +47,7 @@ export async function customizeTree(
 ): Promise<Customized> {
   const tree = new Tree(root);
   tree.remove(EXCLUDE_PREFS);
+  if (tf.particleOsClient) await installClient(sc, tree);
   copyAddFiles(tf, tree);
   await runPostprocess(sc, tf, tree);
   const kver = onlyKernel(tree);
@@ -133,4 +135,20 @@ async function buildInitramfs(
   // dracut names every module it includes; 98ostree brings ostree-prepare-root.
   if (!/\*\*\* Including module: ostree \*\*\*/.test(r.stdout + r.stderr))
     throw new BuildError('initramfs lacks the ostree dracut module: is ostree-boot installed?');
+}
+
+/**
+ * particle-os-client, built from this repository, installed by dpkg inside the tree (its
+ * dependencies came with the package set). Like a package from the archive, before add-files
+ * and postprocess scripts.
+ */
+async function installClient(sc: StepContext, tree: Tree): Promise<void> {
+  const deb = await buildClientPackage(sc, dirname(tree.root));
+  const inTree = `tmp/${basename(deb)}`;
+  tree.copyIn(deb, inTree, 0o644);
+  try {
+    await inRoot(sc, tree.root, ['dpkg', '--install', `/${inTree}`]);
+  } finally {
+    tree.remove(inTree);
+  }
 }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import type { AptSource } from './apt-skeleton.ts';
+import { clientDigest } from './client-package.ts';
 import type { LockedPackage } from './lockfile.ts';
 
 /** Bump when the same inputs would give a different tree (a change in how we compose). */
@@ -27,6 +28,7 @@ export function treefileDigest(tf: ResolvedTreefile): string {
       format: COMPOSE_FORMAT,
       model,
       addFiles: addFiles.map(([src, dest]) => [dest, sha256(readFileSync(src))]),
+      client: model.particleOsClient ? clientDigest() : undefined,
     }),
   );
 }

@@ -6,7 +6,7 @@
 import { type Context, step } from '../core/context.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { skeletonDir } from './apt-skeleton.ts';
-import { packageSet } from './base-packages.ts';
+import { requestedPackages } from './base-packages.ts';
 import { bootstrap } from './bootstrap.ts';
 import { addPackages } from './incremental.ts';
 import { type Lockfile, pinnedSpec } from './lockfile.ts';
@@ -70,7 +70,7 @@ export async function installPackages(ctx: Context, o: InstallOptions): Promise<
           debCacheDir: o.debCacheDir,
           add,
           resolved: resolved.packages,
-          requested: packageSet(tf.packages),
+          requested: requestedPackages(tf),
         });
       },
     );
@@ -82,7 +82,7 @@ export async function installPackages(ctx: Context, o: InstallOptions): Promise<
     return { cached, initramfs: fits ? initramfs : undefined };
   }
   // Lockfile: exact versions; otherwise the package names (apt resolves the same set).
-  const packages = o.lock ? o.lock.packages.map(pinnedSpec) : packageSet(tf.packages);
+  const packages = o.lock ? o.lock.packages.map(pinnedSpec) : requestedPackages(tf);
   await step(ctx, `bootstrap Debian ${tf.suite} (${packages.length} packages + deps)`, (sc) =>
     bootstrap(sc, { tf, packages, target: rootfs, debCacheDir: o.debCacheDir, work: o.work }),
   );

@@ -94,7 +94,14 @@ function cleanVolatileState(tree: Tree, machineIdCompat: boolean): void {
   for (const d of ['var/cache', 'var/log', 'var/tmp', 'var/lib/apt/lists']) tree.emptyDir(d);
   if (machineIdCompat) tree.write('etc/machine-id', '');
   else tree.remove('etc/machine-id');
-  for (const f of ['etc/hostname', 'etc/resolv.conf', 'var/lib/dbus/machine-id']) tree.remove(f);
+  for (const f of ['etc/hostname', 'var/lib/dbus/machine-id']) tree.remove(f);
+  // A copy of the build host's name servers goes; systemd-resolved's link into /run stays
+  // (it is how the booted system finds its own, from DHCP).
+  if (
+    !tree.lstat('etc/resolv.conf')?.isSymbolicLink() ||
+    !/^(\.\.)?\/run\//.test(tree.readlink('etc/resolv.conf'))
+  )
+    tree.remove('etc/resolv.conf');
   for (const f of tree.readdir('etc/ssh'))
     if (f.startsWith('ssh_host_')) tree.remove(`etc/ssh/${f}`);
 }

@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { skeletonAptOptions } from './apt-skeleton.ts';
-import { packageSet } from './base-packages.ts';
+import { requestedPackages } from './base-packages.ts';
 import { type LockedPackage, pinnedSpec } from './lockfile.ts';
 
 export interface ResolvedPackages {
@@ -31,7 +31,7 @@ export async function resolveInSkeleton(
   pinned?: LockedPackage[],
 ): Promise<ResolvedPackages> {
   const aptOpts = skeletonAptOptions(skeleton, tf);
-  const requested = pinned ? pinned.map(pinnedSpec) : packageSet(tf.packages);
+  const requested = pinned ? pinned.map(pinnedSpec) : requestedPackages(tf);
   const sim = await run(
     sc,
     [

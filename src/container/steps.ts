@@ -13,7 +13,13 @@ import { Tree } from '../core/tree.ts';
 import { publish } from '../core/workdir.ts';
 import { MEDIA } from '../oci/descriptor.ts';
 import type { LayerInfo } from '../oci/write.ts';
-import { finishLayout, imageConfig, imageManifest, writeJsonBlob } from '../oci/write.ts';
+import {
+  archiveNames,
+  finishLayout,
+  imageConfig,
+  imageManifest,
+  writeJsonBlob,
+} from '../oci/write.ts';
 import { commitMetadata, commitTimestamp, resolveRef } from '../ostree/repo.ts';
 import { COMPONENTS_ANNOTATION, planChunks } from './chunking.ts';
 import { type Compression, writeLayer } from './layer.ts';
@@ -153,7 +159,13 @@ export function writeImage(
     );
     const manifest = writeJsonBlob(layout, MEDIA.manifest, imageManifest(config, layers, labels));
     const tag = output.transport === 'oci' ? output.tag : (meta.version ?? 'latest');
-    finishLayout(layout, manifest, tag);
+    // An archive is named NAME:VERSION and NAME:latest (podman load, skopeo, the client agree);
+    // a layout directory carries the tag asked for, a registry push goes through the tag.
+    finishLayout(
+      layout,
+      manifest,
+      output.transport === 'oci-archive' ? archiveNames(i.ref, meta.version) : tag,
+    );
     if (output.transport === 'oci-archive') {
       const tmp = join(work, basename(output.path));
       await run(sc, [

@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { MissingToolsError } from './errors.ts';
 
-export type Stage = 'compose' | 'container' | 'build' | 'boot-test' | 'boot-test-uefi';
+export type Stage = 'compose' | 'container' | 'build' | 'boot-test' | 'boot-test-uefi' | 'registry';
 
 interface Tool {
   tool: string;
@@ -49,7 +49,9 @@ export const HOST_TOOLS: readonly Tool[] = [
   { tool: 'systemctl', debianPackage: 'systemd', stages: ['compose'] },
   { tool: 'unshare', debianPackage: 'util-linux', stages: ['compose'] },
   { tool: 'openssl', debianPackage: 'openssl', stages: ['build'] },
-  { tool: 'skopeo', debianPackage: 'skopeo', stages: [] },
+  { tool: 'skopeo', debianPackage: 'skopeo', stages: ['registry'] },
+  { tool: 'dpkg-deb', debianPackage: 'dpkg', stages: ['compose'] },
+  { tool: 'docker-registry', debianPackage: 'docker-registry', stages: ['registry'] },
 ];
 
 export interface ToolState {

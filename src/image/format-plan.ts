@@ -27,6 +27,8 @@ export function formatPlan(p: BuildPlan): string {
   if (p.timezone) lines.push(`  timezone   ${p.timezone}`);
   if (p.locale) lines.push(`  locale     ${p.locale}`);
   if (p.update) lines.push(`  updates    ${p.update.refspec} from ${p.update.url}`);
+  if (p.target)
+    lines.push(`  updates    particle-os upgrade from ${p.target.transport}:${p.target.image}`);
   for (const o of p.outputs)
     lines.push(
       `  output     ${o.type.padEnd(5)} ${o.file}${o.bytes ? ` (${size(o.bytes)} on disk)` : ''}`,

@@ -9,6 +9,7 @@ import { type Context, type StepContext, type StepTiming, step } from '../core/c
 import { UsageError } from '../core/errors.ts';
 import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
 import { makeWorkDir } from '../core/workdir.ts';
+import { parseTargetImage } from '../ostree/container.ts';
 import type { Recipe } from '../recipe/schema.ts';
 import { newDiskIds } from './disk-size.ts';
 import type { FormatOptions, ImageType } from './formats.ts';
@@ -16,6 +17,7 @@ import { type BuildPlan, deploymentOf, kernelArgs, planImage, plannedUsers } fro
 import {
   assembleRaw,
   deployOs,
+  deployTarget,
   estimatedOsBytes,
   installGrub,
   prepareTree,
@@ -35,6 +37,8 @@ export interface BuildOptions {
   workBase?: string;
   /** Archive repo URL the installed system upgrades from (its origin names this remote). */
   updateUrl?: string;
+  /** The image the installed system follows (bootc-image-builder's --target-imgref). */
+  targetImgref?: string;
   formats?: FormatOptions;
   /** Only print the plan: nothing is unpacked or written. */
   dryRun?: boolean;
@@ -50,6 +54,12 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
   const bootStage = join(work, 'boot');
   const ids = newDiskIds();
   const updateUrl = o.updateUrl ?? o.recipe.update?.url;
+  const targetRef = o.targetImgref ?? o.recipe.update?.image;
+  const target = targetRef === undefined ? undefined : parseTargetImage(targetRef);
+  if (target && updateUrl)
+    throw new UsageError(
+      'an installed system follows either an image (--target-imgref, update.image) or an OSTree remote (--update-url, update.url), not both',
+    );
 
   const image = await timed(`read ${formatImageRef(o.image)}`, (sc) =>
     readSource(sc, o.image, work),
@@ -62,6 +72,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     types: o.types,
     outputDir: o.outputDir,
     updateUrl,
+    target,
     ids,
   };
   if (o.dryRun) {
@@ -92,6 +103,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
       ids,
       recipe: o.recipe,
       updateUrl,
+      target: target && deployTarget(image, target),
     }),
   );
   const boot = await timed('install GRUB (BIOS + UEFI, blscfg menu)', (sc) =>

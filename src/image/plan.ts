@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { StepTiming } from '../core/context.ts';
 import { formatImageRef, type ImageRef } from '../core/image-ref.ts';
+import { originReference, type TargetImage } from '../ostree/container.ts';
 import { isValidRef } from '../ostree/repo.ts';
 import type { Recipe } from '../recipe/schema.ts';
 import { isCryptHash } from './accounts.ts';
@@ -23,6 +24,8 @@ export interface BuildPlan {
   bootloader: { bios: string; uefi: string; menu: string };
   deployment: { os: string; ref: string; commit: string; version?: string; kargs: string[] };
   update?: { remote: string; url: string; refspec: string };
+  /** The image the installed system follows (particle-os upgrade), and its origin line. */
+  target?: { transport: TargetImage['transport']; image: string; origin: string };
   hostname?: string;
   users: CustomizeResult['users'];
   timezone?: string;
@@ -42,6 +45,7 @@ export interface PlanInput {
   types: ImageType[];
   outputDir: string;
   updateUrl?: string;
+  target?: TargetImage;
   ids: DiskIds;
   /** Bytes the OS takes in the sysroot (measured, or estimated for a dry run). */
   osBytes: number;
@@ -114,6 +118,11 @@ export function planImage(i: PlanInput): BuildPlan {
     users: i.users,
     timezone: i.recipe.timezone,
     locale: i.recipe.locale,
+    target: i.target && {
+      transport: i.target.transport,
+      image: i.target.name,
+      origin: `container-image-reference=${originReference(i.target)}`,
+    },
     update: i.updateUrl
       ? { remote: UPDATE_REMOTE, url: i.updateUrl, refspec: `${UPDATE_REMOTE}:${ref}` }
       : undefined,

@@ -17,7 +17,9 @@ import type { ImageRef } from '../core/image-ref.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
 import { publish } from '../core/workdir.ts';
+import { blobFile } from '../oci/descriptor.ts';
 import { type OciImage, openImage, unpackLayers } from '../oci/read.ts';
+import type { TargetImage } from '../ostree/container.ts';
 import { readImageKargs } from '../ostree/kargs.ts';
 import { DEFAULT_SIZES, type Recipe } from '../recipe/schema.ts';
 import { assembleDisk } from './assemble.ts';
@@ -35,7 +37,35 @@ import {
 } from './grub.ts';
 import { readCommitKargs, readOstreeSource } from './ostree-source.ts';
 import { type BuildPlan, deploymentOf } from './plan.ts';
-import { type Deployment, deploy, fstab, splitBoot } from './sysroot.ts';
+import {
+  type Deployment,
+  deploy,
+  fstab,
+  type DeployInput as SysrootDeploy,
+  splitBoot,
+} from './sysroot.ts';
+
+type DeployTarget = NonNullable<SysrootDeploy['target']>;
+
+/**
+ * What a system that follows `image` needs from the source: its manifest digest and its layer
+ * blobs (already verified when the layout was opened). An OSTree source has no layers.
+ */
+export function deployTarget(s: Source, image: TargetImage): DeployTarget {
+  if ('commit' in s)
+    throw new UsageError(
+      '--target-imgref (update.image) needs an image source (--base-image), not --repo/--ref',
+    );
+  return {
+    image,
+    manifestDigest: s.manifestDigest,
+    layers: s.layers.map((l) => {
+      const file = blobFile(s.layout, l.digest);
+      if (!file) throw new UsageError(`layer digest ${l.digest} is not sha256:<hex>`);
+      return { digest: l.digest, file };
+    }),
+  };
+}
 
 /** An OCI image (its layout, manifest and layers), or an OSTree commit taken as it is. */
 export type Source =
@@ -98,6 +128,7 @@ export interface DeployInput {
   ids: DiskIds;
   recipe: Recipe;
   updateUrl?: string;
+  target?: DeployTarget;
 }
 
 export async function deployOs(
@@ -114,6 +145,7 @@ export async function deployOs(
     timestamp,
     fstab: fstab(i.ids.root, i.ids.boot, i.recipe.disk.rootfs),
     updateUrl: i.updateUrl,
+    target: i.target,
   });
   const custom = await customizeDeployment(sc, d.dir, d.stateVar, i.recipe);
   splitBoot(i.stage, i.bootStage);

@@ -4,12 +4,18 @@
  * arguments, and configure the new deployment's /etc (fstab, hostname). The sysroot's /boot
  * content is split off afterwards into its own partition.
  */
-import { mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
+import {
+  CONTAINER_META,
+  importLayerBlobs,
+  originFile,
+  type TargetImage,
+} from '../ostree/container.ts';
 import { onlyKernel } from '../ostree/kernel.ts';
 
 export const OS_NAME = 'debian';
@@ -28,6 +34,15 @@ export interface DeployInput {
   fstab: string;
   /** Where `ostree admin upgrade` on the booted system pulls from (an archive repo URL). */
   updateUrl?: string;
+  /**
+   * The image the installed system follows (particle-os upgrade): the image's layers are
+   * committed as blob refs next to the deployment, so the first upgrade fetches only new ones.
+   */
+  target?: {
+    image: TargetImage;
+    manifestDigest: string;
+    layers: { digest: string; file: string }[];
+  };
 }
 
 export interface Deployment {
@@ -61,6 +76,11 @@ export async function deploy(sc: StepContext, d: DeployInput): Promise<Deploymen
   await run(sc, ['ostree', 'admin', 'os-init', OS_NAME, `--sysroot=${d.stage}`]);
   // The bootloader menu is static `blscfg`: ostree only writes BLS entries.
   await run(sc, ['ostree', 'config', `--repo=${repo}`, 'set', 'sysroot.bootloader', 'none']);
+  if (d.target) {
+    if (!('rootfs' in d.content))
+      throw new UsageError('a target image needs an image source, not an OSTree commit');
+    await importLayerBlobs(sc, repo, d.target.layers);
+  }
   let commit: string;
   if ('rootfs' in d.content) {
     commit = (
@@ -75,6 +95,12 @@ export async function deploy(sc: StepContext, d: DeployInput): Promise<Deploymen
         `--subject=${d.ref}${d.version ? ` ${d.version}` : ''}`,
         ...(d.version ? [`--add-metadata-string=version=${d.version}`] : []),
         ...(d.timestamp ? [`--timestamp=@${d.timestamp}`] : []),
+        ...(d.target
+          ? [
+              `--add-metadata-string=${CONTAINER_META.manifestDigest}=${d.target.manifestDigest}`,
+              `--add-metadata-string=${CONTAINER_META.layerDigests}=${d.target.layers.map((l) => l.digest).join(',')}`,
+            ]
+          : []),
       ])
     ).stdout.trim();
   } else {
@@ -90,8 +116,12 @@ export async function deploy(sc: StepContext, d: DeployInput): Promise<Deploymen
     `--sysroot=${d.stage}`,
     `--os=${OS_NAME}`,
     ...d.kargs.map((k) => `--karg-append=${k}`),
+    ...(d.target ? [`--origin-file=${writeOrigin(d.stage, d.target.image)}`] : []),
     d.ref,
   ]);
+  // A system that follows an image keeps no local ref: its deployments hold their commits,
+  // the blob refs hold the layers (the client prunes them when no deployment needs them).
+  if (d.target) await run(sc, ['ostree', 'refs', `--repo=${repo}`, `--delete`, d.ref]);
   const deployDir = join(d.stage, 'ostree/deploy', OS_NAME, 'deploy');
   const name = readdirSync(deployDir).find(
     (n) => n.startsWith(`${commit}.`) && !n.endsWith('.origin'),
@@ -121,6 +151,13 @@ export async function deploy(sc: StepContext, d: DeployInput): Promise<Deploymen
     stateVar: join(d.stage, 'ostree/deploy', OS_NAME, 'var'),
     kernelVersion,
   };
+}
+
+/** The origin file for `ostree admin deploy --origin-file`, beside the sysroot (not in it). */
+function writeOrigin(stage: string, image: TargetImage): string {
+  const file = `${stage}.origin`;
+  writeFileSync(file, originFile(image));
+  return file;
 }
 
 /** Move the staged /boot content into its own tree (the /boot partition), leaving /boot empty. */

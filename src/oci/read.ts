@@ -59,14 +59,17 @@ export async function openImage(sc: StepContext, input: ImageRef, work: string):
   const index = readJson<{ manifests?: Descriptor[] }>(join(layout, 'index.json'), ref.path);
   const manifests = index.manifests ?? [];
   const wanted = ref.transport === 'oci' ? ref.tag : undefined;
-  const chosen = wanted
-    ? manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === wanted)
-    : manifests.length === 1
-      ? manifests[0]
-      : undefined;
+  // A name matches as a whole (NAME:TAG) or by its tag; one image may carry several names.
+  const named = (m: Descriptor) => {
+    const name = m.annotations?.['org.opencontainers.image.ref.name'] ?? '';
+    return name === wanted || name.endsWith(`:${wanted}`);
+  };
+  const candidates = wanted ? manifests.filter(named) : manifests;
+  const digests = new Set(candidates.map((m) => m.digest));
+  const chosen = digests.size === 1 ? candidates[0] : undefined;
   if (!chosen) {
     throw new UsageError(
-      `${ref.path}: ${wanted ? `no image tagged "${wanted}"` : `expected one image, found ${manifests.length}`}`,
+      `${ref.path}: ${wanted ? `no single image tagged "${wanted}"` : `expected one image, found ${digests.size}`}`,
     );
   }
   const manifest = readJson<{ config: Descriptor; layers: Descriptor[] }>(

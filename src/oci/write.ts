@@ -53,19 +53,36 @@ export function imageManifest(
   };
 }
 
-export function imageIndex(manifest: Descriptor, tag: string): object {
+/** The layout's index: the manifest once per name (`org.opencontainers.image.ref.name`). */
+export function imageIndex(manifest: Descriptor, names: string | readonly string[]): object {
   return {
     schemaVersion: 2,
     mediaType: MEDIA.index,
-    manifests: [
-      {
-        mediaType: manifest.mediaType,
-        digest: manifest.digest,
-        size: manifest.size,
-        annotations: { 'org.opencontainers.image.ref.name': tag },
-      },
-    ],
+    manifests: (typeof names === 'string' ? [names] : names).map((name) => ({
+      mediaType: manifest.mediaType,
+      digest: manifest.digest,
+      size: manifest.size,
+      annotations: { 'org.opencontainers.image.ref.name': name },
+    })),
   };
+}
+
+/** An OCI repository path (distribution spec): lowercase components joined by "/". */
+const REPOSITORY =
+  /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+/**
+ * The name an archive carries (`org.opencontainers.image.ref.name`), `NAME:VERSION` (or
+ * `NAME:latest` without a version): `podman load` names the image after it (under
+ * localhost/), `skopeo … oci-archive:FILE:NAME:VERSION` finds it by it, and the client matches
+ * it whole or by its tag. NAME is the image's title (the OSTree ref, e.g.
+ * debian/13/x86_64/minimal) when that is a valid repository path. One name only: with two
+ * entries (say NAME:latest too) `skopeo inspect oci-archive:FILE` refuses the archive ("more
+ * than one image"), so `latest` is left to registries.
+ */
+export function archiveNames(title: string, version?: string): string[] {
+  const name = REPOSITORY.test(title) ? title : 'particle-os/image';
+  return [`${name}:${version ?? 'latest'}`];
 }
 
 export function sha256(data: Buffer | string): string {
@@ -89,9 +106,13 @@ export function blobPath(layout: string, digest: string): string {
 }
 
 /** Create the fixed files of an image layout and point index.json at the manifest. */
-export function finishLayout(layout: string, manifest: Descriptor, tag: string): void {
+export function finishLayout(
+  layout: string,
+  manifest: Descriptor,
+  names: string | readonly string[],
+): void {
   writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(layout, 'index.json'), JSON.stringify(imageIndex(manifest, tag)));
+  writeFileSync(join(layout, 'index.json'), JSON.stringify(imageIndex(manifest, names)));
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {

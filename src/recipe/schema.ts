@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
+import { parseTargetImage } from '../ostree/container.ts';
 
 /** Root filesystems the image builder can make (loop-free: mkfs -d, mkfs.xfs -p, mkfs.btrfs --rootdir). */
 export const ROOT_FILESYSTEMS = ['ext4', 'xfs', 'btrfs'] as const;
@@ -141,12 +142,31 @@ export const RecipeSchema = z
       .describe('Extra files written into /etc of the deployment'),
     update: z
       .strictObject({
-        url: verbatimUrl(['http', 'https']).describe(
-          'Archive repo URL (http/https) the system upgrades from',
-        ),
+        url: verbatimUrl(['http', 'https'])
+          .optional()
+          .describe(
+            'Archive repo URL (http/https) the system upgrades from with ostree admin upgrade',
+          ),
+        image: z
+          .string()
+          .regex(/^[^\s\p{Cc}=]+$/u, 'no whitespace, control characters or "="')
+          .superRefine((v, ctx) => {
+            try {
+              parseTargetImage(v);
+            } catch (e) {
+              ctx.addIssue({ code: 'custom', message: (e as Error).message });
+            }
+          })
+          .optional()
+          .describe(
+            'The bootc image the system follows with particle-os upgrade: HOST/PATH:TAG (a registry), oci:/PATH[:TAG] or oci-archive:/PATH',
+          ),
+      })
+      .refine((u) => !(u.url && u.image), {
+        message: 'set url (an OSTree remote) or image (a bootc image), not both',
       })
       .optional()
-      .describe('Where `ostree admin upgrade` on the installed system pulls from'),
+      .describe('Where the installed system gets its updates from'),
   })
   .describe('particle-os image recipe: how the disk image is laid out and configured');
 

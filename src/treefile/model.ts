@@ -182,6 +182,12 @@ export const SETTINGS = {
     merge: 'concat',
     finish: (v, f) => list(v).map((k) => f.sub('kernel-args', k)),
   }),
+  /** Install particle-os-client (compose/client-package.ts). */
+  particleOsClient: setting({
+    read: (d) => d['particle-os-client'],
+    merge: 'override',
+    finish: (v) => v ?? true,
+  }),
 };
 
 type Settings = typeof SETTINGS;

@@ -167,6 +167,12 @@ export const TreefileFileSchema = z
       .array(oneLine().min(1))
       .optional()
       .describe('Kernel arguments for every deployment (bootc kargs.d)'),
+    'particle-os-client': z
+      .boolean()
+      .optional()
+      .describe(
+        'Install the on-device client (particle-os status, upgrade, switch, rollback) as the Debian package particle-os-client (default true)',
+      ),
   })
   .describe('particle-os treefile: what goes into an OSTree commit of Debian');
 

@@ -174,10 +174,13 @@ export function command(name: string, cmd: string): GuestCheck {
 
 /** Steps and checks used by the upgrade test (run in order inside the guest). */
 export const upgradeSteps = {
-  /** Static user-mode networking: the host serving the repo is 10.0.2.2. */
+  /**
+   * The image brings its own network up (DHCP from QEMU's user network; the host serving the
+   * repo is 10.0.2.2): wait up to 90 s for a default route, nothing is configured by hand.
+   */
   networkUp: (): GuestCheck => ({
     name: 'network-up',
-    script: `dev=$(ls /sys/class/net | grep -v '^lo$' | head -n1) && ip link set "$dev" up && { ip addr add 10.0.2.15/24 dev "$dev" 2>/dev/null || true; } && { ip route add default via 10.0.2.2 2>/dev/null || true; } && echo "$dev up"`,
+    script: `i=0; while ! ip route show default | grep -q .; do i=$((i+1)); [ $i -le 90 ] || break; sleep 1; done; ip -brief -4 address show scope global; ip route show default; ip route show default | grep -q .`,
   }),
   writeEtc: (file: string, content: string): GuestCheck => ({
     name: 'etc-change',
@@ -219,5 +222,35 @@ export const upgradeSteps = {
   rollback: (): GuestCheck => ({
     name: 'rollback',
     script: 'ostree admin set-default 1 && ostree admin status | head -n 4',
+  }),
+};
+
+/** Steps of the upgrade test when the system follows a container image (particle-os client). */
+export const clientSteps = {
+  /** `particle-os status --json` (bootc's BootcHost): the booted deployment follows `image`. */
+  follows: (image: string): GuestCheck => ({
+    name: 'client-status',
+    script: `particle-os status; particle-os status --json | jq -e --arg i ${shq(image)} '.kind == "BootcHost" and .status.booted.image.image == {image: $i, transport: "registry"}'`,
+  }),
+  /** `upgrade --check` fetches the manifest only and exits 100: an update is there. */
+  updateAvailable: (): GuestCheck => ({
+    name: 'client-upgrade-check',
+    script: 'particle-os upgrade --check; rc=$?; echo "exit $rc"; test $rc = 100',
+  }),
+  /** `upgrade` fetches the new layers and stages the image; its last line counts the bytes. */
+  upgrade: (): GuestCheck => command('client-upgrade', 'particle-os upgrade'),
+  /** The deployment with `role` (staged, booted) is the image with this manifest digest. */
+  imageDigest: (role: 'staged' | 'booted', digest: string): GuestCheck => ({
+    name: `client-${role}-digest`,
+    script: `d=$(particle-os status --json | jq -r '.status.${role}.image.imageDigest') && echo "$d" && test "$d" = ${shq(digest)}`,
+  }),
+  rollback: (): GuestCheck => command('client-rollback', 'particle-os rollback'),
+  /**
+   * The device's merge of the layers kept what tar carries beyond content: sudo is still
+   * setuid root (owner and mode bits through layer tar → ostree commit → deployment).
+   */
+  setuidKept: (): GuestCheck => ({
+    name: 'setuid-kept',
+    script: `p=/usr/bin/sudo; stat -c '%A %U' $p; [ -u $p ] && [ "$(stat -c %u $p)" = 0 ]`,
   }),
 };

@@ -1,6 +1,7 @@
 /**
  * Power loss in the middle of an in-guest upgrade. For each cut point a fresh v1 disk boots,
- * starts `ostree admin upgrade` (the pull, or the deploy after a completed pull), and the
+ * starts `ostree admin upgrade` (the pull, or the deploy after a completed pull; via a
+ * registry: `particle-os upgrade`, which does both), and the
  * plug is pulled (QEMU SIGKILLed: whatever the guest had not flushed is lost) a chosen time
  * after the step announced itself on the console. The next boot must come up on v1, the repo
  * must pass `ostree fsck`, and a retried upgrade must succeed and become the default.
@@ -8,7 +9,13 @@
 import { readFileSync } from 'node:fs';
 import type { Context } from '../core/context.ts';
 import type { BootTestResult } from '../verify/boot-test.ts';
-import { command, type GuestCheck, guestChecks, upgradeSteps } from '../verify/guest-checks.ts';
+import {
+  clientSteps,
+  command,
+  type GuestCheck,
+  guestChecks,
+  upgradeSteps,
+} from '../verify/guest-checks.ts';
 import {
   bootScenario,
   type FixtureOptions,
@@ -60,7 +67,10 @@ export async function powerLossMatrix(
     const name = `power-loss-${i + 1}-${point.phase}-${point.delayMs}ms`;
     const disk = await overlayDisk(ctx, f, name);
     const before: GuestCheck[] = [upgradeSteps.networkUp()];
-    if (point.phase === 'deploy') {
+    if (f.registry) {
+      // The client imports the layers and deploys in one command: cut it at the point's delay.
+      before.push(announced(point.phase, 'particle-os upgrade'));
+    } else if (point.phase === 'deploy') {
       before.push(command('pull-only', 'ostree admin upgrade --pull-only'));
       before.push(announced('deploy', 'ostree admin upgrade --deploy-only'));
     } else {
@@ -79,8 +89,9 @@ export async function powerLossMatrix(
         ...guestChecks(f.v1Expect),
         command('repo-fsck', 'ostree fsck'),
         upgradeSteps.networkUp(),
-        upgradeSteps.upgrade(),
-        upgradeSteps.pendingCommit(f.v2.commit),
+        ...(f.registry
+          ? [clientSteps.upgrade(), clientSteps.imageDigest('staged', f.registry.v2Digest)]
+          : [upgradeSteps.upgrade(), upgradeSteps.pendingCommit(f.v2.commit)]),
       ],
       `${name}-recovery`,
     );

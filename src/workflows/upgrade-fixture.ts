@@ -1,7 +1,11 @@
 /**
- * What every upgrade scenario starts from (upgrade-test.ts, power-loss.ts): v1 composed,
- * published to an archive repo served on 127.0.0.1 and built into a disk that upgrades from it;
- * v2 composed and published; a way to boot a fresh overlay of the disk with checks.
+ * What every upgrade scenario starts from (upgrade-test.ts, power-loss.ts), by the way the
+ * installed system gets its updates:
+ *  - `ostree`: v1 composed, published to an archive repo served on 127.0.0.1 and built into a
+ *    disk that upgrades from it (`ostree admin upgrade`); v2 composed and published;
+ *  - `registry`: v1 composed, its bootc image pushed to a registry on 127.0.0.1 and built into a
+ *    disk that follows that image (`particle-os upgrade`); v2's image pushed to the same tag.
+ * And a way to boot a fresh overlay of the disk with checks.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +22,7 @@ import { expectationsFromPlan } from '../verify/expectations.ts';
 import type { Expectations, GuestCheck } from '../verify/guest-checks.ts';
 import { GUEST_HOST_ADDRESS, serveDirectory } from '../verify/http-serve.ts';
 import { type Accel, chooseAccel, type Firmware } from '../verify/qemu.ts';
+import { serveRegistry } from '../verify/registry.ts';
 
 /** What building v1 and v2 and booting them needs. */
 export interface FixtureOptions {
@@ -30,6 +35,17 @@ export interface FixtureOptions {
   addPackage: string;
   timeoutSeconds: number;
   workBase?: string;
+  /** Where the installed system updates from (default: ostree). */
+  via?: UpdateVia;
+}
+
+export type UpdateVia = 'ostree' | 'registry';
+
+/** The image a registry-following system tracks, as the guest names it, and v2's digest. */
+export interface RegistryUpdates {
+  image: string;
+  v1Digest: string;
+  v2Digest: string;
 }
 
 /** v1 built and bootable, v2 composed and served: what every upgrade scenario starts from. */
@@ -37,7 +53,9 @@ export interface UpgradeFixture {
   plan: BuildPlan;
   v1: ComposeResult;
   v2: ComposeResult;
+  /** The archive repo URL (via ostree) or the image reference (via registry), as the guest sees it. */
   updateUrl: string;
+  registry?: RegistryUpdates;
   image: string;
   accel: Accel;
   v1Expect: Expectations;
@@ -62,28 +80,51 @@ export async function prepareUpgradeFixture(
       workBase: o.workBase,
     });
 
+  const viaRegistry = o.via === 'registry';
+  const registry = viaRegistry
+    ? await serveRegistry(ctx, join(o.outputDir, 'registry'))
+    : undefined;
+  const imagePath = `particle-os/${o.recipe.name}:latest`;
+  const guestImage = registry ? `${GUEST_HOST_ADDRESS}:${registry.port}/${imagePath}` : '';
+  /** The bootc image of a compose, as an archive; pushed to the registry when there is one. */
+  const containerImage = async (c: ComposeResult, name: string) => {
+    const path = join(o.outputDir, `${o.recipe.name}-${name}.ociarchive`);
+    const built = await buildContainer(ctx, {
+      repo,
+      ref: c.ref,
+      output: { transport: 'oci-archive', path },
+      workBase: o.workBase,
+    });
+    if (registry)
+      await step(ctx, `push ${name} to ${registry.host}/${imagePath}`, (sc) =>
+        run(sc, [
+          'skopeo',
+          'copy',
+          '--dest-tls-verify=false',
+          `oci-archive:${path}`,
+          `docker://${registry.host}/${imagePath}`,
+        ]),
+      );
+    return { path, digest: built.manifestDigest };
+  };
+
   const buildTime = stopwatch();
   const v1 = await compose(o.treefile);
-  const ociArchive = join(o.outputDir, `${o.recipe.name}-v1.ociarchive`);
-  await buildContainer(ctx, {
-    repo,
-    ref: v1.ref,
-    output: { transport: 'oci-archive', path: ociArchive },
-    workBase: o.workBase,
-  });
+  const v1Image = await containerImage(v1, 'v1');
   const plan = await buildImage(ctx, {
-    image: { transport: 'oci-archive', path: ociArchive },
-    recipe: o.recipe,
+    image: { transport: 'oci-archive', path: v1Image.path },
+    recipe: registry ? trustRegistry(o.recipe, `${GUEST_HOST_ADDRESS}:${registry.port}`) : o.recipe,
     types: ['qcow2'],
     outputDir: o.outputDir,
     cacheDir: o.cacheDir,
     workBase: o.workBase,
-    updateUrl,
+    ...(registry ? { targetImgref: guestImage } : { updateUrl }),
   });
   const build = buildTime();
 
   const v2Time = stopwatch();
   const v2 = await compose({ ...o.treefile, packages: [...o.treefile.packages, o.addPackage] });
+  const v2Image = registry ? await containerImage(v2, 'v2') : undefined;
   const v2Compose = v2Time();
 
   const work = makeWorkDir(ctx, 'particle-os-upgrade-test', o.workBase);
@@ -95,12 +136,31 @@ export async function prepareUpgradeFixture(
     plan,
     v1,
     v2,
-    updateUrl,
+    updateUrl: registry ? guestImage : updateUrl,
+    registry: v2Image && { image: guestImage, v1Digest: v1Image.digest, v2Digest: v2Image.digest },
     image,
     accel,
     v1Expect: expectationsFromPlan(plan),
     work,
     seconds: { build, v2Compose },
+  };
+}
+
+/**
+ * The recipe plus a registries.conf.d entry that lets the guest pull from the test registry
+ * over plain HTTP (containers-registries.conf(5) `insecure`, which the client reads).
+ */
+function trustRegistry(recipe: Recipe, host: string): Recipe {
+  return {
+    ...recipe,
+    files: [
+      ...recipe.files,
+      {
+        path: '/etc/containers/registries.conf.d/50-particle-os-upgrade-test.conf',
+        content: `[[registry]]\nlocation = "${host}"\ninsecure = true\n`,
+        mode: '0644',
+      },
+    ],
   };
 }
 

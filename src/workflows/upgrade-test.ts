@@ -1,11 +1,13 @@
 /**
  * `upgrade-test`: prove the system is atomic on a booted VM.
- *  1. compose v1, publish it to an archive repo served over HTTP on 127.0.0.1, build the disk
- *     with that repo as its update remote;
- *  2. compose v2 (the treefile plus one package, a new version) and publish it;
- *  3. boot v1: checks, change /etc, `ostree admin upgrade` from the served repo;
- *  4. boot v2: the new commit, version and package are there, the /etc change survived;
- *     roll back (`ostree admin set-default 1`, ostree's rollback);
+ *  1. compose v1, publish it to an archive repo served over HTTP on 127.0.0.1 (via ostree) or
+ *     push its bootc image to a registry on 127.0.0.1 (via registry), build the disk that
+ *     updates from there;
+ *  2. compose v2 (the treefile plus one package, a new version) and publish or push it;
+ *  3. boot v1: checks, change /etc, `ostree admin upgrade` (via ostree) or `particle-os
+ *     upgrade --check` and `particle-os upgrade` (via registry);
+ *  4. boot v2: the new commit or image, version and package are there, the /etc change
+ *     survived; roll back (`ostree admin set-default 1`, or `particle-os rollback`);
  *  5. boot v1 again: the old commit, without the package.
  * With `powerLoss`, then pull the plug in the middle of in-guest upgrades (see power-loss.ts).
  * Every VM disk is a qcow2 overlay on the built image, so the image itself stays pristine.
@@ -13,13 +15,21 @@
 import type { ComposeResult } from '../compose/index.ts';
 import { type Context, stopwatch } from '../core/context.ts';
 import type { BootTestResult } from '../verify/boot-test.ts';
-import { guestChecks, upgradeSteps } from '../verify/guest-checks.ts';
+import {
+  clientSteps,
+  type Expectations,
+  type GuestCheck,
+  guestChecks,
+  upgradeSteps,
+} from '../verify/guest-checks.ts';
 import { type PowerCutPoint, type PowerLossOutcome, powerLossMatrix } from './power-loss.ts';
 import {
   bootScenario,
   type FixtureOptions,
   overlayDisk,
   prepareUpgradeFixture,
+  type RegistryUpdates,
+  type UpgradeFixture,
 } from './upgrade-fixture.ts';
 
 export interface UpgradeTestOptions extends FixtureOptions {
@@ -43,43 +53,16 @@ const ETC_CONTENT = 'changed on v1';
 export async function upgradeTest(ctx: Context, o: UpgradeTestOptions): Promise<UpgradeTestResult> {
   const f = await prepareUpgradeFixture(ctx, o);
   const disk = await overlayDisk(ctx, f, 'upgrade');
-  const phases = [
-    {
-      phase: 'boot v1, change /etc, upgrade',
-      checks: [
-        ...guestChecks(f.v1Expect),
-        upgradeSteps.packageInstalled(o.addPackage, false),
-        upgradeSteps.networkUp(),
-        upgradeSteps.writeEtc(ETC_FILE, ETC_CONTENT),
-        upgradeSteps.localUser('localadmin'),
-        upgradeSteps.upgrade(),
-        upgradeSteps.pendingCommit(f.v2.commit),
-      ],
-    },
-    {
-      phase: 'boot v2, check, roll back',
-      checks: [
-        ...guestChecks({ ...f.v1Expect, commit: f.v2.commit, version: f.v2.version }),
-        upgradeSteps.packageInstalled(o.addPackage, true),
-        upgradeSteps.etcKept(ETC_FILE, ETC_CONTENT),
-        upgradeSteps.imageUsers(),
-        upgradeSteps.rollback(),
-        upgradeSteps.pendingCommit(f.plan.deployment.commit),
-      ],
-    },
-    {
-      phase: 'boot v1 again after rollback',
-      checks: [...guestChecks(f.v1Expect), upgradeSteps.packageInstalled(o.addPackage, false)],
-    },
-  ];
+  const way = f.registry ? registryWay(f, f.registry) : ostreeWay(f);
+  const steps = phases(f, o.addPackage, way);
   const boots: UpgradeTestResult['boots'] = [];
-  for (const [i, p] of phases.entries()) {
+  for (const [i, p] of steps.entries()) {
     const elapsed = stopwatch();
     const result = await bootScenario(ctx, f, o, disk, p.checks, `upgrade-test-${i + 1}`);
     boots.push({ phase: p.phase, result, seconds: elapsed() });
     if (!result.passed) break;
   }
-  const upgradeOk = boots.length === phases.length && boots.every((b) => b.result.passed);
+  const upgradeOk = boots.length === steps.length && boots.every((b) => b.result.passed);
   const powerLoss = o.powerLoss?.length ? await powerLossMatrix(ctx, f, o, o.powerLoss) : undefined;
   return {
     v1: { compose: f.v1, deployedCommit: f.plan.deployment.commit },
@@ -89,5 +72,94 @@ export async function upgradeTest(ctx: Context, o: UpgradeTestOptions): Promise<
     powerLoss,
     seconds: f.seconds,
     passed: upgradeOk && (powerLoss ?? []).every((p) => p.passed),
+  };
+}
+
+interface Phase {
+  phase: string;
+  checks: GuestCheck[];
+}
+
+/** What differs between the ways a system updates: how it upgrades, what v2 is, how it rolls back. */
+interface UpdateWay {
+  upgradeName: string;
+  rollbackName: string;
+  /** Checks on v1 before anything changes. */
+  onV1: GuestCheck[];
+  upgrade: GuestCheck[];
+  v2: Expectations;
+  onV2: GuestCheck[];
+  rollback: GuestCheck;
+}
+
+/** The three boots every way goes through: v1 → upgrade → v2 → rollback → v1. */
+function phases(f: UpgradeFixture, addPackage: string, w: UpdateWay): Phase[] {
+  return [
+    {
+      phase: `boot v1, change /etc, ${w.upgradeName}`,
+      checks: [
+        ...guestChecks(f.v1Expect),
+        upgradeSteps.packageInstalled(addPackage, false),
+        upgradeSteps.networkUp(),
+        ...w.onV1,
+        upgradeSteps.writeEtc(ETC_FILE, ETC_CONTENT),
+        upgradeSteps.localUser('localadmin'),
+        ...w.upgrade,
+      ],
+    },
+    {
+      phase: `boot v2, check, ${w.rollbackName}`,
+      checks: [
+        ...guestChecks(w.v2),
+        ...w.onV2,
+        upgradeSteps.packageInstalled(addPackage, true),
+        upgradeSteps.etcKept(ETC_FILE, ETC_CONTENT),
+        upgradeSteps.imageUsers(),
+        w.rollback,
+        upgradeSteps.pendingCommit(f.plan.deployment.commit),
+      ],
+    },
+    {
+      phase: 'boot v1 again after rollback',
+      checks: [
+        ...guestChecks(f.v1Expect),
+        ...w.onV1,
+        upgradeSteps.packageInstalled(addPackage, false),
+      ],
+    },
+  ];
+}
+
+/** Via an OSTree remote: `ostree admin upgrade`, ostree's rollback. */
+function ostreeWay(f: UpgradeFixture): UpdateWay {
+  return {
+    upgradeName: 'upgrade',
+    rollbackName: 'roll back',
+    onV1: [],
+    upgrade: [upgradeSteps.upgrade(), upgradeSteps.pendingCommit(f.v2.commit)],
+    v2: { ...f.v1Expect, commit: f.v2.commit, version: f.v2.version },
+    onV2: [],
+    rollback: upgradeSteps.rollback(),
+  };
+}
+
+/**
+ * Via a registry: the client's status, `upgrade --check`, `upgrade` (only the changed layers
+ * are fetched; the step's output counts them), then `particle-os rollback`. The deployed v2 is
+ * the device's own merge of the layers: it is known by its manifest digest, not a commit.
+ */
+function registryWay(f: UpgradeFixture, r: RegistryUpdates): UpdateWay {
+  return {
+    upgradeName: 'particle-os upgrade from the registry',
+    rollbackName: 'particle-os rollback',
+    onV1: [clientSteps.follows(r.image), clientSteps.imageDigest('booted', r.v1Digest)],
+    upgrade: [
+      clientSteps.updateAvailable(),
+      clientSteps.upgrade(),
+      clientSteps.imageDigest('staged', r.v2Digest),
+    ],
+    v2: { ...f.v1Expect, commit: undefined, version: f.v2.version },
+    onV2: [clientSteps.imageDigest('booted', r.v2Digest), clientSteps.setuidKept()],
+    rollback: clientSteps.rollback(),
   };
 }

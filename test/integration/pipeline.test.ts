@@ -388,6 +388,12 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
     // remove-files of the treefile
     '--check',
     'test ! -e /usr/share/doc/less',
+    // The client is a dpkg-owned package and reads the deployments (bootc's BootcHost shape).
+    '--check',
+    'dpkg -S /usr/bin/particle-os && particle-os status --json | jq -e \'.kind == "BootcHost" and (.status.booted.ostree.checksum | length == 64)\'',
+    // Network out of the box: DHCP gives a default route, systemd-resolved answers.
+    '--check',
+    'i=0; while ! ip route show default | grep -q . && [ $i -lt 90 ]; do i=$((i+1)); sleep 1; done; ip route show default | grep -q . && resolvectl status',
     '--json',
   ]);
   const uefi = JSON.parse(boot.stdout) as BootTest;
@@ -403,6 +409,8 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
     'root-filesystem',
     'custom-1',
     'custom-2',
+    'custom-3',
+    'custom-4',
   ]) {
     assert.ok(
       uefi.checks.some((c) => c.name === name && c.ok),

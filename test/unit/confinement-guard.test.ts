@@ -17,6 +17,8 @@ const ALLOWED: Record<string, string> = {
   'compose/apt-skeleton.ts': 'the apt skeleton in the cache (made and renamed into place)',
   'compose/bootstrap.ts': 'the work dir (exclude preferences) and the .deb cache dir',
   'compose/customize.ts': 'the step log',
+  'compose/client-package.ts':
+    'the client package staging dir in the compose work dir (from this repository)',
   'compose/incremental.ts': 'the .deb cache dir; list/archive files inside a dir resolved by Tree',
   'compose/lockfile.ts': 'the lockfile named on the command line',
   'compose/ostreeify.ts': 'copies of /var files (walked without following links) to a Tree path',
@@ -28,7 +30,8 @@ const ALLOWED: Record<string, string> = {
   'image/steps.ts': 'the output dir, grub.cfg in the /boot stage, the work dir',
   'image/mkfs.ts': 'filesystem images in the work dir',
   'image/suite-extract.ts': 'the extraction cache (made and renamed into place)',
-  'image/sysroot.ts': 'the staging sysroot ostree makes, and the /boot stage',
+  'image/sysroot.ts':
+    'the staging sysroot ostree makes, the /boot stage, the origin file beside it',
   'ostree/repo.ts': 'the repo directory (--repo, or ostree.repo inside the treefile context)',
   'container/steps.ts': 'the output path named on the command line',
   'container/layer.ts': 'layer blobs in the OCI layout being written',

@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -135,3 +136,28 @@ test('ostreeify: links to the host in var, boot, tmp, etc/ssh and /etc files cha
     'the host passwd was not read',
   );
 });
+
+test('ostreeify keeps systemd-resolved’s /etc/resolv.conf link into /run, drops a link elsewhere', () => {
+  for (const [target, kept] of [
+    ['../run/systemd/resolve/stub-resolv.conf', true],
+    ['/run/systemd/resolve/resolv.conf', true],
+    ['/etc/host-resolv.conf', false],
+  ] as const) {
+    const root = fakeRootfs();
+    rmSync(join(root, 'etc/resolv.conf'));
+    symlinkSync(target, join(root, 'etc/resolv.conf'));
+    ostreeify(root);
+    const link = join(root, 'usr/etc/resolv.conf');
+    assert.equal(existsSync(link) || isLink(link), kept, `${target}: kept=${kept}`);
+    if (kept) assert.equal(readlinkSync(link), target);
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}

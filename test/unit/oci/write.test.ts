@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { MEDIA } from '../../../src/oci/descriptor.ts';
 import {
+  archiveNames,
   finishLayout,
   imageConfig,
   imageManifest,
@@ -47,4 +48,15 @@ test('OCI documents: labels, diff_ids, descriptors and a deterministic digest', 
   assert.deepEqual(JSON.parse(readFileSync(join(layout, 'oci-layout'), 'utf8')), {
     imageLayoutVersion: '1.0.0',
   });
+  // An archive: the manifest named NAME:VERSION.
+  finishLayout(layout, md, archiveNames('debian/13/x86_64/minimal', '13.20261130.0'));
+  const named = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
+  assert.deepEqual(
+    named.manifests.map((m: { digest: string; annotations: Record<string, string> }) => [
+      m.digest,
+      m.annotations['org.opencontainers.image.ref.name'],
+    ]),
+    [[md.digest, 'debian/13/x86_64/minimal:13.20261130.0']],
+  );
+  assert.deepEqual(archiveNames('Not A/Ref'), ['particle-os/image:latest']);
 });

@@ -1,0 +1,109 @@
+# shellcheck shell=bash disable=SC2034 # globals here are read by the other parts
+# Import an image into the device's OSTree repo the way ostree-rs-ext does: each layer is a
+# commit of its own under ostree/container/blob/<escaped digest> (a layer already there is not
+# fetched again), the image is a commit merging them in manifest order, under
+# ostree/container/image/<escaped reference>, with the manifest digest, manifest and config in
+# its metadata.
+#
+# Layers are imported by `ostree commit --tree=tar=`: the tar is read into OSTree objects, no
+# path of it is ever created on the device's file system. /etc becomes /usr/etc (the OSTree
+# layout). Whiteouts (.wh.*) are refused: OSTree's tree merge cannot delete, and particle-os
+# images have none (each path is in exactly one layer).
+
+MAX_LAYERS=256
+
+# Check the manifest in $1 and fetch the config into $2.
+read_manifest() {
+	local manifest=$1 config=$2 media digest size
+	media=$(jq -r '.mediaType // "'"$MEDIA_OCI_MANIFEST"'"' "$manifest")
+	case $media in
+	"$MEDIA_OCI_MANIFEST" | "$MEDIA_DOCKER_MANIFEST") ;;
+	*) die "$EX_USAGE" "not an image manifest: $media" ;;
+	esac
+	jq -e --argjson max "$MAX_LAYERS" '
+		(.config.digest | type == "string") and (.config.size | type == "number")
+		and (.layers | type == "array" and length >= 1 and length <= $max)
+		and all(.layers[]; (.digest | type == "string") and (.size | type == "number" and . >= 0))
+	' "$manifest" >/dev/null || die "$EX_USAGE" "the manifest lacks a config or layers (or has more than $MAX_LAYERS)"
+	digest=$(jq -r .config.digest "$manifest")
+	size=$(jq -r .config.size "$manifest")
+	[ "$size" -le "$MAX_DOCUMENT" ] || die "$EX_USAGE" "config larger than $MAX_DOCUMENT bytes"
+	fetch_blob "$digest" "$config" "$size"
+	jq -e '.architecture == "amd64" and .os == "linux"' "$config" >/dev/null ||
+		die "$EX_USAGE" "the image is for $(jq -r '"\(.os)/\(.architecture)"' "$config"), this machine is linux/amd64"
+}
+
+# Sum of the manifest's layer sizes (bytes).
+image_bytes() {
+	jq '[.layers[].size] | add' "$1"
+}
+
+# Import every layer not yet in the repo. Sets LAYERS_HAVE, LAYERS_FETCHED and LAYER_BYTES (the
+# bytes of the layers fetched).
+import_layers() {
+	local manifest=$1 digest size ref blob n=0
+	LAYERS_HAVE=0
+	LAYERS_FETCHED=0
+	LAYER_BYTES=0
+	while read -r digest size; do
+		n=$((n + 1))
+		ref=$(blob_ref "$digest")
+		if ostree_repo rev-parse -- "$ref" >/dev/null 2>&1; then
+			LAYERS_HAVE=$((LAYERS_HAVE + 1))
+			continue
+		fi
+		blob="$WORK/layer"
+		fetch_blob "$digest" "$blob" "$size"
+		LAYER_BYTES=$((LAYER_BYTES + $(stat -c %s -- "$blob")))
+		ostree_repo commit --branch="$ref" --tree=tar="$blob" --tar-autocreate-parents \
+			--tar-pathname-filter='^(\./)?etc(/|$),usr/etc\2' --no-bindings \
+			--subject="layer $digest" >/dev/null ||
+			die "$EX_FAIL" "layer $n ($digest): ostree could not import it"
+		rm -f -- "$blob"
+		if ostree_repo ls -R "$ref" | grep -qE '/\.wh\.[^/]*$|/\.wh\.[^/]* -> '; then
+			ostree_repo refs --delete "$ref" >/dev/null
+			die "$EX_USAGE" "layer $n ($digest) has whiteouts (.wh.*): not supported yet"
+		fi
+		LAYERS_FETCHED=$((LAYERS_FETCHED + 1))
+	done < <(jq -r '.layers[] | "\(.digest) \(.size)"' "$manifest")
+}
+
+# Merge the layers into the image commit; prints its checksum.
+merge_image() {
+	local manifest=$1 config=$2 version created trees=() digest
+	while read -r digest; do
+		trees+=("--tree=ref=$(blob_ref "$digest")")
+	done < <(jq -r '.layers[].digest' "$manifest")
+	version=$(jq -r '.config.Labels["org.opencontainers.image.version"] // empty' "$config")
+	created=$(jq -r '.created // empty' "$config")
+	local ts=()
+	if [ -n "$created" ] && secs=$(date -d "$created" +%s 2>/dev/null); then ts=("--timestamp=@$secs"); fi
+	ostree_repo commit --branch="$(image_ref)" "${trees[@]}" --bootable --no-bindings \
+		"${ts[@]}" --subject="$IMG_NAME${version:+ $version}" \
+		${version:+--add-metadata-string=version=$version} \
+		--add-metadata-string=ostree.manifest-digest="$MANIFEST_DIGEST" \
+		--add-metadata-string=particle-os.layer-digests="$(jq -r '[.layers[].digest] | join(",")' "$manifest")" \
+		--add-metadata-string=ostree.manifest="$(jq -c . "$manifest")" \
+		--add-metadata-string=ostree.container.image-config="$(jq -c . "$config")" ||
+		die "$EX_FAIL" "ostree could not merge the layers"
+}
+
+# Blob and image refs no deployment needs any more are deleted, then unreachable objects pruned.
+prune_images() {
+	local keep="$WORK/keep" c ref digests
+	: >"$keep"
+	while read -r c; do
+		digests=$(ostree_repo show --print-metadata-key=particle-os.layer-digests "$c" 2>/dev/null) || continue
+		tr -d "'" <<<"$digests" | tr ',' '\n' | while read -r d; do
+			[ -n "$d" ] && blob_ref "$d" && echo
+		done >>"$keep"
+	done < <(deployment_checksums)
+	while read -r ref; do
+		grep -qxF -- "ostree/container/blob/$ref" "$keep" || ostree_repo refs --delete "ostree/container/blob/$ref" >/dev/null
+	done < <(ostree_repo refs ostree/container/blob 2>/dev/null)
+	while read -r ref; do
+		c=$(ostree_repo rev-parse "ostree/container/image/$ref")
+		deployment_checksums | grep -qxF -- "$c" || ostree_repo refs --delete "ostree/container/image/$ref" >/dev/null
+	done < <(ostree_repo refs ostree/container/image 2>/dev/null)
+	ostree admin cleanup --sysroot="${SYSROOT:-/}" >/dev/null
+}
