@@ -67,7 +67,7 @@ registry_token() {
 registry_get() {
 	local url=$1 out=$2 accept=$3 max=$4 code try
 	for try in 1 2; do
-		code=$(curl -sS --proto =https,http -L --max-redirs 5 --connect-timeout 30 \
+		code=$(curl -sS --proto =https,http --proto-redir =https,http -L --max-redirs 5 --connect-timeout 30 \
 			--max-filesize "$max" -H "Accept: $accept" \
 			${TOKEN:+-H "Authorization: Bearer $TOKEN"} \
 			-D "$WORK/headers" -o "$out" -w '%{http_code}' -- "$url") ||

@@ -37,6 +37,8 @@ export interface BootTestOptions {
   powerCut?: { pattern: RegExp; delayMs: number };
   /** Keep the serial console log here (default: next to the step logs). */
   serialLog?: string;
+  /** Raw disk images attached read-only as /dev/vdb, … */
+  extraDisks?: string[];
 }
 
 export interface BootTestResult {
@@ -84,6 +86,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
           monitorSocket: o.screenshot ? monitorSocket : undefined,
           snapshot: !o.persistent,
           network: !!o.network,
+          extraDisks: o.extraDisks,
         },
         {
           timeoutMs: o.timeoutSeconds * 1000,

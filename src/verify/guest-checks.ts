@@ -228,10 +228,16 @@ export const upgradeSteps = {
 /** Steps of the upgrade test when the system follows a container image (particle-os client). */
 export const clientSteps = {
   /** `particle-os status --json` (bootc's BootcHost): the booted deployment follows `image`. */
-  follows: (image: string): GuestCheck => ({
-    name: 'client-status',
-    script: `particle-os status; particle-os status --json | jq -e --arg i ${shq(image)} '.kind == "BootcHost" and .status.booted.image.image == {image: $i, transport: "registry"}'`,
+  follows: (image: string, transport = 'registry'): GuestCheck => ({
+    name: `client-status-${transport}`,
+    script: `particle-os status; particle-os status --json | jq -e --arg i ${shq(image)} --arg t ${shq(transport)} '.kind == "BootcHost" and .status.booted.image.image == {image: $i, transport: $t}'`,
   }),
+  /** Mount the read-only "USB stick" (/dev/vdb) and switch to the archive on it. */
+  switchFromStick: (archive: string): GuestCheck =>
+    command(
+      'client-switch-oci-archive',
+      `mkdir -p /mnt/usb && mount -o ro /dev/vdb /mnt/usb && particle-os switch --transport oci-archive /mnt/usb/${archive}`,
+    ),
   /** `upgrade --check` fetches the manifest only and exits 100: an update is there. */
   updateAvailable: (): GuestCheck => ({
     name: 'client-upgrade-check',

@@ -31,6 +31,8 @@ export interface VmSpec {
   network?: boolean;
   /** A unix socket for QEMU's human monitor (screenshots, power-cut tests). */
   monitorSocket?: string;
+  /** Raw disk images attached read-only after the boot disk (/dev/vdb, …: a "USB stick"). */
+  extraDisks?: string[];
 }
 
 export function qemuArgv(v: VmSpec): string[] {
@@ -65,6 +67,8 @@ export function qemuArgv(v: VmSpec): string[] {
     '-drive',
     `file=${v.disk},format=${format},if=virtio,snapshot=${v.snapshot === false ? 'off' : 'on'}`,
   ];
+  for (const d of v.extraDisks ?? [])
+    argv.push('-drive', `file=${d.replace(/,/g, ',,')},format=raw,if=virtio,readonly=on`);
   if (v.firmware === 'uefi') {
     argv.push(
       '-drive',

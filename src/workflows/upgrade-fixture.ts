@@ -7,8 +7,8 @@
  *    disk that follows that image (`particle-os upgrade`); v2's image pushed to the same tag.
  * And a way to boot a fresh overlay of the disk with checks.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { type ComposeResult, composeTree } from '../compose/index.ts';
 import { buildContainer } from '../container/index.ts';
 import { type Context, step, stopwatch } from '../core/context.ts';
@@ -60,6 +60,8 @@ export interface UpgradeFixture {
   accel: Accel;
   v1Expect: Expectations;
   work: string;
+  /** Via registry: a raw ext4 disk holding v2's archive (attached as /dev/vdb, a USB stick). */
+  usbStick?: { disk: string; archive: string };
   seconds: { build: number; v2Compose: number };
 }
 
@@ -128,6 +130,7 @@ export async function prepareUpgradeFixture(
   const v2Compose = v2Time();
 
   const work = makeWorkDir(ctx, 'particle-os-upgrade-test', o.workBase);
+  const usbStick = v2Image && (await usbStickWith(ctx, work, v2Image.path));
   const image = plan.outputs[0]?.file ?? '';
   const accel = await step(ctx, 'choose accelerator (KVM probe)', (sc) =>
     chooseAccel(sc, image, o.firmware, work),
@@ -142,6 +145,7 @@ export async function prepareUpgradeFixture(
     accel,
     v1Expect: expectationsFromPlan(plan),
     work,
+    usbStick,
     seconds: { build, v2Compose },
   };
 }
@@ -162,6 +166,24 @@ function trustRegistry(recipe: Recipe, host: string): Recipe {
       },
     ],
   };
+}
+
+/** A raw ext4 image (mkfs -d, no loop device) holding `archive`, for `switch` from a stick. */
+async function usbStickWith(
+  ctx: Context,
+  work: string,
+  archive: string,
+): Promise<{ disk: string; archive: string }> {
+  const dir = join(work, 'usb');
+  mkdirSync(dir, { recursive: true });
+  const name = basename(archive);
+  copyFileSync(archive, join(dir, name));
+  const disk = join(work, 'usb.img');
+  const mib = Math.ceil(statSync(archive).size / 2 ** 20) + 64;
+  await step(ctx, `make a ${mib} MiB "USB stick" with ${name}`, (sc) =>
+    run(sc, ['mkfs.ext4', '-q', '-L', 'PARTICLE-USB', '-d', dir, disk, `${mib}M`]),
+  );
+  return { disk, archive: name };
 }
 
 /** A fresh writable disk for one scenario: a qcow2 overlay backed by the built image. */
@@ -192,6 +214,7 @@ export function bootScenario(
     network: true,
     accel: f.accel,
     powerCut,
+    extraDisks: f.usbStick ? [f.usbStick.disk] : undefined,
     serialLog: join(o.outputDir, `${serialName}.serial.log`),
   });
 }

@@ -90,6 +90,9 @@ interface UpdateWay {
   v2: Expectations;
   onV2: GuestCheck[];
   rollback: GuestCheck;
+  /** Steps after the final v1 checks, and the boots that follow them. */
+  thenOnV1?: GuestCheck[];
+  more?: Phase[];
 }
 
 /** The three boots every way goes through: v1 → upgrade → v2 → rollback → v1. */
@@ -125,8 +128,10 @@ function phases(f: UpgradeFixture, addPackage: string, w: UpdateWay): Phase[] {
         ...guestChecks(f.v1Expect),
         ...w.onV1,
         upgradeSteps.packageInstalled(addPackage, false),
+        ...(w.thenOnV1 ?? []),
       ],
     },
+    ...(w.more ?? []),
   ];
 }
 
@@ -145,10 +150,13 @@ function ostreeWay(f: UpgradeFixture): UpdateWay {
 
 /**
  * Via a registry: the client's status, `upgrade --check`, `upgrade` (only the changed layers
- * are fetched; the step's output counts them), then `particle-os rollback`. The deployed v2 is
- * the device's own merge of the layers: it is known by its manifest digest, not a commit.
+ * are fetched; the step's output counts them), then `particle-os rollback`; back on v1,
+ * `switch` to v2's archive on a USB stick and boot it. The deployed v2 is the device's own
+ * merge of the layers: it is known by its manifest digest, not a commit.
  */
 function registryWay(f: UpgradeFixture, r: RegistryUpdates): UpdateWay {
+  const v2Expect = { ...f.v1Expect, commit: undefined, version: f.v2.version };
+  const stick = f.usbStick;
   return {
     upgradeName: 'particle-os upgrade from the registry',
     rollbackName: 'particle-os rollback',
@@ -158,8 +166,24 @@ function registryWay(f: UpgradeFixture, r: RegistryUpdates): UpdateWay {
       clientSteps.upgrade(),
       clientSteps.imageDigest('staged', r.v2Digest),
     ],
-    v2: { ...f.v1Expect, commit: undefined, version: f.v2.version },
+    v2: v2Expect,
     onV2: [clientSteps.imageDigest('booted', r.v2Digest), clientSteps.setuidKept()],
     rollback: clientSteps.rollback(),
+    // Then follow v2 from an archive on a USB stick (a second, read-only virtual disk).
+    thenOnV1: stick
+      ? [clientSteps.switchFromStick(stick.archive), clientSteps.imageDigest('staged', r.v2Digest)]
+      : [],
+    more: stick
+      ? [
+          {
+            phase: 'boot the image switched to from the USB stick',
+            checks: [
+              ...guestChecks(v2Expect),
+              clientSteps.imageDigest('booted', r.v2Digest),
+              clientSteps.follows(`/mnt/usb/${stick.archive}`, 'oci-archive'),
+            ],
+          },
+        ]
+      : [],
   };
 }

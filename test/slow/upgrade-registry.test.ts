@@ -3,7 +3,8 @@
  * system follows its bootc image in a registry (Debian's docker-registry on 127.0.0.1) and
  * updates with the on-device client. In the guest: `particle-os status`, `upgrade --check`
  * (exit 100), `upgrade` fetching only the changed layers, reboot into v2 (package there, /etc
- * change kept, setuid bits kept), `particle-os rollback`, reboot into v1. Then the plug is pulled
+ * change kept, setuid bits kept), `particle-os rollback`, reboot into v1, `switch` to v2's
+ * archive on a second virtual disk (a USB stick), reboot into it. Then the plug is pulled
  * in the middle of `particle-os upgrade` at two delays: v1 boots, `ostree fsck` passes, a retry
  * stages v2.
  */
@@ -42,7 +43,7 @@ test('upgrade via a registry with the client: only changed layers, rollback, pow
     b.result.checks.filter((c) => !c.ok).map((c) => `${b.phase}: ${c.name} ${c.detail}`),
   );
   assert.deepEqual(failed, []);
-  assert.equal(result.boots.length, 3, 'v1 → v2 → rollback → v1');
+  assert.equal(result.boots.length, 4, 'v1 → v2 → rollback → v1 → switch from the USB stick → v2');
   const upgrade = result.boots[0]?.result.checks.find((c) => c.name === 'client-upgrade');
   const m = upgrade?.detail.match(
     /fetched (\d+) bytes: (\d+) layers \((\d+) bytes, ([\d.]+)% of the image's (\d+)\)/,

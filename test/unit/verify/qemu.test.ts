@@ -17,3 +17,19 @@ test('QEMU command line: TCG, snapshot, serial to file, OVMF for UEFI, commas es
   assert.match(a, /OVMF_CODE_4M\.fd/);
   assert.match(a, /type=11,value=a,,b/);
 });
+
+test('QEMU command line: extra disks attach read-only after the boot disk', () => {
+  const a = qemuArgv({
+    disk: '/d/x.raw',
+    firmware: 'bios',
+    accel: 'tcg',
+    serialLog: '/d/s.log',
+    work: '/w',
+    extraDisks: ['/d/usb,1.img'],
+  });
+  const drives = a.flatMap((x, i) => (x === '-drive' ? [a[i + 1]] : []));
+  assert.deepEqual(drives, [
+    'file=/d/x.raw,format=raw,if=virtio,snapshot=on',
+    'file=/d/usb,,1.img,format=raw,if=virtio,readonly=on',
+  ]);
+});
