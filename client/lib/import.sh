@@ -45,10 +45,13 @@ import_layers() {
 	LAYERS_HAVE=0
 	LAYERS_FETCHED=0
 	LAYER_BYTES=0
+	# One listing of the blob refs there are, not one lookup per layer.
+	local have
+	have=$(ostree_repo refs ostree/container/blob | sed 's|^|ostree/container/blob/|')
 	while read -r digest size; do
 		n=$((n + 1))
 		ref=$(blob_ref "$digest")
-		if ostree_repo rev-parse -- "$ref" >/dev/null 2>&1; then
+		if grep -qxF -- "$ref" <<<"$have"; then
 			LAYERS_HAVE=$((LAYERS_HAVE + 1))
 			continue
 		fi
@@ -90,20 +93,21 @@ merge_image() {
 
 # Blob and image refs no deployment needs any more are deleted, then unreachable objects pruned.
 prune_images() {
-	local keep="$WORK/keep" c ref digests
+	local keep="$WORK/keep" c ref digests deployed
 	: >"$keep"
+	deployed=$(deployment_checksums) # one `ostree admin status` for the whole prune
 	while read -r c; do
 		digests=$(ostree_repo show --print-metadata-key=particle-os.layer-digests "$c" 2>/dev/null) || continue
 		tr -d "'" <<<"$digests" | tr ',' '\n' | while read -r d; do
 			[ -n "$d" ] && blob_ref "$d" && echo
 		done >>"$keep"
-	done < <(deployment_checksums)
+	done <<<"$deployed"
 	while read -r ref; do
 		grep -qxF -- "ostree/container/blob/$ref" "$keep" || ostree_repo refs --delete "ostree/container/blob/$ref" >/dev/null
 	done < <(ostree_repo refs ostree/container/blob 2>/dev/null)
 	while read -r ref; do
 		c=$(ostree_repo rev-parse "ostree/container/image/$ref")
-		deployment_checksums | grep -qxF -- "$c" || ostree_repo refs --delete "ostree/container/image/$ref" >/dev/null
+		grep -qxF -- "$c" <<<"$deployed" || ostree_repo refs --delete "ostree/container/image/$ref" >/dev/null
 	done < <(ostree_repo refs ostree/container/image 2>/dev/null)
 	ostree admin cleanup --sysroot="${SYSROOT:-/}" >/dev/null
 }

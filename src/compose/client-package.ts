@@ -4,25 +4,18 @@
  * and the chunked layers see it like any other package. It runs on what the image's suite
  * packages (bash, ostree, curl, jq); see docs/client.md.
  *
- * The package is reproducible: file order, owners (root) and times (SOURCE_DATE_EPOCH, else
- * the sources' digest cannot change it: a fixed 2026-01-01) are fixed, so the same sources give
- * the same .deb and the same tree.
+ * The package is reproducible: file order, owners (root) and times (SOURCE_DATE_EPOCH, else a
+ * fixed 2026-01-01) are fixed, so the same sources give the same .deb and the same tree. The
+ * staging tree is written through core/tree.ts like every tree.
  */
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StepContext } from '../core/context.ts';
 import { sourceDateEpoch } from '../core/epoch.ts';
 import { run } from '../core/run.ts';
-import { walkDir } from '../core/tree.ts';
+import { Tree, walkDir } from '../core/tree.ts';
 
 export const CLIENT_PACKAGE = 'particle-os-client';
 
@@ -88,21 +81,21 @@ export async function buildClientPackage(
   const version = clientVersion(source);
   const epoch = sourceDateEpoch() ?? DEFAULT_EPOCH;
   const stage = join(outDir, `${CLIENT_PACKAGE}-root`);
+  mkdirSync(stage, { recursive: true });
+  const tree = new Tree(stage);
   let bytes = 0;
   for (const part of INSTALL) {
+    tree.mkdir(part.to);
     for (const name of readdirSync(join(source, part.from)).sort()) {
       let content = readFileSync(join(source, part.from, name));
       if (part.from === 'bin')
         content = Buffer.from(content.toString('utf8').replaceAll('@VERSION@', version));
-      const dest = join(stage, part.to, name);
-      mkdirSync(dirname(dest), { recursive: true });
-      writeFileSync(dest, content);
-      chmodSync(dest, part.mode);
+      tree.write(`${part.to}/${name}`, content, part.mode);
       bytes += content.length;
     }
   }
-  mkdirSync(join(stage, 'DEBIAN'), { recursive: true });
-  writeFileSync(join(stage, 'DEBIAN/control'), controlFile(version, Math.ceil(bytes / 1024)));
+  tree.mkdir('DEBIAN');
+  tree.write('DEBIAN/control', controlFile(version, Math.ceil(bytes / 1024)));
   for (const e of walkDir(stage)) utimesSync(join(stage, e.path), epoch, epoch);
   utimesSync(stage, epoch, epoch);
   const deb = join(outDir, `${CLIENT_PACKAGE}_${version}_all.deb`);

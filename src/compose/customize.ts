@@ -6,14 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import {
-  appendFileSync,
-  existsSync,
-  lstatSync,
-  readFileSync,
-  readlinkSync,
-  statSync,
-} from 'node:fs';
+import { appendFileSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { sourceDateEpoch } from '../core/epoch.ts';
@@ -75,13 +68,14 @@ function initramfsRecipe(tf: ResolvedTreefile, tree: Tree, kver: string, epoch: 
   h.update(JSON.stringify({ kver, epoch, args: tf.initramfsArgs, post: tf.postprocess }));
   for (const [src, dest] of tf.addFiles) h.update(`${dest}\0`).update(readFileSync(src));
   for (const dir of ['etc/dracut.conf', 'etc/dracut.conf.d', 'usr/lib/dracut/dracut.conf.d']) {
+    const st = tree.stat(dir);
+    if (!st) continue;
     // Resolved inside the tree; below it nothing is followed (lstat).
     const top = tree.path(dir);
-    if (!existsSync(top)) continue;
     // Sorted by whole path (the order this hash has always used), not the walk's order.
-    const entries = statSync(top).isDirectory()
+    const entries = st.isDirectory()
       ? walkDir(top).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-      : [{ path: '', stats: lstatSync(top) }];
+      : [{ path: '', stats: st }];
     for (const { path, stats } of entries) {
       const p = join(top, path);
       h.update(`${dir}/${path}\0`);

@@ -94,12 +94,12 @@ export async function importLayerBlobs(
   repo: string,
   layers: readonly { digest: string; file: string }[],
 ): Promise<void> {
+  // One listing of the blob refs there are, not one lookup per layer.
+  const listed = await run(sc, ['ostree', `--repo=${repo}`, 'refs', 'ostree/container/blob']);
+  const have = new Set(listed.stdout.split('\n').map((r) => `ostree/container/blob/${r.trim()}`));
   for (const l of layers) {
     const ref = blobRef(l.digest);
-    const have = await run(sc, ['ostree', `--repo=${repo}`, 'rev-parse', ref], {
-      okCodes: [0, 1],
-    });
-    if (have.code === 0) continue;
+    if (have.has(ref)) continue;
     await run(sc, [
       'ostree',
       `--repo=${repo}`,

@@ -70,10 +70,16 @@ export async function prepareUpgradeFixture(
   o: FixtureOptions,
 ): Promise<UpgradeFixture> {
   const repo = join(o.outputDir, 'repo');
-  const archive = join(o.outputDir, 'archive');
-  mkdirSync(archive, { recursive: true });
-  const server = await serveDirectory(ctx, archive);
-  const updateUrl = `http://${GUEST_HOST_ADDRESS}:${server.port}/`;
+  // Via ostree: an archive repo served over HTTP; via registry: a registry, nothing published.
+  const registry =
+    o.via === 'registry' ? await serveRegistry(ctx, join(o.outputDir, 'registry')) : undefined;
+  const archive = registry ? undefined : join(o.outputDir, 'archive');
+  let updateUrl = '';
+  if (archive) {
+    mkdirSync(archive, { recursive: true });
+    const server = await serveDirectory(ctx, archive);
+    updateUrl = `http://${GUEST_HOST_ADDRESS}:${server.port}/`;
+  }
   const compose = (tf: ResolvedTreefile) =>
     composeTree(ctx, tf, {
       repo,
@@ -82,10 +88,6 @@ export async function prepareUpgradeFixture(
       workBase: o.workBase,
     });
 
-  const viaRegistry = o.via === 'registry';
-  const registry = viaRegistry
-    ? await serveRegistry(ctx, join(o.outputDir, 'registry'))
-    : undefined;
   const imagePath = `particle-os/${o.recipe.name}:latest`;
   const guestImage = registry ? `${GUEST_HOST_ADDRESS}:${registry.port}/${imagePath}` : '';
   /** The bootc image of a compose, as an archive; pushed to the registry when there is one. */
