@@ -133,6 +133,11 @@ export const TREEFILE_KEYS: Record<string, KeyDoc> = {
     equivalent: '`initramfs-args`',
     example: 'initramfs-args: [--add, lvm]',
   },
+  'initramfs-profile': {
+    equivalent:
+      '— (rpm-ostree runs dracut --no-hostonly with everything; mkosi: `KernelModulesInitrdInclude=`/`KernelModulesInitrdExclude=`)',
+    example: 'initramfs-profile: vm   # a QEMU/KVM guest image; pc (default) also boots real PCs',
+  },
   'machineid-compat': {
     equivalent: '`machineid-compat`',
     example: 'machineid-compat: false',

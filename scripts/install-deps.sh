@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install what particle-os needs on a Debian 12+ machine (run as root): the host tools of every
-# stage, Node.js if missing, and the npm dependencies from the lockfile.
+# stage, Node.js if missing, the npm dependencies from the lockfile, and the CLI bundle (dist/).
 set -eu
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -18,5 +18,7 @@ if [ -n "$missing" ]; then
   apt-get install -y --no-install-recommends $missing
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm ci --no-audit --no-fund # its prepare script bundles the CLI into dist/
+else
+  npm run --silent build # dist/ for this checkout's sources (bib/particle-os runs it)
 fi

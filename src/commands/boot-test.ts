@@ -1,16 +1,14 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { printJson, runCommand } from '../cli/runtime.ts';
+import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { bootTest } from '../verify/boot-test.ts';
 import { expectationsFromPlan, readPlanNextTo } from '../verify/expectations.ts';
 import { guestChecks } from '../verify/guest-checks.ts';
 import { bootStages, formatBootTest, parseFirmware, parseTimeout } from './flags.ts';
 
-export function registerBootTest(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('boot-test')
-    .description('boot a disk image in QEMU and check from inside that it runs as an OSTree system')
+export function registerBootTest(cmd: Command, setExit: (code: number) => void): void {
+  cmd
     .argument(
       '<image>',
       'disk image (.qcow2 or .raw); a <name>.plan.json next to it adds expectations',
@@ -36,10 +34,14 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
       'how long after boot finished to take the screenshot',
       '5',
     )
+    .option(
+      '--analyze',
+      'also report systemd-analyze time, blame and critical-chain from the guest (JSON: analysis)',
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  particle-os boot-test output/debian-minimal.qcow2 --firmware uefi',
+      '\nExamples:\n  particle-os boot-test output/debian-minimal.qcow2 --firmware uefi\n  particle-os boot-test output/debian-minimal.qcow2 --analyze   # where the boot time goes',
     )
     .action(
       async (
@@ -51,11 +53,12 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
           check: string[];
           screenshot?: string;
           screenshotDelay: string;
+          analyze?: boolean;
           json?: boolean;
         },
       ) => {
         setExit(
-          await runCommand('boot-test', program.opts(), async (ctx) => {
+          await runCommand('boot-test', globalFlags(cmd), async (ctx) => {
             const firmware = parseFirmware(o.firmware);
             const timeout = parseTimeout(o.timeout);
             requireTools(bootStages([firmware]));
@@ -71,6 +74,7 @@ export function registerBootTest(program: Command, setExit: (code: number) => vo
               checks: guestChecks(expect),
               screenshot: o.screenshot ? resolve(o.screenshot) : undefined,
               screenshotDelaySeconds: parseTimeout(o.screenshotDelay),
+              analyze: o.analyze,
             });
             if (o.json) printJson(r);
             else process.stdout.write(formatBootTest(r));

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { printJson, runCommand } from '../cli/runtime.ts';
+import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, type ImageRef, parseImageRef } from '../core/image-ref.ts';
@@ -10,10 +10,8 @@ import { loadRecipe } from '../recipe/load.ts';
 import { type Recipe, ROOT_FILESYSTEMS, type RootFilesystem } from '../recipe/schema.ts';
 import { cacheDirs, parseTypes } from './flags.ts';
 
-export function registerBuild(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('build')
-    .description('turn a bootc image into a bootable disk image (BIOS + UEFI)')
+export function registerBuild(cmd: Command, setExit: (code: number) => void): void {
+  cmd
     .argument('<recipe>', 'image recipe (YAML)')
     .option('--base-image <image>', 'oci-archive:FILE, oci:DIR[:TAG] or docker://HOST/REPO[:TAG]')
     .option(
@@ -72,7 +70,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
         },
       ) => {
         setExit(
-          await runCommand('build', program.opts(), async (ctx) => {
+          await runCommand('build', globalFlags(cmd), async (ctx) => {
             const recipe = withRootfs(loadRecipe(recipePath), o.rootfs);
             const image = sourceFromFlags(o);
             const types = parseTypes(o.type);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { printJson, runCommand } from '../cli/runtime.ts';
+import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { composeDiff, formatDiff } from '../compose/diff.ts';
 import { composeTree, planComposeTree } from '../compose/index.ts';
 import { formatComposePlan } from '../compose/plan.ts';
@@ -8,10 +8,7 @@ import { requireTools } from '../core/host-tools.ts';
 import { loadTreefile } from '../treefile/load.ts';
 import { cacheDirs } from './flags.ts';
 
-export function registerCompose(program: Command, setExit: (code: number) => void): void {
-  const compose = program
-    .command('compose')
-    .description('OSTree composition (the seed’s apt-ostree compose)');
+export function registerCompose(compose: Command, setExit: (code: number) => void): void {
   compose
     .command('tree')
     .description(
@@ -70,7 +67,7 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
         },
       ) => {
         setExit(
-          await runCommand('compose', program.opts(), async (ctx) => {
+          await runCommand('compose', globalFlags(compose), async (ctx) => {
             const tf = loadTreefile(treefile);
             requireTools(['compose']);
             const cache = cacheDirs(o.cachedir);
@@ -113,7 +110,7 @@ export function registerCompose(program: Command, setExit: (code: number) => voi
     )
     .action(async (from: string, to: string, o: { repo: string; json?: boolean }) => {
       setExit(
-        await runCommand('compose-diff', program.opts(), async (ctx) => {
+        await runCommand('compose-diff', globalFlags(compose), async (ctx) => {
           const d = await composeDiff(ctx, resolve(o.repo), from, to);
           if (o.json) printJson(d);
           else process.stdout.write(formatDiff(d));

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { printJson, runCommand } from '../cli/runtime.ts';
+import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { MAX_LAYERS } from '../container/chunking.ts';
 import { buildContainer, lintImage } from '../container/index.ts';
 import { COMPRESSIONS, type Compression } from '../container/layer.ts';
@@ -8,10 +8,7 @@ import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, parseImageRef } from '../core/image-ref.ts';
 
-export function registerContainer(program: Command, setExit: (code: number) => void): void {
-  const container = program
-    .command('container')
-    .description('bootc container images (the seed’s bootc build)');
+export function registerContainer(container: Command, setExit: (code: number) => void): void {
   container
     .command('build')
     .description('turn an OSTree commit into a bootc-compatible OCI image')
@@ -53,7 +50,7 @@ export function registerContainer(program: Command, setExit: (code: number) => v
         },
       ) => {
         setExit(
-          await runCommand('container', program.opts(), async (ctx) => {
+          await runCommand('container', globalFlags(container), async (ctx) => {
             const output = parseImageRef(o.output);
             requireTools(['container']);
             const r = await buildContainer(ctx, {
@@ -88,7 +85,7 @@ export function registerContainer(program: Command, setExit: (code: number) => v
     )
     .action(async (image: string, o: { json?: boolean }) => {
       setExit(
-        await runCommand('container', program.opts(), async (ctx) => {
+        await runCommand('container', globalFlags(container), async (ctx) => {
           const r = await lintImage(ctx, image);
           if (o.json) printJson(r);
           else {

@@ -2,12 +2,8 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { allDebianPackages, toolStates } from '../core/host-tools.ts';
 
-export function registerDoctor(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('doctor')
-    .description(
-      'show which host tools are present and which Debian packages provide the missing ones',
-    )
+export function registerDoctor(cmd: Command, setExit: (code: number) => void): void {
+  cmd
     .addHelpText(
       'after',
       '\nExample:\n  particle-os doctor   # then apt-get install the packages it lists',

@@ -1,10 +1,10 @@
 /** Flag parsing, defaults and formatters shared by several commands (commands never import each other). */
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { defaultDebCacheDir } from '../compose/index.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Stage } from '../core/host-tools.ts';
+import { projectPath } from '../core/project.ts';
 import { IMAGE_TYPES, type ImageType } from '../image/index.ts';
 import { loadRecipe } from '../recipe/load.ts';
 import type { Recipe } from '../recipe/schema.ts';
@@ -42,7 +42,7 @@ export function logFlags(globals: { logDir?: string; verbose?: boolean }, output
 }
 
 /** The recipe `pipeline` and `upgrade-test` use when none is given. */
-export const DEFAULT_RECIPE = fileURLToPath(new URL('../../recipes/minimal.yml', import.meta.url));
+export const DEFAULT_RECIPE = projectPath('recipes', 'minimal.yml');
 
 export function parseTypes(s: string): ImageType[] {
   const types = s
@@ -63,9 +63,14 @@ export function formatBootTest(r: BootTestResult): string {
     ...r.checks.map(
       (c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `  ${c.detail}` : ''}`,
     ),
-    `  kernel ${s(t.kernel)}, login prompt ${s(t.loginPrompt)}, checks done ${s(t.checksDone)}, total ${s(t.total)}`,
+    `  kernel ${s(t.kernel)}, switch root ${s(t.switchRoot)}, login prompt ${s(t.loginPrompt)}, checks done ${s(t.checksDone)}, total ${s(t.total)}`,
     `  serial console log: ${r.serialLog}`,
   ];
+  if (r.analysis) {
+    lines.push(...r.analysis.time.map((l) => `  ${l}`), '  slowest units:');
+    for (const b of r.analysis.blame.slice(0, 10))
+      lines.push(`    ${s(b.ms).padStart(7)} ${b.unit}`);
+  }
   if (r.problem) lines.push(`  problem: ${r.problem}`);
   return `${lines.join('\n')}\n`;
 }

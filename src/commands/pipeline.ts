@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { printJson, runCommand } from '../cli/runtime.ts';
+import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { runPipeline } from '../workflows/pipeline.ts';
 import {
@@ -14,11 +14,8 @@ import {
   parseTypes,
 } from './flags.ts';
 
-export function registerPipeline(program: Command, setExit: (code: number) => void): void {
-  const cmd = program
-    .command('pipeline')
-    .description('compose → container → disk image → boot test, all in one output directory')
-    .argument('<treefile>', 'treefile (YAML)');
+export function registerPipeline(cmd: Command, setExit: (code: number) => void): void {
+  cmd.argument('<treefile>', 'treefile (YAML)');
   buildAndBootOptions(cmd, 'boot test timeout')
     .option('--type <types>', 'disk image types', 'qcow2')
     .option('--output <dir>', 'output directory (repo, OCI archive, images, logs)', 'build')
@@ -38,7 +35,7 @@ export function registerPipeline(program: Command, setExit: (code: number) => vo
         o: BuildAndBootFlags & { type: string; output: string; firmware: string; json?: boolean },
       ) => {
         const outputDir = resolve(o.output);
-        const flags = logFlags(program.opts(), outputDir);
+        const flags = logFlags(globalFlags(cmd), outputDir);
         setExit(
           await runCommand('pipeline', flags, async (ctx) => {
             const inputs = buildAndBootInputs(treefilePath, o);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { printJson, runCommand } from '../cli/runtime.ts';
+import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { formatIssue, InputError, type InputIssue } from '../core/errors.ts';
 import { loadTreefile } from '../treefile/load.ts';
 
-export function registerTreefile(program: Command, setExit: (code: number) => void): void {
-  const treefile = program.command('treefile').description('check and inspect treefiles');
+export function registerTreefile(cmd: Command, setExit: (code: number) => void): void {
+  const treefile = cmd;
   treefile
     .command('validate')
     .description(
@@ -14,7 +14,7 @@ export function registerTreefile(program: Command, setExit: (code: number) => vo
     .addHelpText('after', '\nExample:\n  particle-os treefile validate treefiles/*.yaml')
     .action(async (files: string[]) => {
       setExit(
-        await runCommand('treefile', program.opts(), async () => {
+        await runCommand('treefile', globalFlags(cmd), async () => {
           const issues: InputIssue[] = [];
           for (const f of files) {
             try {
@@ -43,7 +43,7 @@ export function registerTreefile(program: Command, setExit: (code: number) => vo
     )
     .action(async (file: string) => {
       setExit(
-        await runCommand('treefile', program.opts(), async () => {
+        await runCommand('treefile', globalFlags(cmd), async () => {
           printJson(loadTreefile(file));
           return 0;
         }),

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { printJson, runCommand } from '../cli/runtime.ts';
+import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import {
@@ -19,13 +19,8 @@ import {
   parseFirmware,
 } from './flags.ts';
 
-export function registerUpgradeTest(program: Command, setExit: (code: number) => void): void {
-  const cmd = program
-    .command('upgrade-test')
-    .description(
-      'build v1, boot it, upgrade in the guest to a v2 compose served over HTTP, reboot, roll back, reboot',
-    )
-    .argument('<treefile>', 'treefile (YAML) for v1; v2 adds --add-package');
+export function registerUpgradeTest(cmd: Command, setExit: (code: number) => void): void {
+  cmd.argument('<treefile>', 'treefile (YAML) for v1; v2 adds --add-package');
   buildAndBootOptions(cmd, 'timeout of each boot')
     .option('--output <dir>', 'output directory (repos, images, logs)', 'build/upgrade-test')
     .option('--firmware <fw>', 'bios or uefi', 'bios')
@@ -61,7 +56,7 @@ export function registerUpgradeTest(program: Command, setExit: (code: number) =>
         },
       ) => {
         const outputDir = resolve(o.output);
-        const flags = logFlags(program.opts(), outputDir);
+        const flags = logFlags(globalFlags(cmd), outputDir);
         setExit(
           await runCommand('upgrade-test', flags, async (ctx) => {
             const inputs = buildAndBootInputs(treefilePath, o);

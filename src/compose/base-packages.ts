@@ -9,6 +9,7 @@ export const BOOT_PACKAGES = [
   'udev',
   'linux-image-amd64',
   'dracut', // ostree-boot integrates with dracut only
+  'zstd', // dracut compresses the initramfs with it (compose/initramfs.ts)
   'ostree',
   'ostree-boot', // dracut module 98ostree: ostree-prepare-root in the initramfs
   'e2fsprogs', // fsck of the ext4 root at boot

@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { StepContext } from '../core/context.ts';
 import { sourceDateEpoch } from '../core/epoch.ts';
+import { projectPath, projectVersion } from '../core/project.ts';
 import { run } from '../core/run.ts';
 import { Tree, walkDir } from '../core/tree.ts';
 
@@ -23,9 +23,7 @@ export const CLIENT_PACKAGE = 'particle-os-client';
 export const CLIENT_DEPENDS = ['bash', 'ostree', 'curl', 'jq', 'util-linux'] as const;
 
 /** The client's sources in this repository. */
-export const CLIENT_SOURCE = fileURLToPath(new URL('../../client', import.meta.url));
-
-const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
+export const CLIENT_SOURCE = projectPath('client');
 
 /** 2026-01-01: file times when SOURCE_DATE_EPOCH is not set. */
 const DEFAULT_EPOCH = 1767225600;
@@ -39,7 +37,7 @@ const INSTALL: { from: string; to: string; mode: number }[] = [
 
 /** The package version: the tool's version and the first 10 hex digits of the sources' digest. */
 export function clientVersion(source = CLIENT_SOURCE): string {
-  const { version } = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string };
+  const version = projectVersion();
   return `${version}+${clientDigest(source).slice(0, 10)}`;
 }
 

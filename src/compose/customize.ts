@@ -17,6 +17,7 @@ import type { ResolvedTreefile } from '../treefile/load.ts';
 import { EXCLUDE_PREFS } from './bootstrap.ts';
 import { inRoot } from './chroot.ts';
 import { buildClientPackage } from './client-package.ts';
+import { dracutArgs } from './initramfs.ts';
 import type { CachedInitramfs } from './tree-cache.ts';
 
 export interface Customized {
@@ -54,7 +55,7 @@ export async function customizeTree(
     const initramfs = tree.copyIn(reusable.image, image);
     return { initramfs, recipe, reused: true };
   }
-  await buildInitramfs(sc, root, kver, epoch, tf.initramfsArgs);
+  await buildInitramfs(sc, root, kver, epoch, initramfsArgs(tf));
   return { initramfs: tree.path(image), recipe, reused: false };
 }
 
@@ -65,7 +66,7 @@ export async function customizeTree(
  */
 function initramfsRecipe(tf: ResolvedTreefile, tree: Tree, kver: string, epoch: string): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ kver, epoch, args: tf.initramfsArgs, post: tf.postprocess }));
+  h.update(JSON.stringify({ kver, epoch, args: initramfsArgs(tf), post: tf.postprocess }));
   for (const [src, dest] of tf.addFiles) h.update(`${dest}\0`).update(readFileSync(src));
   for (const dir of ['etc/dracut.conf', 'etc/dracut.conf.d', 'usr/lib/dracut/dracut.conf.d']) {
     const st = tree.stat(dir);
@@ -84,6 +85,11 @@ function initramfsRecipe(tf: ResolvedTreefile, tree: Tree, kver: string, epoch: 
     }
   }
   return h.digest('hex');
+}
+
+/** dracut's arguments: the profile's, then the treefile's own initramfs-args. */
+function initramfsArgs(tf: ResolvedTreefile): string[] {
+  return [...dracutArgs(tf.initramfsProfile), ...tf.initramfsArgs];
 }
 
 /**

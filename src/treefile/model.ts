@@ -166,6 +166,11 @@ export const SETTINGS = {
     merge: 'concat',
     finish: list,
   }),
+  initramfsProfile: setting({
+    read: (d) => d['initramfs-profile'],
+    merge: 'override',
+    finish: (v) => v ?? 'pc',
+  }),
   machineidCompat: setting({
     read: (d) => d['machineid-compat'],
     merge: 'override',

@@ -9,6 +9,10 @@ import { z } from 'zod';
 import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
 import { SUITES } from './suites.ts';
 
+/** The initramfs-profile values (compose/initramfs.ts says what each includes). */
+export const INITRAMFS_PROFILES = ['pc', 'vm', 'generic'] as const;
+export type InitramfsProfile = (typeof INITRAMFS_PROFILES)[number];
+
 /** A ref, possibly with ${variables} (checked again after substitution). */
 const REF_RE = /^[A-Za-z0-9_$][A-Za-z0-9_.${}-]*(\/[A-Za-z0-9_$][A-Za-z0-9_.${}-]*)*$/;
 
@@ -156,7 +160,16 @@ export const TreefileFileSchema = z
       .regex(/^[0-9A-Za-z.${}_-]+$/)
       .optional()
       .describe('Version prefix: <prefix>.<YYYYMMDD>.<n> (default: the release number)'),
-    'initramfs-args': z.array(z.string()).optional().describe('Extra dracut arguments'),
+    'initramfs-args': z
+      .array(z.string())
+      .optional()
+      .describe('Extra dracut arguments (after those of initramfs-profile)'),
+    'initramfs-profile': z
+      .enum(INITRAMFS_PROFILES)
+      .optional()
+      .describe(
+        'Drivers in the initramfs: pc (default: every storage, USB, input and NIC driver, no SAN adapters or unused filesystems), vm (QEMU/KVM guests only) or generic (all of dracut)',
+      ),
     'machineid-compat': z
       .boolean()
       .optional()

@@ -8,10 +8,12 @@ import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { makeWorkDir } from '../core/workdir.ts';
 import {
+  type BootAnalysis,
   type CheckResult,
   checkScript,
   credentialStrings,
   type GuestCheck,
+  parseAnalysis,
   parseCheckLines,
 } from './guest-checks.ts';
 import { type Accel, chooseAccel, type Firmware, runVm } from './qemu.ts';
@@ -39,6 +41,8 @@ export interface BootTestOptions {
   serialLog?: string;
   /** Raw disk images attached read-only as /dev/vdb, … */
   extraDisks?: string[];
+  /** Also collect systemd-analyze time, blame and critical-chain from the guest. */
+  analyze?: boolean;
 }
 
 export interface BootTestResult {
@@ -47,8 +51,20 @@ export interface BootTestResult {
   accel: Accel;
   passed: boolean;
   checks: CheckResult[];
-  /** Milliseconds from power-on. */
-  timings: { kernel?: number; loginPrompt?: number; checksDone?: number; total: number };
+  /**
+   * Milliseconds from power-on, seen on the serial console: the kernel's banner, the initrd
+   * handing over to the real root (initrd-switch-root), the first login prompt, the checks'
+   * end.
+   */
+  timings: {
+    kernel?: number;
+    switchRoot?: number;
+    loginPrompt?: number;
+    checksDone?: number;
+    total: number;
+  };
+  /** With `analyze`: systemd's view of the boot from inside the guest. */
+  analysis?: BootAnalysis;
   /** When the plug was pulled (ms from power-on), for power-loss runs. */
   powerCutAtMs?: number;
   serialLog: string;
@@ -81,7 +97,10 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
           serialLog,
           work,
           oemStrings: credentialStrings(
-            checkScript(checks, { holdSeconds: o.screenshot ? screenshotDelay + 30 : 0 }),
+            checkScript(checks, {
+              holdSeconds: o.screenshot ? screenshotDelay + 30 : 0,
+              analyze: o.analyze,
+            }),
           ),
           monitorSocket: o.screenshot ? monitorSocket : undefined,
           snapshot: !o.persistent,
@@ -92,6 +111,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
           timeoutMs: o.timeoutSeconds * 1000,
           milestones: {
             kernel: /Linux version/,
+            switchRoot: /initrd-switch-root\.service/,
             loginPrompt: /login: ?/,
             checksDone: /PARTICLE-DONE/,
           },
@@ -132,6 +152,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
         passed: !problem && all.every((r) => r.ok),
         checks: all,
         timings: { ...watch.seen, total: Date.now() - started },
+        analysis: o.analyze ? parseAnalysis(watch.serial) : undefined,
         serialLog: kept,
         powerCutAtMs: watch.powerCutAtMs,
         problem,

@@ -104,7 +104,7 @@ export function guestChecks(e: Expectations): GuestCheck[] {
 /** The script run in the guest: wait for boot to finish, run every check, report, power off. */
 export function checkScript(
   checks: readonly GuestCheck[],
-  opts: { holdSeconds?: number } = {},
+  opts: { holdSeconds?: number; analyze?: boolean } = {},
 ): string {
   const lines = [
     '#!/bin/sh',
@@ -117,6 +117,7 @@ export function checkScript(
       `out=$( ( ${c.script} ) 2>&1 ) && report pass ${shq(c.name)} "$out" || report fail ${shq(c.name)} "$out"`,
     );
   }
+  if (opts.analyze) lines.push(...ANALYZE_SCRIPT);
   // Keep the screen up for a moment (for a screenshot) before powering off.
   if (opts.holdSeconds) lines.push('echo PARTICLE-HOLD', `sleep ${opts.holdSeconds}`);
   lines.push('echo PARTICLE-DONE', 'systemctl poweroff --no-block', '');
@@ -147,6 +148,109 @@ export function credentialStrings(script: string): string[] {
     `io.systemd.credential.binary:systemd.unit-dropin.multi-user.target~particle-os=${b64(`[Unit]\nWants=${UNIT_NAME}\n`)}`,
     `io.systemd.credential.binary:${SCRIPT_CREDENTIAL}=${b64(script)}`,
   ];
+}
+
+/** The manager's own timestamps (µs since boot) that systemd-analyze does not print. */
+const MANAGER_TIMESTAMPS = [
+  'InitRDGeneratorsStartTimestampMonotonic',
+  'InitRDGeneratorsFinishTimestampMonotonic',
+  'InitRDUnitsLoadStartTimestampMonotonic',
+  'InitRDUnitsLoadFinishTimestampMonotonic',
+  'UserspaceTimestampMonotonic',
+  'GeneratorsStartTimestampMonotonic',
+  'GeneratorsFinishTimestampMonotonic',
+  'UnitsLoadStartTimestampMonotonic',
+  'UnitsLoadFinishTimestampMonotonic',
+  'FinishTimestampMonotonic',
+];
+
+/**
+ * systemd's own account of the boot, each line tagged `PARTICLE-ANALYZE <part> ` so it can be
+ * picked out of the console: `time` (firmware, loader, kernel, initrd, userspace), `blame`
+ * (the 30 slowest units), `chain` (the critical chain to the default target) and `manager`
+ * (when generators and unit loading ran, in the initrd and after switching root).
+ */
+const ANALYZE_SCRIPT = [
+  'tag() { part=$1; shift; "$@" 2>&1 | while IFS= read -r l; do printf "PARTICLE-ANALYZE %s %s\\n" "$part" "$l"; done; }',
+  'tag time systemd-analyze --no-pager time',
+  'tag blame systemd-analyze --no-pager blame | head -n 30',
+  'tag chain systemd-analyze --no-pager critical-chain',
+  `tag manager systemctl show --property=${MANAGER_TIMESTAMPS.join(',')}`,
+];
+
+/** The boot as systemd-analyze saw it inside the guest. */
+export interface BootAnalysis {
+  /** `systemd-analyze time`: "Startup finished in …" and the target it reached. */
+  time: string[];
+  /** That first line as ms per phase (firmware, loader, kernel, initrd, userspace) and total. */
+  startup: Record<string, number>;
+  /** The slowest units, slowest first, with how long each took to start (ms). */
+  blame: { unit: string; ms: number }[];
+  /** `systemd-analyze critical-chain`, one unit per line, "@start +duration" as printed. */
+  criticalChain: string[];
+  /**
+   * The manager's timestamps in ms since boot, named without `TimestampMonotonic`
+   * (GeneratorsStart, UnitsLoadFinish, InitRDGeneratorsStart, …); 0 means never.
+   */
+  manager: Record<string, number>;
+}
+
+/** "1min 2.345s", "2.345s", "123ms", "45us" → milliseconds. */
+export function parseSystemdSpan(s: string): number {
+  let ms = 0;
+  for (const m of s.matchAll(/([\d.]+)(min|ms|us|µs|s|h)/g)) {
+    const n = Number(m[1]);
+    const unit = m[2];
+    ms +=
+      unit === 'h'
+        ? n * 3_600_000
+        : unit === 'min'
+          ? n * 60_000
+          : unit === 's'
+            ? n * 1000
+            : unit === 'ms'
+              ? n
+              : n / 1000;
+  }
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Pick the PARTICLE-ANALYZE lines out of the console; undefined when there are none. */
+export function parseAnalysis(serial: string): BootAnalysis | undefined {
+  const parts: Record<string, string[]> = { time: [], blame: [], chain: [], manager: [] };
+  for (const m of serial.matchAll(/PARTICLE-ANALYZE (time|blame|chain|manager) ([^\r\n]*)/g))
+    parts[m[1] as string]?.push((m[2] as string).trimEnd());
+  if (!parts.time?.length && !parts.blame?.length) return undefined;
+  const blame = (parts.blame ?? []).flatMap((l) => {
+    const m = /^\s*((?:[\d.]+(?:h|min|ms|us|µs|s)\s*)+)\s+(\S+)$/.exec(l);
+    return m ? [{ unit: m[2] as string, ms: parseSystemdSpan(m[1] as string) }] : [];
+  });
+  const time = parts.time ?? [];
+  const manager: Record<string, number> = {};
+  for (const l of parts.manager ?? []) {
+    const m = /^(\w+)TimestampMonotonic=(\d+)$/.exec(l);
+    if (m) manager[m[1] as string] = Number(m[2]) / 1000;
+  }
+  return {
+    time,
+    startup: parseStartup(time[0] ?? ''),
+    blame,
+    criticalChain: parts.chain ?? [],
+    manager,
+  };
+}
+
+/** "Startup finished in 7.6s (kernel) + 15.1s (initrd) + 50.2s (userspace) = 1min 12.9s" → ms. */
+export function parseStartup(line: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const m = /Startup finished in (.*?) = (.*)$/.exec(line);
+  if (!m) return out;
+  for (const part of (m[1] as string).split(' + ')) {
+    const p = /^(.*) \((\w+)\)$/.exec(part.trim());
+    if (p) out[p[2] as string] = parseSystemdSpan(p[1] as string);
+  }
+  out.total = parseSystemdSpan(m[2] as string);
+  return out;
 }
 
 export interface CheckResult {

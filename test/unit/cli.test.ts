@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
 const CLI = join(process.cwd(), 'bib/particle-os');
 
-function cli(args: string[]) {
+function cli(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(CLI, args, {
     encoding: 'utf8',
-    env: { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'state-')) },
+    env: { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'state-')), ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -97,4 +97,41 @@ test('help lists the seed commands with examples', () => {
       /Examples?:/,
       `${sub.join(' ')} --help has an example`,
     );
+});
+
+test('--version prints the package version; --help lists every command without loading it', () => {
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+  const v = cli(['--version']);
+  assert.equal(v.code, 0);
+  assert.equal(v.stdout, `${version}\n`);
+  const h = cli(['--help']);
+  assert.equal(h.code, 0);
+  for (const name of ['compose', 'container', 'build', 'boot-test', 'pipeline', 'upgrade-test'])
+    assert.match(h.stdout, new RegExp(`\\n  ${name} +\\S`), `${name} listed with its summary`);
+  const sub = cli(['help', 'treefile']);
+  assert.equal(sub.code, 0);
+  assert.match(sub.stdout, /validate/, '`help NAME` loads that command');
+});
+
+test('the bundle in dist/ and the sources give the same CLI (every command’s help)', () => {
+  const commands = [
+    [],
+    ['compose', 'tree'],
+    ['compose', 'diff'],
+    ['container', 'build'],
+    ['container', 'lint'],
+    ['build'],
+    ['boot-test'],
+    ['pipeline'],
+    ['upgrade-test'],
+    ['schema'],
+    ['treefile', 'validate'],
+    ['doctor'],
+  ];
+  for (const c of commands) {
+    const bundle = cli([...c, '--help']);
+    const source = cli([...c, '--help'], { PARTICLE_OS_FROM_SOURCE: '1' });
+    assert.equal(bundle.code, 0, `${c.join(' ')} --help`);
+    assert.equal(bundle.stdout, source.stdout, `${c.join(' ')} --help`);
+  }
 });
