@@ -225,6 +225,7 @@ const code = await runCommand(
       );
       const samples: Record<'plain' | 'ours', Sample[]> = { plain: [], ours: [] };
       let lastOurs: BootTestResult | undefined;
+      let lastPlain: BootTestResult | undefined;
       for (let i = 0; i < BOOTS; i++) {
         for (const which of ['plain', 'ours'] as const) {
           const r = await bootTest(ctx, {
@@ -234,7 +235,11 @@ const code = await runCommand(
             timeoutSeconds: 900,
             checks,
             analyze: true,
-            serialLog: join(work, `serial-${which}-${firmware}-${i + 1}.log`),
+            // Kept with --workdir (the work dir itself is removed).
+            serialLog: join(
+              values.workdir ? resolve(values.workdir) : work,
+              `serial-${which}-${firmware}-${i + 1}.log`,
+            ),
           });
           if (!r.passed)
             throw new Error(
@@ -242,6 +247,7 @@ const code = await runCommand(
             );
           samples[which].push(sample(r));
           if (which === 'ours') lastOurs = r;
+          else lastPlain = r;
         }
       }
       const keys = [
@@ -262,6 +268,7 @@ const code = await runCommand(
         ours,
         samples,
         slowestUnits: lastOurs?.analysis?.blame.slice(0, 15),
+        analysis: { ours: lastOurs?.analysis, plain: lastPlain?.analysis },
       };
       const sec = (ms?: number) =>
         ms === undefined ? '    -' : (ms / 1000).toFixed(1).padStart(6);
@@ -281,6 +288,12 @@ const code = await runCommand(
       for (const b of lastOurs?.analysis?.blame.slice(0, 8) ?? [])
         lines.push(`    ${sec(b.ms)}  ${b.unit}`);
     }
+    // With --workdir, the whole report (every sample, our units and critical chain) stays there.
+    if (values.workdir)
+      writeFileSync(
+        join(resolve(values.workdir), 'bench-boot.json'),
+        JSON.stringify(report, null, 2),
+      );
     process.stdout.write(
       values.json ? `${JSON.stringify(report, null, 2)}\n` : `${lines.join('\n')}\n`,
     );

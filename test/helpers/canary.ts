@@ -12,14 +12,13 @@
 import {
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { scratchDir } from './scratch.ts';
 
 export interface Canary {
   /** Directory outside the tree, standing for the build host's files. */
@@ -44,7 +43,7 @@ const PLANTED: Record<string, string> = {
 };
 
 export function canary(): Canary {
-  const base = mkdtempSync(join(tmpdir(), 'particle-os-canary-'));
+  const base = scratchDir('particle-os-canary');
   const host = join(base, 'host');
   const tree = join(base, 'tree');
   for (const [p, text] of Object.entries(PLANTED)) {

@@ -5,9 +5,8 @@
  * The truth is the CLI's own `--help` output, so a renamed flag makes the docs' tests fail.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scratchDir } from './scratch.ts';
 
 const CLI = join(process.cwd(), 'bib/particle-os');
 
@@ -108,7 +107,7 @@ function help(path: string[]): CommandHelp {
   if (cached) return cached;
   const r = spawnSync(CLI, [...path, '--help'], {
     encoding: 'utf8',
-    env: { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'help-')) },
+    env: { ...process.env, XDG_STATE_HOME: scratchDir('help') },
   });
   if (r.status !== 0) throw new Error(`particle-os ${key} --help exited ${r.status}: ${r.stderr}`);
   const parsed = parseHelp(r.stdout);

@@ -1,9 +1,9 @@
 /** A real Context for tests: logs in a temp dir, a scope the test closes. */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context, Reporter, StepContext } from '../../src/core/context.ts';
 import { Scope } from '../../src/core/scope.ts';
+import { scratchDir } from './scratch.ts';
 
 export interface TestContext extends StepContext {
   controller: AbortController;
@@ -11,7 +11,7 @@ export interface TestContext extends StepContext {
 }
 
 // One temp root per test process, removed when the process exits.
-const root = mkdtempSync(join(tmpdir(), 'particle-os-test-'));
+const root = scratchDir('particle-os-test');
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 
 export function testContext(): TestContext {

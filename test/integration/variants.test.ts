@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ResolvedPackages } from '../../src/compose/resolve.ts';
+import { scratchDir } from '../helpers/scratch.ts';
 
 const isRoot = process.getuid?.() === 0;
 const VARIANTS = ['minimal', 'gnome-atomic', 'kde-atomic', 'sway-atomic', 'budgie-atomic'];
@@ -45,7 +45,7 @@ test('the five variants resolve with --dry-run', {
 test('a package that does not exist is named, exit 2', {
   skip: !isRoot && 'mmdebstrap needs root',
 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nopkg-'));
+  const dir = scratchDir('nopkg');
   const tf = join(dir, 'nopkg.yaml');
   writeFileSync(
     tf,

@@ -1,22 +1,22 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { scratchDir } from '../helpers/scratch.ts';
 
 const CLI = join(process.cwd(), 'bib/particle-os');
 
 function cli(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(CLI, args, {
     encoding: 'utf8',
-    env: { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'state-')), ...env },
+    env: { ...process.env, XDG_STATE_HOME: scratchDir('state'), ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('a bad treefile exits 2 with located messages, no stack trace, nothing written', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const dir = scratchDir('cli');
   const tf = join(dir, 'bad.yaml');
   writeFileSync(tf, 'ostree:\n  ref: ok/ref\n  repo: repo\nbase: debian:nosuchsuite\nextra: 1\n');
   const r = cli(['compose', 'tree', tf]);
@@ -59,7 +59,7 @@ test('bad image references and types are usage errors', () => {
 });
 
 test('a missing base image is exit 2 and names the path', () => {
-  const out = mkdtempSync(join(tmpdir(), 'out-'));
+  const out = scratchDir('out');
   const r = cli([
     'build',
     '--base-image',

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { scratchDir } from '../helpers/scratch.ts';
 
 const DIR = 'test/fixtures/treefiles/bad';
 const CLI = join(process.cwd(), 'bib/particle-os');
@@ -17,7 +17,7 @@ function compose(file: string, repo: string): Promise<{ code: number | null; std
   return new Promise((resolve) => {
     const child = spawn(CLI, ['compose', 'tree', join(DIR, file), '--repo', repo], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'state-')) },
+      env: { ...process.env, XDG_STATE_HOME: scratchDir('state') },
     });
     let stderr = '';
     child.stderr.on('data', (d) => {
@@ -34,7 +34,7 @@ test('at least 15 broken treefiles are shipped', () => {
 test('each broken treefile: exit 2, file:line:col message, no stack trace, nothing written', async () => {
   const results = await Promise.all(
     fixtures.map(async (f) => {
-      const repo = join(mkdtempSync(join(tmpdir(), 'bad-repo-')), 'repo');
+      const repo = join(scratchDir('bad-repo'), 'repo');
       return { f, repo, ...(await compose(f, repo)) };
     }),
   );
@@ -52,7 +52,7 @@ test('each broken treefile: exit 2, file:line:col message, no stack trace, nothi
 });
 
 test('did-you-mean for unknown keys', async () => {
-  const r = await compose('unknown-key.yaml', join(mkdtempSync(join(tmpdir(), 'r-')), 'repo'));
+  const r = await compose('unknown-key.yaml', join(scratchDir('r'), 'repo'));
   assert.match(
     r.stderr,
     /unknown-key\.yaml:3:1 {2}packagess {2}unknown key "packagess"; did you mean "packages"\?/,

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { skeletonSources } from '../../../src/compose/apt-skeleton.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('apt skeleton sources: one-line entries with or without options', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'skel-'));
+  const dir = scratchDir('skel');
   mkdirSync(join(dir, 'etc/apt/sources.list.d'), { recursive: true });
   writeFileSync(
     join(dir, 'etc/apt/sources.list'),

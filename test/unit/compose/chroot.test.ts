@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inRootArgv } from '../../../src/compose/chroot.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('in-tree commands: no network unless asked, a fixed environment, the tree as /', () => {
-  const root = mkdtempSync(join(tmpdir(), 'root-'));
+  const root = scratchDir('root');
   mkdirSync(join(root, 'usr'));
   const argv = inRootArgv(root, ['dracut', '--force']);
   assert.equal(argv[0], 'bwrap');

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -10,13 +9,14 @@ import {
   clientVersion,
 } from '../../../src/compose/client-package.ts';
 import { testContext } from '../../helpers/context.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 const sha = (f: string) => spawnSync('sha256sum', [f], { encoding: 'utf8' }).stdout.slice(0, 64);
 
 test('client package: dpkg owns the command, its libraries and units; the build is reproducible', async () => {
   const sc = testContext();
-  const a = await buildClientPackage(sc, mkdtempSync(join(tmpdir(), 'client-deb-')));
-  const b = await buildClientPackage(sc, mkdtempSync(join(tmpdir(), 'client-deb-')));
+  const a = await buildClientPackage(sc, scratchDir('client-deb'));
+  const b = await buildClientPackage(sc, scratchDir('client-deb'));
   assert.equal(sha(a), sha(b), 'same sources, same .deb');
   const field = (f: string) =>
     spawnSync('dpkg-deb', ['--field', a, f], { encoding: 'utf8' }).stdout.trim();
@@ -33,7 +33,7 @@ test('client package: dpkg owns the command, its libraries and units; the build 
     );
   assert.match(contents, /usr\/lib\/systemd\/system\/particle-os-upgrade\.timer$/m);
   // The version is stamped into the command.
-  const x = mkdtempSync(join(tmpdir(), 'client-x-'));
+  const x = scratchDir('client-x');
   spawnSync('dpkg-deb', ['--extract', a, x]);
   assert.match(
     readFileSync(join(x, 'usr/bin/particle-os'), 'utf8'),

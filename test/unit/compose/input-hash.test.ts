@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inputHash, treefileDigest } from '../../../src/compose/input-hash.ts';
 import { loadTreefile } from '../../../src/treefile/load.ts';
 import { pkg } from '../../helpers/packages.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('input hash: order-free over packages; any version or checksum change changes it', () => {
   const a = inputHash('t', [pkg('bash', '5.2'), pkg('zsh', '5.9')]);
@@ -25,7 +25,7 @@ test('treefile digest: follows content (also of add-files), not where the files 
     );
     return treefileDigest(loadTreefile(join(dir, 't.yaml')));
   };
-  const root = mkdtempSync(join(tmpdir(), 'digest-'));
+  const root = scratchDir('digest');
   const one = mk(join(root, 'one'), 'hello\n');
   assert.equal(one, mk(join(root, 'two'), 'hello\n'), 'same content elsewhere: same digest');
   assert.notEqual(one, mk(join(root, 'three'), 'changed\n'), 'add-file content counts');

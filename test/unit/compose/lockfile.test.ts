@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readLockfile, writeLockfile } from '../../../src/compose/lockfile.ts';
 import { UsageError } from '../../../src/core/errors.ts';
 import { pkg } from '../../helpers/packages.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('lockfiles: written atomically, read back, bad ones are usage errors naming the field', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+  const dir = scratchDir('lock');
   const f = join(dir, 'x.lock.json');
   const lock = {
     lockfileVersion: 1 as const,
@@ -30,7 +30,7 @@ test('lockfiles: written atomically, read back, bad ones are usage errors naming
 // the tree (test/helpers/canary.ts) and must be as planted afterwards.
 
 test('a lockfile cannot smuggle packages into --include or a path into the .deb cache', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hostile-lock-'));
+  const dir = scratchDir('hostile-lock');
   const lock = (p: object) => {
     const f = join(dir, `${Math.random().toString(36).slice(2)}.json`);
     const pkg = {

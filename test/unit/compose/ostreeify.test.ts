@@ -3,7 +3,6 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -11,17 +10,17 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ostreeify } from '../../../src/compose/ostreeify.ts';
 import { Tree } from '../../../src/core/tree.ts';
 import { canary } from '../../helpers/canary.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 const KVER = '6.12.0-test-amd64';
 
 function fakeRootfs(): string {
-  const root = mkdtempSync(join(tmpdir(), 'ostreeify-'));
+  const root = scratchDir('ostreeify');
   const files: Record<string, string> = {
     [`boot/vmlinuz-${KVER}`]: 'kernel',
     [`boot/config-${KVER}`]: 'config',

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { lockRepo } from '../../../src/compose/repo-lock.ts';
 import { testContext } from '../../helpers/context.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('repo lock: a second compose waits for the first; a dead owner’s lock is taken over', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'repolock-'));
+  const dir = scratchDir('repolock');
   const repo = join(dir, 'repo');
   const first = testContext();
   await lockRepo(first, repo);

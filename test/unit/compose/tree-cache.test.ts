@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parsePackageLine } from '../../../src/compose/package-list.ts';
 import { packagesToAdd, treeCacheDir } from '../../../src/compose/tree-cache.ts';
 import { loadTreefile } from '../../../src/treefile/load.ts';
 import { locked } from '../../helpers/packages.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 const cached = ['bash 5.2 amd64', 'tzdata 2025a all'].map(parsePackageLine);
 
@@ -39,7 +39,7 @@ test('incremental: an upgrade, a removal or another architecture needs a full bo
 });
 
 test('tree cache: one entry per ref, a new one when an install setting changes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tree-cache-'));
+  const dir = scratchDir('tree-cache');
   const write = (name: string, body: string) => {
     writeFileSync(join(dir, name), body);
     return loadTreefile(join(dir, name));

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import {
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { canonical, planChunks, UNOWNED, withParents } from '../../../src/container/chunking.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 /** A small usrmerged tree with a dpkg database under /usr/lib/sysimage/dpkg. */
 function fixtureTree(packages: Record<string, Record<string, number>>): string {
-  const root = mkdtempSync(join(tmpdir(), 'chunk-'));
+  const root = scratchDir('chunk');
   const file = (rel: string, bytes: number) => {
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), Buffer.alloc(bytes, 1));

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { lintTree } from '../../../src/container/lint.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 /** A tree that passes every rule. */
 function goodTree(): string {
-  const root = mkdtempSync(join(tmpdir(), 'lint-'));
+  const root = scratchDir('lint');
   for (const d of [
     'dev',
     'proc',

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InterruptedError, ToolError } from '../../../src/core/errors.ts';
 import { run } from '../../../src/core/run.ts';
 import { testContext } from '../../helpers/context.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('run captures stdout and tees output to the step log', async () => {
   const sc = testContext();
@@ -38,7 +38,7 @@ test('a missing program is a ToolError, not a crash', async () => {
 
 test('aborting kills the whole process group and raises InterruptedError', async () => {
   const sc = testContext();
-  const marker = join(mkdtempSync(join(tmpdir(), 'abort-')), 'grandchild-survived');
+  const marker = join(scratchDir('abort'), 'grandchild-survived');
   const p = run(sc, ['sh', '-c', `(sleep 3; touch ${marker}) & sleep 30`]);
   setTimeout(() => sc.controller.abort(), 200);
   await assert.rejects(p, InterruptedError);

@@ -9,18 +9,17 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolveInTree, Tree, TreePathError, walkDir } from '../../../src/core/tree.ts';
 import { canary } from '../../helpers/canary.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('".." never climbs above the root, and absolute links restart at the root', () => {
   const c = canary();
@@ -112,7 +111,7 @@ test('copyTo copies links verbatim and never follows them', () => {
 });
 
 test('walkDir: depth first, names sorted, links not followed, a non-UTF-8 directory not entered', () => {
-  const root = mkdtempSync(join(tmpdir(), 'walk-'));
+  const root = scratchDir('walk');
   try {
     mkdirSync(join(root, 'b/c'), { recursive: true });
     writeFileSync(join(root, 'b/c/f'), 'x');

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { xfsConfigFor } from '../../../src/image/fs-tools.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('mkfs.xfs feature set: the newest LTS config not newer than the image kernel', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'xfsconf-'));
+  const dir = scratchDir('xfsconf');
   const confDir = join(dir, 'usr/share/xfsprogs/mkfs');
   mkdirSync(confDir, { recursive: true });
   for (const v of ['5.10', '6.1', '6.6', '6.12', '6.18'])

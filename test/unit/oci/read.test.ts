@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { ToolError } from '../../../src/core/errors.ts';
 import { applyWhiteouts, openImage, unpackLayers } from '../../../src/oci/read.ts';
 import { canary } from '../../helpers/canary.ts';
 import { testContext } from '../../helpers/context.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('whiteouts: .wh.NAME deletes a lower path, an opaque dir keeps only its own layer', () => {
-  const root = mkdtempSync(join(tmpdir(), 'wh-'));
+  const root = scratchDir('wh');
   const put = (rel: string) => {
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), 'x');
@@ -78,7 +78,7 @@ test('OCI digests that climb out of blobs/ or do not match their content are ref
  * `etc/canary`, so applying them in order writes the host's canary unless confined.
  */
 function ociLayout(host: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hostile-oci-'));
+  const dir = scratchDir('hostile-oci');
   const blobs = join(dir, 'blobs/sha256');
   mkdirSync(blobs, { recursive: true });
   const put = (bytes: Buffer) => {
@@ -88,7 +88,7 @@ function ociLayout(host: string): string {
   };
   // Members named one by one: no directory entry for etc/ that would replace the link.
   const layer = (member: string, setup: (root: string) => void) => {
-    const root = mkdtempSync(join(tmpdir(), 'layer-'));
+    const root = scratchDir('layer');
     setup(root);
     const tar = spawnSync('tar', ['--create', '--no-recursion', '--directory', root, member], {
       maxBuffer: 2 ** 26,

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MEDIA } from '../../../src/oci/descriptor.ts';
@@ -12,6 +11,7 @@ import {
   sha256,
   writeJsonBlob,
 } from '../../../src/oci/write.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('OCI documents: labels, diff_ids, descriptors and a deterministic digest', () => {
   const layer = { mediaType: MEDIA.layerGzip, digest: 'sha256:aa', size: 10, diffId: 'sha256:bb' };
@@ -29,7 +29,7 @@ test('OCI documents: labels, diff_ids, descriptors and a deterministic digest', 
     type: 'layers',
     diff_ids: ['sha256:bb'],
   });
-  const layout = mkdtempSync(join(tmpdir(), 'oci-'));
+  const layout = scratchDir('oci');
   const c1 = writeJsonBlob(layout, MEDIA.config, cfg);
   const c2 = writeJsonBlob(layout, MEDIA.config, cfg);
   assert.equal(c1.digest, c2.digest);

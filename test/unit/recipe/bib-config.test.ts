@@ -1,11 +1,11 @@
 /** recipe/bib-config.ts, through loadRecipe (which hands it .toml and .json files). */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadRecipe } from '../../../src/recipe/load.ts';
 import { parseSize } from '../../../src/recipe/schema.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('bootc-image-builder config.toml becomes a recipe; wheel means admin', () => {
   const r = loadRecipe('test/fixtures/recipes/bib-config.toml');
@@ -22,7 +22,7 @@ test('bootc-image-builder config.toml becomes a recipe; wheel means admin', () =
 });
 
 test('bib config errors carry file, line and key', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bib-'));
+  const dir = scratchDir('bib');
   const bad = join(dir, 'config.toml');
   writeFileSync(bad, '[customizations]\nhostname = "ok"\nfrobnicate = 1\n');
   assert.throws(() => loadRecipe(bad), /config\.toml:3:1 {2}customizations\.frobnicate {2}/);

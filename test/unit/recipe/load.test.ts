@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InputError } from '../../../src/core/errors.ts';
 import { loadRecipe } from '../../../src/recipe/load.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('recipes: the shipped one loads; errors are located', () => {
   const r = loadRecipe('recipes/minimal.yml');
   assert.equal(r.name, 'debian-minimal');
-  const dir = mkdtempSync(join(tmpdir(), 'recipe-'));
+  const dir = scratchDir('recipe');
   const bad = join(dir, 'bad.yml');
   writeFileSync(bad, 'name: x\ndisk:\n  size: huge\nhostname: Not_Valid\n');
   assert.throws(

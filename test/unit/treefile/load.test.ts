@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InputError } from '../../../src/core/errors.ts';
 import { loadTreefile } from '../../../src/treefile/load.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'treefile-test-'));
+const dir = scratchDir('treefile-test');
 function write(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

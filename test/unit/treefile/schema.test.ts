@@ -1,16 +1,16 @@
 /** treefile/schema.ts (with core/values.ts) refuses hostile values; seen through loadTreefile. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadTreefile } from '../../../src/treefile/load.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 // Confinement: hostile input must not touch the build host. Canary files are planted outside
 // the tree (test/helpers/canary.ts) and must be as planted afterwards.
 
 test('treefile values and paths: static "..", line breaks and deb-line fields are refused', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hostile-tf-'));
+  const dir = scratchDir('hostile-tf');
   const issues = (yaml: string) => {
     const f = join(dir, `t${Math.random().toString(36).slice(2)}.yaml`);
     writeFileSync(f, `ref: a/b\nbase: debian:trixie\n${yaml}`);

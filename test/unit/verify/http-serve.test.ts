@@ -3,13 +3,13 @@
  * the repo's files, survive malformed and hostile requests, and never leave its root.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { serveDirectory } from '../../../src/verify/http-serve.ts';
 import { testContext } from '../../helpers/context.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 /** A raw request (the path is sent as written, not normalized by a URL parser). */
 function get(
@@ -31,7 +31,7 @@ function get(
 }
 
 test('serves files; malformed, climbing and other requests get errors and the server lives on', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'serve-'));
+  const root = scratchDir('serve');
   mkdirSync(join(root, 'refs/heads'), { recursive: true });
   writeFileSync(join(root, 'config'), '[core]\nmode=archive-z2\n');
   writeFileSync(join(root, 'refs/heads/main'), 'abc\n');
