@@ -54,28 +54,9 @@ const VM_DRIVERS = [
 /** dracut's arguments for a profile (before the treefile's initramfs-args). */
 export function dracutArgs(profile: InitramfsProfile): string[] {
   const compress = ['--compress', 'zstd'];
-  switch (profile) {
-    case 'generic':
-      return compress;
-    case 'pc':
-      return [
-        ...compress,
-        '--omit',
-        'hwdb',
-        '--filesystems',
-        FILESYSTEMS.join(' '),
-        '--omit-drivers',
-        FIBRE_CHANNEL.join(' '),
-      ];
-    case 'vm':
-      return [
-        ...compress,
-        '--omit',
-        'hwdb',
-        '--filesystems',
-        FILESYSTEMS.join(' '),
-        '--drivers',
-        VM_DRIVERS.join(' '),
-      ];
-  }
+  if (profile === 'generic') return compress;
+  const trimmed = [...compress, '--omit', 'hwdb', '--filesystems', FILESYSTEMS.join(' ')];
+  return profile === 'pc'
+    ? [...trimmed, '--omit-drivers', FIBRE_CHANNEL.join(' ')]
+    : [...trimmed, '--drivers', VM_DRIVERS.join(' ')];
 }

@@ -1,11 +1,26 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { scratchDir } from '../helpers/scratch.ts';
 
 const CLI = join(process.cwd(), 'bib/particle-os');
+
+/** Every leaf command, each with its own --help. */
+const SUBCOMMANDS = [
+  ['compose', 'tree'],
+  ['compose', 'diff'],
+  ['container', 'build'],
+  ['container', 'lint'],
+  ['build'],
+  ['boot-test'],
+  ['pipeline'],
+  ['upgrade-test'],
+  ['treefile', 'validate'],
+  ['schema'],
+  ['doctor'],
+];
 
 function cli(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(CLI, args, {
@@ -79,19 +94,7 @@ test('help lists the seed commands with examples', () => {
   for (const c of ['compose', 'container', 'build', 'boot-test', 'pipeline', 'doctor'])
     assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
   assert.match(r.stdout, /Examples:/);
-  for (const sub of [
-    ['compose', 'tree'],
-    ['compose', 'diff'],
-    ['container', 'build'],
-    ['container', 'lint'],
-    ['build'],
-    ['boot-test'],
-    ['pipeline'],
-    ['upgrade-test'],
-    ['treefile', 'validate'],
-    ['schema'],
-    ['doctor'],
-  ])
+  for (const sub of SUBCOMMANDS)
     assert.match(
       cli([...sub, '--help']).stdout,
       /Examples?:/,
@@ -114,21 +117,16 @@ test('--version prints the package version; --help lists every command without l
 });
 
 test('the bundle in dist/ and the sources give the same CLI (every command’s help)', () => {
-  const commands = [
-    [],
-    ['compose', 'tree'],
-    ['compose', 'diff'],
-    ['container', 'build'],
-    ['container', 'lint'],
-    ['build'],
-    ['boot-test'],
-    ['pipeline'],
-    ['upgrade-test'],
-    ['schema'],
-    ['treefile', 'validate'],
-    ['doctor'],
-  ];
-  for (const c of commands) {
+  // bib/particle-os runs the sources when the bundle is older: then this would compare them
+  // with themselves (npm test builds the bundle first).
+  const built = statSync('dist/.built').mtimeMs;
+  for (const e of readdirSync('src', { recursive: true, withFileTypes: true }))
+    if (e.isFile())
+      assert.ok(
+        statSync(join(e.parentPath ?? e.path, e.name)).mtimeMs <= built,
+        `dist/ is older than ${e.name}: npm run build`,
+      );
+  for (const c of [[], ...SUBCOMMANDS]) {
     const bundle = cli([...c, '--help']);
     const source = cli([...c, '--help'], { PARTICLE_OS_FROM_SOURCE: '1' });
     assert.equal(bundle.code, 0, `${c.join(' ')} --help`);
