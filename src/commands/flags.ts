@@ -71,6 +71,7 @@ export function formatBootTest(r: BootTestResult): string {
     for (const b of r.analysis.blame.slice(0, 10))
       lines.push(`    ${s(b.ms).padStart(7)} ${b.unit}`);
   }
+  if (r.retriedAfter) lines.push(`  booted twice: ${r.retriedAfter}`);
   if (r.problem) lines.push(`  problem: ${r.problem}`);
   return `${lines.join('\n')}\n`;
 }
