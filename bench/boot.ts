@@ -20,7 +20,6 @@
  * ours/plain ratios (target for login: ≤ 1.3), plus the slowest units of our last boot.
  * Needs root; about 25 minutes under TCG with a warm .deb cache.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,7 +33,7 @@ import { makeWorkDir } from '../src/core/workdir.ts';
 import { assembleDisk } from '../src/image/assemble.ts';
 import { diskLayout, newDiskIds } from '../src/image/disk-size.ts';
 import { kernelArgs } from '../src/image/plan.ts';
-import { installGrub } from '../src/image/steps.ts';
+import { duBytes, installGrub } from '../src/image/steps.ts';
 import { fstab, splitBoot } from '../src/image/sysroot.ts';
 import { loadRecipe } from '../src/recipe/load.ts';
 import type { Recipe } from '../src/recipe/schema.ts';
@@ -42,6 +41,7 @@ import { loadTreefile, type ResolvedTreefile } from '../src/treefile/load.ts';
 import { type BootTestResult, bootTest } from '../src/verify/boot-test.ts';
 import { guestChecks } from '../src/verify/guest-checks.ts';
 import { type Accel, chooseAccel, type Firmware } from '../src/verify/qemu.ts';
+import { median } from './median.ts';
 
 const { values } = parseArgs({
   options: {
@@ -58,27 +58,26 @@ const { values } = parseArgs({
 const BOOTS = Number(values.boots);
 const FIRMWARES = (values.firmware ?? '').split(',') as Firmware[];
 const CACHE = resolve(values.cachedir as string);
+const TREEFILE = resolve(values.treefile as string);
+/** --workdir: where the report and serial logs stay (the work dir inside it is removed). */
+const KEEP = values.workdir ? resolve(values.workdir) : undefined;
 const CLI = resolve('bib/particle-os');
 
 /** Ours, built by the CLI the way the quick start does; returns the qcow2. */
-async function buildOurs(ctx: Context, work: string, recipe: Recipe): Promise<string> {
+async function buildOurs(
+  ctx: Context,
+  work: string,
+  tf: ResolvedTreefile,
+  recipe: Recipe,
+): Promise<string> {
   const out = join(work, 'ours');
   const repo = join(out, 'repo');
   const archive = join(out, 'image.ociarchive');
-  const tf = loadTreefile(resolve(values.treefile as string));
   const cli = (args: string[]) =>
     step(ctx, `particle-os ${args[0]} ${args[1] ?? ''}`, (sc) =>
       run(sc, [CLI, '--log-dir', join(out, 'logs'), ...args]),
     );
-  await cli([
-    'compose',
-    'tree',
-    resolve(values.treefile as string),
-    '--repo',
-    repo,
-    '--cachedir',
-    CACHE,
-  ]);
+  await cli(['compose', 'tree', TREEFILE, '--repo', repo, '--cachedir', CACHE]);
   await cli(['container', 'build', '--repo', repo, tf.ref, '--output', `oci-archive:${archive}`]);
   await cli([
     'build',
@@ -147,8 +146,7 @@ async function buildPlain(
       ].join('\n'),
     );
     const boot = await installGrub(sc, { cacheDir: CACHE, bootStage, work: dir, ids });
-    const du = spawnSync('du', ['--summarize', '--block-size=1', root], { encoding: 'utf8' });
-    const layout = diskLayout(Number.parseInt(du.stdout, 10), recipe, ids);
+    const layout = diskLayout(await duBytes(sc, root), recipe, ids);
     const raw = join(dir, 'plain.raw');
     await assembleDisk(sc, {
       disk: raw,
@@ -191,113 +189,79 @@ function sample(r: BootTestResult): Sample {
   };
 }
 
-function median(xs: (number | undefined)[]): number | undefined {
-  const s = xs.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
-  if (!s.length) return undefined;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
 const report: Record<string, unknown> = {};
-const code = await runCommand(
-  'bench-boot',
-  { logDir: values.workdir ? join(resolve(values.workdir), 'logs') : undefined },
-  async (ctx) => {
-    const tf = loadTreefile(resolve(values.treefile as string));
-    const recipe = loadRecipe(resolve(values.recipe as string));
-    const work = makeWorkDir(
-      ctx,
-      'bench-boot',
-      values.workdir ? resolve(values.workdir) : undefined,
+const code = await runCommand('bench-boot', { logDir: KEEP && join(KEEP, 'logs') }, async (ctx) => {
+  const tf = loadTreefile(TREEFILE);
+  const recipe = loadRecipe(resolve(values.recipe as string));
+  if (values.ours && !existsSync(values.ours)) throw new Error(`no image at ${values.ours}`);
+  const work = makeWorkDir(ctx, 'bench-boot', KEEP);
+  const images = {
+    plain: await buildPlain(ctx, work, tf, recipe),
+    ours: values.ours ? resolve(values.ours) : await buildOurs(ctx, work, tf, recipe),
+  };
+  const checks = guestChecks({}).filter((c) => c.name === 'system-running');
+  const lines: string[] = [`bench/boot: ${values.treefile}, ${BOOTS} boots per image and firmware`];
+  for (const firmware of FIRMWARES) {
+    const accel: Accel = await step(ctx, 'choose accelerator', (sc) =>
+      chooseAccel(sc, images.plain, firmware, work),
     );
-    const images = {
-      plain: await buildPlain(ctx, work, tf, recipe),
-      ours: values.ours ? resolve(values.ours) : await buildOurs(ctx, work, recipe),
-    };
-    if (!existsSync(images.ours)) throw new Error(`no image at ${images.ours}`);
-    const checks = guestChecks({}).filter((c) => c.name === 'system-running');
-    const lines: string[] = [
-      `bench/boot: ${values.treefile}, ${BOOTS} boots per image and firmware`,
-    ];
-    for (const firmware of FIRMWARES) {
-      const accel: Accel = await step(ctx, 'choose accelerator', (sc) =>
-        chooseAccel(sc, images.plain, firmware, work),
-      );
-      const samples: Record<'plain' | 'ours', Sample[]> = { plain: [], ours: [] };
-      let lastOurs: BootTestResult | undefined;
-      let lastPlain: BootTestResult | undefined;
-      for (let i = 0; i < BOOTS; i++) {
-        for (const which of ['plain', 'ours'] as const) {
-          const r = await bootTest(ctx, {
-            disk: images[which],
-            firmware,
-            accel,
-            timeoutSeconds: 900,
-            checks,
-            analyze: true,
-            // Kept with --workdir (the work dir itself is removed).
-            serialLog: join(
-              values.workdir ? resolve(values.workdir) : work,
-              `serial-${which}-${firmware}-${i + 1}.log`,
-            ),
-          });
-          if (!r.passed)
-            throw new Error(
-              `${which} ${firmware} boot ${i + 1}: ${r.problem ?? JSON.stringify(r.checks)}`,
-            );
-          samples[which].push(sample(r));
-          if (which === 'ours') lastOurs = r;
-          else lastPlain = r;
-        }
+    const samples: Record<'plain' | 'ours', Sample[]> = { plain: [], ours: [] };
+    let lastOurs: BootTestResult | undefined;
+    let lastPlain: BootTestResult | undefined;
+    for (let i = 0; i < BOOTS; i++) {
+      for (const which of ['plain', 'ours'] as const) {
+        const r = await bootTest(ctx, {
+          disk: images[which],
+          firmware,
+          accel,
+          timeoutSeconds: 900,
+          checks,
+          analyze: true,
+          serialLog: join(KEEP ?? work, `serial-${which}-${firmware}-${i + 1}.log`),
+        });
+        if (!r.passed)
+          throw new Error(
+            `${which} ${firmware} boot ${i + 1}: ${r.problem ?? JSON.stringify(r.checks)}`,
+          );
+        samples[which].push(sample(r));
+        if (which === 'ours') lastOurs = r;
+        else lastPlain = r;
       }
-      const keys = [
-        'kernel',
-        'switchRoot',
-        'login',
-        'initrd',
-        'userspace',
-        'analyzeTotal',
-      ] as const;
-      const med = (which: 'plain' | 'ours') =>
-        Object.fromEntries(keys.map((k) => [k, median(samples[which].map((s) => s[k]))]));
-      const plain = med('plain');
-      const ours = med('ours');
-      report[firmware] = {
-        accel,
-        plain,
-        ours,
-        samples,
-        slowestUnits: lastOurs?.analysis?.blame.slice(0, 15),
-        analysis: { ours: lastOurs?.analysis, plain: lastPlain?.analysis },
-      };
-      const sec = (ms?: number) =>
-        ms === undefined ? '    -' : (ms / 1000).toFixed(1).padStart(6);
-      lines.push(
-        '',
-        `${firmware.toUpperCase()} under ${accel.toUpperCase()} (medians, s)   plain    ours   ratio`,
-      );
-      for (const k of keys) {
-        const p = plain[k];
-        const o = ours[k];
-        const ratio = p && o ? `${(o / p).toFixed(2)}×` : '-';
-        lines.push(
-          `  ${k.padEnd(30)} ${sec(p)}  ${sec(o)}   ${ratio}${k === 'login' ? '  (target ≤ 1.3×)' : ''}`,
-        );
-      }
-      lines.push('  slowest units, ours (last boot):');
-      for (const b of lastOurs?.analysis?.blame.slice(0, 8) ?? [])
-        lines.push(`    ${sec(b.ms)}  ${b.unit}`);
     }
-    // With --workdir, the whole report (every sample, our units and critical chain) stays there.
-    if (values.workdir)
-      writeFileSync(
-        join(resolve(values.workdir), 'bench-boot.json'),
-        JSON.stringify(report, null, 2),
-      );
-    process.stdout.write(
-      values.json ? `${JSON.stringify(report, null, 2)}\n` : `${lines.join('\n')}\n`,
+    const keys = ['kernel', 'switchRoot', 'login', 'initrd', 'userspace', 'analyzeTotal'] as const;
+    const med = (which: 'plain' | 'ours') =>
+      Object.fromEntries(keys.map((k) => [k, median(samples[which].map((s) => s[k]))]));
+    const plain = med('plain');
+    const ours = med('ours');
+    report[firmware] = {
+      accel,
+      plain,
+      ours,
+      samples,
+      analysis: { ours: lastOurs?.analysis, plain: lastPlain?.analysis },
+    };
+    const sec = (ms?: number) => (ms === undefined ? '    -' : (ms / 1000).toFixed(1).padStart(6));
+    lines.push(
+      '',
+      `${firmware.toUpperCase()} under ${accel.toUpperCase()} (medians, s)   plain    ours   ratio`,
     );
-    return 0;
-  },
-);
+    for (const k of keys) {
+      const p = plain[k];
+      const o = ours[k];
+      const ratio = p && o ? `${(o / p).toFixed(2)}×` : '-';
+      lines.push(
+        `  ${k.padEnd(30)} ${sec(p)}  ${sec(o)}   ${ratio}${k === 'login' ? '  (target ≤ 1.3×)' : ''}`,
+      );
+    }
+    lines.push('  slowest units, ours (last boot):');
+    for (const b of lastOurs?.analysis?.blame.slice(0, 8) ?? [])
+      lines.push(`    ${sec(b.ms)}  ${b.unit}`);
+  }
+  // With --workdir, the whole report (every sample, our units and critical chain) stays there.
+  if (KEEP) writeFileSync(join(KEEP, 'bench-boot.json'), JSON.stringify(report, null, 2));
+  process.stdout.write(
+    values.json ? `${JSON.stringify(report, null, 2)}\n` : `${lines.join('\n')}\n`,
+  );
+  return 0;
+});
 process.exit(code);

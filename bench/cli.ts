@@ -13,6 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { median } from './median.ts';
 
 const { values } = parseArgs({
   options: {
@@ -62,12 +63,6 @@ function seconds(argv: string[], env: Record<string, string> = {}): number {
   return (performance.now() - t) / 1000;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
 const baseline: number[] = [];
 const times = new Map<string, number[]>(rows.map((r) => [r.name, []]));
 for (let i = 0; i < ROUNDS; i++) {
@@ -76,10 +71,10 @@ for (let i = 0; i < ROUNDS; i++) {
     times.get(r.name)?.push(seconds(r.argv, r.env));
   }
 }
-const node = median(baseline);
+const node = median(baseline) ?? 0;
 process.stdout.write(`median of ${ROUNDS} runs, seconds (ratio to node -e 0)\n`);
 process.stdout.write(`${'node -e 0'.padEnd(40)} ${node.toFixed(3)}\n`);
 for (const r of rows) {
-  const m = median(times.get(r.name) ?? []);
+  const m = median(times.get(r.name) ?? []) ?? 0;
   process.stdout.write(`${r.name.padEnd(40)} ${m.toFixed(3)}  (${(m / node).toFixed(2)}×)\n`);
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what particle-os needs on a Debian 12+ machine (run as root): the host tools of every
-# stage, Node.js if missing, the npm dependencies from the lockfile, and the CLI bundle (dist/).
+# stage, Node.js if missing, and the npm dependencies from the lockfile (npm ci also bundles the
+# CLI into dist/; npm test rebuilds it, and bib/particle-os runs the sources while it is stale).
 set -eu
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -19,6 +20,4 @@ if [ -n "$missing" ]; then
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund # its prepare script bundles the CLI into dist/
-else
-  npm run --silent build # dist/ for this checkout's sources (bib/particle-os runs it)
 fi

@@ -5,7 +5,6 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
 import type { Context } from '../core/context.ts';
 import { ExitCode, InterruptedError, ParticleError } from '../core/errors.ts';
 import { Scope } from '../core/scope.ts';
@@ -14,13 +13,6 @@ import { createReporter } from './reporter.ts';
 export interface GlobalFlags {
   verbose?: boolean;
   logDir?: string;
-}
-
-/** The flags on the program above a command (commander keeps them on the root). */
-export function globalFlags(cmd: Command): GlobalFlags {
-  let root = cmd;
-  while (root.parent) root = root.parent;
-  return root.opts<GlobalFlags>();
 }
 
 export function defaultLogDir(command: string): string {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
+import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { bootTest } from '../verify/boot-test.ts';
 import { expectationsFromPlan, readPlanNextTo } from '../verify/expectations.ts';
@@ -58,7 +58,7 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
         },
       ) => {
         setExit(
-          await runCommand('boot-test', globalFlags(cmd), async (ctx) => {
+          await runCommand('boot-test', cmd.optsWithGlobals<GlobalFlags>(), async (ctx) => {
             const firmware = parseFirmware(o.firmware);
             const timeout = parseTimeout(o.timeout);
             requireTools(bootStages([firmware]));

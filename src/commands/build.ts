@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
+import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, type ImageRef, parseImageRef } from '../core/image-ref.ts';
@@ -70,7 +70,7 @@ export function registerBuild(cmd: Command, setExit: (code: number) => void): vo
         },
       ) => {
         setExit(
-          await runCommand('build', globalFlags(cmd), async (ctx) => {
+          await runCommand('build', cmd.optsWithGlobals<GlobalFlags>(), async (ctx) => {
             const recipe = withRootfs(loadRecipe(recipePath), o.rootfs);
             const image = sourceFromFlags(o);
             const types = parseTypes(o.type);

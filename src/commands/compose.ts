@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
+import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { composeDiff, formatDiff } from '../compose/diff.ts';
 import { composeTree, planComposeTree } from '../compose/index.ts';
 import { formatComposePlan } from '../compose/plan.ts';
@@ -67,7 +67,7 @@ export function registerCompose(compose: Command, setExit: (code: number) => voi
         },
       ) => {
         setExit(
-          await runCommand('compose', globalFlags(compose), async (ctx) => {
+          await runCommand('compose', compose.optsWithGlobals<GlobalFlags>(), async (ctx) => {
             const tf = loadTreefile(treefile);
             requireTools(['compose']);
             const cache = cacheDirs(o.cachedir);
@@ -110,7 +110,7 @@ export function registerCompose(compose: Command, setExit: (code: number) => voi
     )
     .action(async (from: string, to: string, o: { repo: string; json?: boolean }) => {
       setExit(
-        await runCommand('compose-diff', globalFlags(compose), async (ctx) => {
+        await runCommand('compose-diff', compose.optsWithGlobals<GlobalFlags>(), async (ctx) => {
           const d = await composeDiff(ctx, resolve(o.repo), from, to);
           if (o.json) printJson(d);
           else process.stdout.write(formatDiff(d));

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
+import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { MAX_LAYERS } from '../container/chunking.ts';
 import { buildContainer, lintImage } from '../container/index.ts';
 import { COMPRESSIONS, type Compression } from '../container/layer.ts';
@@ -50,7 +50,7 @@ export function registerContainer(container: Command, setExit: (code: number) =>
         },
       ) => {
         setExit(
-          await runCommand('container', globalFlags(container), async (ctx) => {
+          await runCommand('container', container.optsWithGlobals<GlobalFlags>(), async (ctx) => {
             const output = parseImageRef(o.output);
             requireTools(['container']);
             const r = await buildContainer(ctx, {
@@ -85,7 +85,7 @@ export function registerContainer(container: Command, setExit: (code: number) =>
     )
     .action(async (image: string, o: { json?: boolean }) => {
       setExit(
-        await runCommand('container', globalFlags(container), async (ctx) => {
+        await runCommand('container', container.optsWithGlobals<GlobalFlags>(), async (ctx) => {
           const r = await lintImage(ctx, image);
           if (o.json) printJson(r);
           else {

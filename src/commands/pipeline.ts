@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
+import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { runPipeline } from '../workflows/pipeline.ts';
 import {
@@ -35,7 +35,7 @@ export function registerPipeline(cmd: Command, setExit: (code: number) => void):
         o: BuildAndBootFlags & { type: string; output: string; firmware: string; json?: boolean },
       ) => {
         const outputDir = resolve(o.output);
-        const flags = logFlags(globalFlags(cmd), outputDir);
+        const flags = logFlags(cmd.optsWithGlobals<GlobalFlags>(), outputDir);
         setExit(
           await runCommand('pipeline', flags, async (ctx) => {
             const inputs = buildAndBootInputs(treefilePath, o);

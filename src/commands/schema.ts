@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { globalFlags, runCommand } from '../cli/runtime.ts';
+import { type GlobalFlags, runCommand } from '../cli/runtime.ts';
 import { UsageError } from '../core/errors.ts';
 import { SCHEMAS, schemaJson } from '../schemas.ts';
 
@@ -9,7 +9,7 @@ export function registerSchema(cmd: Command, setExit: (code: number) => void): v
     .addHelpText('after', '\nExample:\n  particle-os schema treefile > schema/treefile.schema.json')
     .action(async (format: string) => {
       setExit(
-        await runCommand('schema', globalFlags(cmd), async () => {
+        await runCommand('schema', cmd.optsWithGlobals<GlobalFlags>(), async () => {
           if (!(format in SCHEMAS))
             throw new UsageError(
               `unknown format ${format}: use ${Object.keys(SCHEMAS).join(' or ')}`,

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
+import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { formatIssue, InputError, type InputIssue } from '../core/errors.ts';
 import { loadTreefile } from '../treefile/load.ts';
 
-export function registerTreefile(cmd: Command, setExit: (code: number) => void): void {
-  const treefile = cmd;
+export function registerTreefile(treefile: Command, setExit: (code: number) => void): void {
   treefile
     .command('validate')
     .description(
@@ -14,7 +13,7 @@ export function registerTreefile(cmd: Command, setExit: (code: number) => void):
     .addHelpText('after', '\nExample:\n  particle-os treefile validate treefiles/*.yaml')
     .action(async (files: string[]) => {
       setExit(
-        await runCommand('treefile', globalFlags(cmd), async () => {
+        await runCommand('treefile', treefile.optsWithGlobals<GlobalFlags>(), async () => {
           const issues: InputIssue[] = [];
           for (const f of files) {
             try {
@@ -43,7 +42,7 @@ export function registerTreefile(cmd: Command, setExit: (code: number) => void):
     )
     .action(async (file: string) => {
       setExit(
-        await runCommand('treefile', globalFlags(cmd), async () => {
+        await runCommand('treefile', treefile.optsWithGlobals<GlobalFlags>(), async () => {
           printJson(loadTreefile(file));
           return 0;
         }),

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { globalFlags, printJson, runCommand } from '../cli/runtime.ts';
+import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import {
@@ -56,7 +56,7 @@ export function registerUpgradeTest(cmd: Command, setExit: (code: number) => voi
         },
       ) => {
         const outputDir = resolve(o.output);
-        const flags = logFlags(globalFlags(cmd), outputDir);
+        const flags = logFlags(cmd.optsWithGlobals<GlobalFlags>(), outputDir);
         setExit(
           await runCommand('upgrade-test', flags, async (ctx) => {
             const inputs = buildAndBootInputs(treefilePath, o);

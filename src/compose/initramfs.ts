@@ -8,8 +8,9 @@
  * - `pc` (the default): dracut's generic set without the udev hardware database (13 MiB that
  *   udev in the initramfs does not need to find the root disk), with only the filesystems a
  *   Debian Atomic root, /boot, ESP, installer medium or composefs use, and without Fibre Channel
- *   host adapters (SAN boot). Every storage, USB, input and NIC driver of the generic set stays:
- *   SATA/AHCI, NVMe, VMD, USB storage and keyboards, MMC/SD, UFS, virtio, Hyper-V.
+ *   host adapters (SAN boot). Every storage, USB and input driver of the generic set stays:
+ *   SATA/AHCI, NVMe, VMD, USB storage and keyboards, MMC/SD, UFS, virtio, Hyper-V. (The generic
+ *   set carries almost no NIC drivers: this initramfs does not bring up a network.)
  * - `vm`: only what QEMU/KVM guests boot from (virtio, SATA/AHCI, NVMe, SCSI disks and CD), no
  *   generic driver set. Not for real hardware.
  * - `generic`: dracut's generic set unchanged (what rpm-ostree composes ship).

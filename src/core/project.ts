@@ -6,20 +6,28 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-let root: string | undefined;
+let found: { root: string; version: string } | undefined;
 
 /**
  * The checkout or installed package root: the nearest directory above this module whose
  * package.json is named particle-os. Throws if there is none (a broken installation).
  */
 export function projectRoot(): string {
-  if (root) return root;
+  return project().root;
+}
+
+/** The root and its package.json's version, found and read once per process. */
+function project(): { root: string; version: string } {
+  if (found) return found;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'particle-os') {
-      root = dir;
-      return dir;
+    if (existsSync(manifest)) {
+      const { name, version } = JSON.parse(readFileSync(manifest, 'utf8'));
+      if (name === 'particle-os') {
+        found = { root: dir, version };
+        return found;
+      }
     }
     const up = dirname(dir);
     if (up === dir) throw new Error('particle-os: no package.json above the running code');
@@ -34,5 +42,5 @@ export function projectPath(...parts: string[]): string {
 
 /** The version in package.json (what `--version` prints and the client package carries). */
 export function projectVersion(): string {
-  return JSON.parse(readFileSync(projectPath('package.json'), 'utf8')).version;
+  return project().version;
 }

@@ -257,7 +257,8 @@ export async function writeOutputs(
   publish(`${planFile}.tmp`, planFile);
 }
 
-async function duBytes(sc: StepContext, dir: string): Promise<number> {
+/** Bytes a directory tree takes on disk (du), 0 when it does not exist. */
+export async function duBytes(sc: StepContext, dir: string): Promise<number> {
   if (!existsSync(dir)) return 0;
   const r = await run(sc, ['du', '--summarize', '--block-size=1', dir]);
   return Number.parseInt(r.stdout.split(/\s/)[0] ?? '0', 10);

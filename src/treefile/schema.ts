@@ -168,7 +168,7 @@ export const TreefileFileSchema = z
       .enum(INITRAMFS_PROFILES)
       .optional()
       .describe(
-        'Drivers in the initramfs: pc (default: every storage, USB, input and NIC driver, no SAN adapters or unused filesystems), vm (QEMU/KVM guests only) or generic (all of dracut)',
+        'Drivers in the initramfs: pc (default: dracut’s generic storage, USB and input drivers, without SAN adapters, unused filesystems or the udev hwdb), vm (QEMU/KVM guests only) or generic (all of dracut)',
       ),
     'machineid-compat': z
       .boolean()

@@ -76,10 +76,10 @@ export interface BootTestResult {
 /**
  * True when the guest kernel died on an `Oops: int3` before any check ran. Multi-threaded TCG
  * (QEMU 7.2 here) can let one vCPU run a stale translation while the kernel patches its text
- * through an int3 breakpoint (jump labels, static calls) on another: a trap no real CPU raises.
- * Seen about once in 30 boots on this machine (hrtimer_start_range_ns at 1.3 s,
- * devcgroup_check_permission at 9 s). Nothing the image does can cause it, so bootTest boots
- * once more; any other panic, or one after a check ran, fails the test as before.
+ * through an int3 breakpoint on another: a trap no real CPU raises. Seen three times in roughly
+ * 70 boots on this machine (hrtimer_start_range_ns at 1.3 s, sched_clock_cpu at 2.6 s,
+ * devcgroup_check_permission at 9 s). A broken kernel module could trap on int3 too, so the
+ * second boot happens once, only before any check ran, and a fault that repeats still fails.
  */
 export function tcgTextPatchingOops(serial: string): boolean {
   return /Oops: int3/.test(serial) && !/PARTICLE-CHECK/.test(serial);

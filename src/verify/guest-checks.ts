@@ -196,47 +196,49 @@ export interface BootAnalysis {
   manager: Record<string, number>;
 }
 
+/** Milliseconds per unit of a systemd time span. */
+const SPAN_UNIT_MS: Record<string, number> = {
+  h: 3_600_000,
+  min: 60_000,
+  s: 1000,
+  ms: 1,
+  us: 0.001,
+  µs: 0.001,
+};
+
 /** "1min 2.345s", "2.345s", "123ms", "45us" → milliseconds. */
 export function parseSystemdSpan(s: string): number {
   let ms = 0;
-  for (const m of s.matchAll(/([\d.]+)(min|ms|us|µs|s|h)/g)) {
-    const n = Number(m[1]);
-    const unit = m[2];
-    ms +=
-      unit === 'h'
-        ? n * 3_600_000
-        : unit === 'min'
-          ? n * 60_000
-          : unit === 's'
-            ? n * 1000
-            : unit === 'ms'
-              ? n
-              : n / 1000;
-  }
+  for (const m of s.matchAll(/([\d.]+)(min|ms|us|µs|s|h)/g))
+    ms += Number(m[1]) * (SPAN_UNIT_MS[m[2] as string] ?? 0);
   return Math.round(ms * 1000) / 1000;
 }
 
 /** Pick the PARTICLE-ANALYZE lines out of the console; undefined when there are none. */
 export function parseAnalysis(serial: string): BootAnalysis | undefined {
-  const parts: Record<string, string[]> = { time: [], blame: [], chain: [], manager: [] };
+  const parts = {
+    time: [] as string[],
+    blame: [] as string[],
+    chain: [] as string[],
+    manager: [] as string[],
+  };
   for (const m of serial.matchAll(/PARTICLE-ANALYZE (time|blame|chain|manager) ([^\r\n]*)/g))
-    parts[m[1] as string]?.push((m[2] as string).trimEnd());
-  if (!parts.time?.length && !parts.blame?.length) return undefined;
-  const blame = (parts.blame ?? []).flatMap((l) => {
+    parts[m[1] as keyof typeof parts].push((m[2] as string).trimEnd());
+  if (!parts.time.length && !parts.blame.length) return undefined;
+  const blame = parts.blame.flatMap((l) => {
     const m = /^\s*((?:[\d.]+(?:h|min|ms|us|µs|s)\s*)+)\s+(\S+)$/.exec(l);
     return m ? [{ unit: m[2] as string, ms: parseSystemdSpan(m[1] as string) }] : [];
   });
-  const time = parts.time ?? [];
   const manager: Record<string, number> = {};
-  for (const l of parts.manager ?? []) {
+  for (const l of parts.manager) {
     const m = /^(\w+)TimestampMonotonic=(\d+)$/.exec(l);
     if (m) manager[m[1] as string] = Number(m[2]) / 1000;
   }
   return {
-    time,
-    startup: parseStartup(time[0] ?? ''),
+    time: parts.time,
+    startup: parseStartup(parts.time[0] ?? ''),
     blame,
-    criticalChain: parts.chain ?? [],
+    criticalChain: parts.chain,
     manager,
   };
 }
