@@ -4,6 +4,7 @@
  * a default when it is computed rather than declared. Keyed by key path (`users[].ssh-keys`);
  * gen-docs.ts fails when a schema key has no entry here or an entry names no schema key.
  */
+import { INAPPLICABLE_KEYS, UNDERSCORE_ALIASES } from '../src/treefile/schema.ts';
 
 export interface KeyDoc {
   /** The peer tool's setting, as Markdown; "—" with a reason when there is none. */
@@ -14,7 +15,7 @@ export interface KeyDoc {
   default?: string;
 }
 
-export const TREEFILE_KEYS: Record<string, KeyDoc> = {
+const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
   ostree: { equivalent: '— (rpm-ostree: `ref` in the treefile, the repo is a command-line flag)' },
   'ostree.ref': {
     equivalent: '`ref`',
@@ -125,8 +126,8 @@ export const TREEFILE_KEYS: Record<string, KeyDoc> = {
     example: 'add-commit-metadata:\n  example.org/build-host: ci',
   },
   'automatic-version-prefix': {
-    equivalent: '`automatic-version-prefix`',
-    example: 'automatic-version-prefix: "${releasever}.1"',
+    equivalent: '`automatic-version-prefix` (with `<date:FORMAT>`)',
+    example: 'automatic-version-prefix: "${releasever}.<date:%Y%m%d>"',
     default: '`${releasever}` (so versions read 13.20260101.0)',
   },
   'initramfs-args': {
@@ -157,27 +158,78 @@ export const TREEFILE_KEYS: Record<string, KeyDoc> = {
   },
 };
 
+/** An example for each rpm-ostree key that is accepted with a warning (schema.ts says why). */
+const INAPPLICABLE_EXAMPLES: Record<string, string> = {
+  selinux: 'selinux: true',
+  'boot-location': 'boot-location: modules',
+  'tmp-is-dir': 'tmp-is-dir: true',
+  'etc-group-members': 'etc-group-members: [wheel]',
+  'check-passwd': 'check-passwd:\n  type: previous',
+  'check-groups': 'check-groups:\n  type: previous',
+  'ignore-removed-users': 'ignore-removed-users: [nobody]',
+  'ignore-removed-groups': 'ignore-removed-groups: [nobody]',
+  rpmdb: 'rpmdb: sqlite',
+  cliwrap: 'cliwrap: true',
+  'readonly-executables': 'readonly-executables: true',
+};
+
+const INAPPLICABLE_DOCS: Record<string, KeyDoc> = Object.fromEntries(
+  Object.keys(INAPPLICABLE_KEYS).map((k) => [
+    k,
+    {
+      equivalent: `\`${k}\` (no effect here: a warning says why)`,
+      example: INAPPLICABLE_EXAMPLES[k] ?? '',
+    },
+  ]),
+);
+
+/** Each underscore spelling: the dashed key's example under the alias. */
+function aliasDocs(docs: Record<string, KeyDoc>): Record<string, KeyDoc> {
+  return Object.fromEntries(
+    Object.entries(UNDERSCORE_ALIASES).map(([alias, key]) => {
+      const doc = docs[key];
+      return [
+        alias,
+        {
+          equivalent: `\`${alias}\` (rpm-ostree’s underscore spelling of \`${key}\`)`,
+          example: doc?.example?.replace(key, alias),
+        },
+      ];
+    }),
+  );
+}
+
+export const TREEFILE_KEYS: Record<string, KeyDoc> = {
+  ...OWN_TREEFILE_KEYS,
+  ...INAPPLICABLE_DOCS,
+  ...aliasDocs({ ...OWN_TREEFILE_KEYS, ...INAPPLICABLE_DOCS }),
+};
+
 export const RECIPE_KEYS: Record<string, KeyDoc> = {
   name: {
     equivalent: '— (bootc-image-builder names its outputs after the type, e.g. `qcow2/disk.qcow2`)',
     example: 'name: debian-minimal',
   },
-  hostname: { equivalent: '`customizations.hostname`', example: 'hostname: atomic-1' },
+  hostname: {
+    equivalent: '`customizations.hostname`',
+    example: 'hostname: atomic-1.example.org',
+  },
   disk: { equivalent: '`[[customizations.filesystem]]` and `--rootfs`' },
   'disk.size': {
     equivalent:
       '`[[customizations.filesystem]]` with `mountpoint = "/"` and `minsize` (a minimum for `/`, not the whole disk)',
-    example: 'disk:\n  size: 8G',
+    example: 'disk:\n  size: 12 GB',
     default: 'twice the OS plus the fixed partitions, rounded up to whole GiB',
   },
   'disk.rootfs': {
     equivalent: 'the `--rootfs` flag (this tool’s `build --rootfs` overrides the key too)',
     example: 'disk:\n  rootfs: xfs',
   },
-  kernel: { equivalent: '`[customizations.kernel]`' },
+  kernel: { equivalent: '`[customizations.kernel]`', default: 'no extra arguments' },
   'kernel.append': {
-    equivalent: '`customizations.kernel.append` (one string there, a list here)',
+    equivalent: '`customizations.kernel.append` (one string there; a list or that string here)',
     example: 'kernel:\n  append: [quiet, "console=ttyS0,115200n8"]',
+    default: '`[]`',
   },
   users: {
     equivalent: '`[[customizations.user]]`',
@@ -264,7 +316,7 @@ export const BIB_KEYS: Record<string, { recipe: string; note?: string }> = {
   'customizations.kernel': { recipe: 'kernel' },
   'customizations.kernel.append': {
     recipe: 'kernel.append',
-    note: 'split at spaces',
+    note: 'split at spaces outside double quotes, as the kernel splits its command line',
   },
   'customizations.filesystem': {
     recipe: 'disk.size',
@@ -273,7 +325,7 @@ export const BIB_KEYS: Record<string, { recipe: string; note?: string }> = {
   'customizations.filesystem[].mountpoint': { recipe: '—', note: 'must be `/`' },
   'customizations.filesystem[].minsize': {
     recipe: 'disk.size',
-    note: 'the disk gets this plus the ESP, /boot and the BIOS-boot partition',
+    note: 'bytes, or with a unit (kB MB GB TB, KiB MiB GiB TiB; "12 GB"); the disk gets this plus the ESP, /boot and the BIOS-boot partition',
   },
   'customizations.timezone': { recipe: 'timezone' },
   'customizations.timezone.timezone': { recipe: 'timezone' },

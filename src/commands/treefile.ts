@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
-import { formatIssue, InputError, type InputIssue } from '../core/errors.ts';
+import { formatIssue, formatWarning, InputError, type InputIssue } from '../core/errors.ts';
 import { loadTreefile } from '../treefile/load.ts';
 
 export function registerTreefile(treefile: Command, setExit: (code: number) => void): void {
@@ -16,12 +16,15 @@ export function registerTreefile(treefile: Command, setExit: (code: number) => v
         await runCommand('treefile', treefile.optsWithGlobals<GlobalFlags>(), async () => {
           const issues: InputIssue[] = [];
           for (const f of files) {
+            let warnings: InputIssue[];
             try {
-              loadTreefile(f);
+              warnings = loadTreefile(f).warnings;
             } catch (e) {
               if (!(e instanceof InputError)) throw e;
               issues.push(...e.issues);
+              warnings = e.warnings;
             }
+            for (const w of warnings) process.stdout.write(`${formatWarning(w)}\n`);
           }
           for (const i of issues) process.stdout.write(`${formatIssue(i)}\n`);
           if (issues.length) throw new InputError([]);
@@ -42,8 +45,11 @@ export function registerTreefile(treefile: Command, setExit: (code: number) => v
     )
     .action(async (file: string) => {
       setExit(
-        await runCommand('treefile', treefile.optsWithGlobals<GlobalFlags>(), async () => {
-          printJson(loadTreefile(file));
+        await runCommand('treefile', treefile.optsWithGlobals<GlobalFlags>(), async (ctx) => {
+          // The JSON is the model; warnings about the input go to stderr.
+          const { warnings, ...model } = loadTreefile(file);
+          for (const w of warnings) ctx.reporter.warn(formatIssue(w));
+          printJson(model);
           return 0;
         }),
       );

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Context, step } from '../core/context.ts';
 import { sourceDateEpoch } from '../core/epoch.ts';
+import { formatIssue } from '../core/errors.ts';
 import { makeWorkDir } from '../core/workdir.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { treefileDigest } from './input-hash.ts';
@@ -70,11 +71,17 @@ function composeInput(tf: ResolvedTreefile, opts: ComposeOptions): ComposeInput 
   };
 }
 
+/** The treefile's warnings (keys accepted but without effect) go out before any work. */
+function reportWarnings(ctx: Context, tf: ResolvedTreefile): void {
+  for (const w of tf.warnings) ctx.reporter.warn(formatIssue(w));
+}
+
 export async function composeTree(
   ctx: Context,
   tf: ResolvedTreefile,
   opts: ComposeOptions = {},
 ): Promise<ComposeResult> {
+  reportWarnings(ctx, tf);
   const i = composeInput(tf, opts);
   const release = await lockRepo(ctx, i.repo);
   try {
@@ -125,6 +132,7 @@ export async function planComposeTree(
     'repo' | 'cacheRoot' | 'debCacheDir' | 'force' | 'lockfile' | 'writeLockfile'
   > = {},
 ): Promise<ComposePlan> {
+  reportWarnings(ctx, tf);
   const i = composeInput(tf, opts);
   return step(ctx, `resolve packages of ${tf.ref}`, async (sc) =>
     resolvePlan(sc, i, await refCommit(sc, i.repo, tf.ref)),

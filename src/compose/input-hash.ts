@@ -22,7 +22,7 @@ const sha256 = (data: string | Buffer) => createHash('sha256').update(data).dige
 
 /** Digest of everything the treefile contributes (not where its files live on this host). */
 export function treefileDigest(tf: ResolvedTreefile): string {
-  const { file: _file, files: _files, repo: _repo, addFiles, ...model } = tf;
+  const { file: _file, files: _files, warnings: _warnings, repo: _repo, addFiles, ...model } = tf;
   return sha256(
     JSON.stringify({
       format: COMPOSE_FORMAT,

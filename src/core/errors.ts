@@ -25,10 +25,21 @@ export function formatIssue(i: InputIssue): string {
   return `${i.file}:${i.line}:${i.col}  ${i.key || '(root)'}  ${i.message}`;
 }
 
-/** Bad input: one or more problems in files the user gave us. */
+/** A warning in the same located form, marked as one. */
+export function formatWarning(i: InputIssue): string {
+  return formatIssue({ ...i, message: `warning: ${i.message}` });
+}
+
+/**
+ * Bad input: one or more problems in files the user gave us. `warnings` are what was found
+ * besides, so a report of everything (treefile validate) can show them too.
+ */
 export class InputError extends ParticleError {
   override readonly exitCode = ExitCode.badInput;
-  constructor(readonly issues: InputIssue[]) {
+  constructor(
+    readonly issues: InputIssue[],
+    readonly warnings: InputIssue[] = [],
+  ) {
     super(issues.map(formatIssue).join('\n'));
   }
 }

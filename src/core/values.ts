@@ -47,3 +47,42 @@ export function verbatimUrl(schemes?: readonly string[]): z.ZodString {
       `must be a ${schemes?.join(' or ')} URL`,
     );
 }
+
+/**
+ * A kernel command line split into arguments the way the kernel splits it: at whitespace,
+ * except inside double quotes, which stay part of the argument (`dyndbg="file a/* +p"` is one
+ * argument). Undefined when a quote is left open.
+ */
+export function splitKernelArgs(cmdline: string): string[] | undefined {
+  const args: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const c of cmdline) {
+    if (c === '"') quoted = !quoted;
+    if (!quoted && /\s/.test(c)) {
+      if (current) args.push(current);
+      current = '';
+    } else current += c;
+  }
+  if (quoted) return undefined;
+  if (current) args.push(current);
+  return args;
+}
+
+/**
+ * Kernel arguments as a list, or as one command line (bootc-image-builder's form) split by
+ * splitKernelArgs. Either way no argument can carry a line break into the BLS entry.
+ */
+export function kernelArgs(): z.ZodType<string[]> {
+  return z.union([z.array(oneLine().min(1)), kernelCommandLine()]);
+}
+
+/** One kernel command line → its arguments (splitKernelArgs); an open quote is an error. */
+export function kernelCommandLine(): z.ZodType<string[], string> {
+  return oneLine().transform((s, ctx) => {
+    const args = splitKernelArgs(s);
+    if (args) return args;
+    ctx.addIssue({ code: 'custom', message: 'a double quote is not closed' });
+    return z.NEVER;
+  });
+}

@@ -69,21 +69,30 @@ export function validate<S extends z.ZodType>(
   if (parsed.issues.length) return { issues: parsed.issues };
   const r = schema.safeParse(parsed.value ?? {});
   if (r.success) return { data: r.data, issues: [] };
-  const issues = r.error.issues.map((iss) => {
-    const path = iss.path as PropertyKey[];
-    // Unknown keys are reported at the parent; name the offending key itself.
-    const extra = iss.code === 'unrecognized_keys' ? (iss.keys as string[]) : [];
-    const at = extra.length ? [...path, extra[0] as string] : path;
-    const pos = parsed.positionOf(at, extra.length > 0);
-    let message = iss.message;
-    if (extra.length) {
-      const known = objectKeysAt(schema, path);
-      const guess = closest(extra[0] as string, known);
-      message = `unknown key "${extra[0]}"${guess ? `; did you mean "${guess}"?` : ''}`;
-    }
-    return { file: parsed.file, ...pos, key: keyPath(at), message };
+  const issues = r.error.issues.flatMap((iss) => issuesOf(parsed, schema, iss));
+  // In file order, as an editor shows them.
+  return { issues: issues.sort((a, b) => a.line - b.line || a.col - b.col) };
+}
+
+/**
+ * One zod issue as located issues. zod reports all unknown keys of a mapping as one issue at
+ * the mapping; each becomes its own issue at the key, so a port from another tool needs one
+ * run, not one per key.
+ */
+function issuesOf(parsed: ParsedYaml, schema: z.ZodType, iss: z.core.$ZodIssue): InputIssue[] {
+  const path = iss.path as PropertyKey[];
+  if (iss.code !== 'unrecognized_keys') {
+    return [
+      { file: parsed.file, ...parsed.positionOf(path), key: keyPath(path), message: iss.message },
+    ];
+  }
+  const known = objectKeysAt(schema, path);
+  return iss.keys.map((extra) => {
+    const at = [...path, extra];
+    const guess = closest(extra, known);
+    const message = `unknown key "${extra}"${guess ? `; did you mean "${guess}"?` : ''}`;
+    return { file: parsed.file, ...parsed.positionOf(at, true), key: keyPath(at), message };
   });
-  return { issues };
 }
 
 function firstLine(s: string): string {

@@ -1,12 +1,12 @@
 /**
  * Disk sizing: by default room for twice the OS (updates need a second deployment's worth of
- * new objects), rounded up to whole GiB; a recipe's disk.size below what the OS needs is an
- * error before anything is written.
+ * new objects), rounded up to whole GiB; a recipe's disk.size is rounded up to a whole MiB, and
+ * one below what the OS needs is an error before anything is written.
  */
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../core/errors.ts';
 import { DEFAULT_SIZES, parseSize, type Recipe } from '../recipe/schema.ts';
-import { minimumDiskBytes, type PartitionPlan, planPartitions } from './partitions.ts';
+import { alignUp, minimumDiskBytes, type PartitionPlan, planPartitions } from './partitions.ts';
 
 const GiB = 2 ** 30;
 
@@ -41,7 +41,9 @@ export function diskLayout(
         `use at least ${Math.ceil(comfortable / GiB)}G`,
     );
   }
-  const diskBytes = requested ?? Math.ceil(comfortable / GiB) * GiB;
+  // Decimal sizes ("12 GB", "500 kB") need not be whole sectors: round up to a whole MiB.
+  const diskBytes =
+    requested !== undefined ? alignUp(requested) : Math.ceil(comfortable / GiB) * GiB;
   const uuidOf: Record<string, string | undefined> = {
     root: ids.root,
     boot: ids.boot,

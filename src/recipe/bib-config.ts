@@ -1,16 +1,15 @@
 /**
  * bootc-image-builder's `config.toml` / `config.json` customizations, accepted as a recipe so
  * its users can bring their existing configs: users (name, password, key, groups), kernel
- * append, the root filesystem's minimum size, hostname, timezone, locale. `wheel` (Fedora's
+ * append (one command line, split as the kernel splits it), the root filesystem's minimum size, hostname, timezone, locale. `wheel` (Fedora's
  * admin group) maps to `admin: true` (Debian's sudo group).
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { InputError, type InputIssue } from '../core/errors.ts';
+import { kernelCommandLine } from '../core/values.ts';
 import { keyPath } from '../core/yaml-issues.ts';
-import { DEFAULT_SIZES, parseSize, type Recipe, RecipeSchema } from './schema.ts';
-
-const BibSize = z.union([z.number().int().positive(), z.string()]);
+import { DEFAULT_SIZES, parseSize, type Recipe, RecipeSchema, SizeSchema } from './schema.ts';
 
 export const BibConfigSchema = z.strictObject({
   customizations: z
@@ -26,8 +25,14 @@ export const BibConfigSchema = z.strictObject({
           }),
         )
         .default([]),
-      kernel: z.strictObject({ append: z.string().default('') }).optional(),
-      filesystem: z.array(z.strictObject({ mountpoint: z.string(), minsize: BibSize })).default([]),
+      kernel: z
+        .strictObject({
+          append: kernelCommandLine().default([]),
+        })
+        .optional(),
+      filesystem: z
+        .array(z.strictObject({ mountpoint: z.string(), minsize: SizeSchema }))
+        .default([]),
       timezone: z
         .strictObject({
           timezone: z.string().optional(),
@@ -64,13 +69,18 @@ export function loadBibConfig(file: string, source: string): Recipe {
   }
   const bib = BibConfigSchema.safeParse(raw);
   if (!bib.success) {
+    // Every unknown key of a table is its own issue, as in YAML inputs.
     throw new InputError(
-      bib.error.issues.map((iss) => {
-        const path = [
-          ...(iss.path as PropertyKey[]),
-          ...(iss.code === 'unrecognized_keys' ? [iss.keys[0] as string] : []),
-        ];
-        return { file, ...locateKey(source, path), key: keyPath(path), message: iss.message };
+      bib.error.issues.flatMap((iss) => {
+        const base = iss.path as PropertyKey[];
+        const paths = iss.code === 'unrecognized_keys' ? iss.keys.map((k) => [...base, k]) : [base];
+        return paths.map((path) => ({
+          file,
+          ...locateKey(source, path),
+          key: keyPath(path),
+          message:
+            iss.code === 'unrecognized_keys' ? `unknown key "${String(path.at(-1))}"` : iss.message,
+        }));
       }),
     );
   }
@@ -86,11 +96,7 @@ export function loadBibConfig(file: string, source: string): Recipe {
     });
   }
   if (issues.length) throw new InputError(issues);
-  const rootMin = fsRoot
-    ? parseSize(
-        typeof fsRoot.minsize === 'string' ? fsRoot.minsize.replace(/\s+/g, '') : fsRoot.minsize,
-      )
-    : undefined;
+  const rootMin = fsRoot ? parseSize(fsRoot.minsize) : undefined;
   const recipe = {
     name: 'disk',
     hostname: c.hostname,
@@ -100,7 +106,7 @@ export function loadBibConfig(file: string, source: string): Recipe {
         ? { size: rootMin + DEFAULT_SIZES.espBytes + DEFAULT_SIZES.bootBytes + 4 * 2 ** 20 }
         : {}),
     },
-    kernel: { append: c.kernel?.append.split(/\s+/).filter(Boolean) ?? [] },
+    kernel: { append: c.kernel?.append ?? [] },
     users: c.user.map((u) => ({
       name: u.name,
       password: u.password,

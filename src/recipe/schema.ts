@@ -4,20 +4,32 @@
  * bib-config.ts.
  */
 import { z } from 'zod';
-import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
+import { kernelArgs, oneLine, treePath, verbatimUrl } from '../core/values.ts';
 import { parseTargetImage } from '../ostree/container.ts';
 
 /** Root filesystems the image builder can make (loop-free: mkfs -d, mkfs.xfs -p, mkfs.btrfs --rootdir). */
 export const ROOT_FILESYSTEMS = ['ext4', 'xfs', 'btrfs'] as const;
 export type RootFilesystem = (typeof ROOT_FILESYSTEMS)[number];
 
+/** A host name or a fully qualified one (`builder.example.org`): RFC 1123 labels joined by ".". */
+const LABEL = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
+const HOSTNAME_RE = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
+
 const MiB = 2 ** 20;
 /** The fixed partitions of every disk: the ESP and /boot (bytes). */
 export const DEFAULT_SIZES = { espBytes: 128 * MiB, bootBytes: 1024 * MiB };
 
-const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|K|KiB|M|MiB|G|GiB|T|TiB)?$/;
+/**
+ * Units as bootc-image-builder takes them: decimal kB/KB, MB, GB, TB and binary KiB, MiB, GiB,
+ * TiB, with or without a space ("12 GB", "12GiB"); K, M, G, T alone are binary (our own form).
+ */
 const UNITS: Record<string, number> = {
   B: 1,
+  kB: 1e3,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
   K: 2 ** 10,
   KiB: 2 ** 10,
   M: 2 ** 20,
@@ -27,7 +39,9 @@ const UNITS: Record<string, number> = {
   T: 2 ** 40,
   TiB: 2 ** 40,
 };
+const SIZE_RE = new RegExp(`^(\\d+(?:\\.\\d+)?)\\s*(${Object.keys(UNITS).join('|')})?$`);
 
+/** Bytes of a size: a number of bytes or a string with one of UNITS. */
 export function parseSize(s: string | number): number {
   if (typeof s === 'number') return s;
   const m = s.trim().match(SIZE_RE);
@@ -35,12 +49,22 @@ export function parseSize(s: string | number): number {
   return Math.round(Number(m[1]) * (UNITS[m[2] ?? 'B'] ?? 1));
 }
 
-const Size = z
+/** A size as the recipe and config.toml write it (the error lists what is understood). */
+export const SizeSchema = z
   .union([
     z.number().int().positive(),
-    z.string().regex(SIZE_RE, 'expected a size like 4G, 4096M or 10GiB'),
+    z
+      .string()
+      .trim()
+      .regex(
+        SIZE_RE,
+        'expected a size like 4G, 4096M, 10GiB or "12 GB" (units: kB MB GB TB decimal; KiB MiB GiB TiB or K M G T binary)',
+      ),
   ])
-  .describe('Size in bytes or with a unit: K, M, G, T (binary)');
+  .describe(
+    'Size in bytes or with a unit: kB, MB, GB, TB (decimal); KiB, MiB, GiB, TiB or K, M, G, T (binary)',
+  );
+const Size = SizeSchema;
 
 const UserSchema = z
   .strictObject({
@@ -94,9 +118,12 @@ export const RecipeSchema = z
       .describe('Base name of the output files'),
     hostname: z
       .string()
-      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'not a valid hostname')
+      .max(253, 'not a valid hostname (at most 253 characters)')
+      .regex(HOSTNAME_RE, 'not a valid hostname (labels of a-z, 0-9, "-", separated by ".")')
       .optional()
-      .describe('Static hostname written to /etc/hostname of the deployment'),
+      .describe(
+        'Static hostname (or a fully qualified name) written to /etc/hostname of the deployment',
+      ),
     disk: z
       .strictObject({
         size: Size.optional().describe('Whole disk size; default: room for twice the OS'),
@@ -109,7 +136,11 @@ export const RecipeSchema = z
       .describe('Disk layout'),
     kernel: z
       .strictObject({
-        append: z.array(oneLine().min(1)).default([]).describe('Extra kernel arguments'),
+        append: kernelArgs()
+          .default([])
+          .describe(
+            'Extra kernel arguments: a list, or one command line split at spaces outside double quotes (as bootc-image-builder takes it)',
+          ),
       })
       .default({ append: [] })
       .describe('Kernel command line'),

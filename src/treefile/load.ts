@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { InputError, type InputIssue, UsageError } from '../core/errors.ts';
-import { keyPath, parseYamlFile, validate } from '../core/yaml-issues.ts';
+import { keyPath, type ParsedYaml, parseYamlFile, validate } from '../core/yaml-issues.ts';
 import { isValidRef } from '../ostree/repo.ts';
 import { defaultContext, HOST_KEYRING_DIRS, notARegularFile, outsideOf } from './context.ts';
 import {
@@ -18,13 +18,31 @@ import {
   type ResolvedTreefile,
   readSettings,
 } from './model.ts';
-import { DIALECT_PAIRS, PACKAGE_NAME_RE, type TreefileFile, TreefileFileSchema } from './schema.ts';
+import {
+  DATE_PLACEHOLDER,
+  DIALECT_PAIRS,
+  INAPPLICABLE_KEYS,
+  PACKAGE_NAME_RE,
+  type TreefileFile,
+  type TreefileFileAsWritten,
+  TreefileFileSchema,
+  UNDERSCORE_ALIASES,
+} from './schema.ts';
 import { SUITES } from './suites.ts';
 
 export type { ResolvedTreefile };
 
 /** One file's contribution before merging: its settings and its variables. */
 type Partial = MergedTreefile & { variables: Record<string, string> };
+
+/** What loading every file of one treefile collects. */
+interface Loading {
+  issues: InputIssue[];
+  warnings: InputIssue[];
+  /** Every file read, in the order read. */
+  files: string[];
+  context: readonly string[];
+}
 
 export const BASEARCH = 'x86_64';
 
@@ -33,12 +51,20 @@ export interface LoadOptions {
   context?: string[];
 }
 
+/**
+ * Load, merge and check a treefile and everything it includes. Every problem of every file is
+ * collected and thrown together as one InputError; warnings travel in the result.
+ */
 export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefile {
-  const issues: InputIssue[] = [];
-  const files: string[] = [];
-  const context = o.context ?? defaultContext(path);
-  const merged = loadFile(resolve(path), [], issues, files, context);
-  if (issues.length || !merged) throw new InputError(issues);
+  const l: Loading = {
+    issues: [],
+    warnings: [],
+    files: [],
+    context: o.context ?? defaultContext(path),
+  };
+  const issues = l.issues;
+  const merged = loadFile(resolve(path), [], l);
+  if (issues.length || !merged) throw new InputError(issues, l.warnings);
   const top = displayName(resolve(path));
   const at = (key: string, message: string) => {
     if (!issues.some((i) => i.key === key && i.message === message))
@@ -47,7 +73,7 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
   if (!merged.ref) at('ref', 'missing: set ostree.ref (or ref) here or in an included file');
   if (!merged.suite)
     at('base', 'missing: set base (e.g. debian:trixie) here or in an included file');
-  if (issues.length) throw new InputError(issues);
+  if (issues.length) throw new InputError(issues, l.warnings);
   const suite = merged.suite as string;
   const vars: Record<string, string> = {
     basearch: BASEARCH,
@@ -61,7 +87,12 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
       at(key, `unknown variable \${${name}} (known: ${Object.keys(vars).join(', ')})`);
       return m;
     });
-  const tf = finishSettings(merged, { top: resolve(path), files, sub });
+  const tf = finishSettings(merged, {
+    top: resolve(path),
+    files: l.files,
+    sub,
+    warnings: l.warnings,
+  });
   if (!isValidRef(tf.ref)) {
     at('ref', `"${tf.ref}" is not a valid OSTree ref after substitution`);
   }
@@ -73,27 +104,28 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     for (const p of names)
       if (!PACKAGE_NAME_RE.test(p))
         at(key, `"${p}" is not a valid Debian package name after substitution`);
-  if (!/^[0-9A-Za-z._-]+$/.test(tf.versionPrefix))
+  if (!VERSION_PREFIX_AFTER_SUBSTITUTION.test(tf.versionPrefix))
     at(
       'automatic-version-prefix',
       `"${tf.versionPrefix}" is not a valid version prefix after substitution`,
     );
-  if (issues.length) throw new InputError(issues);
+  if (issues.length) throw new InputError(issues, l.warnings);
   return tf;
 }
+
+/** The version prefix once ${variables} are gone: only <date:…> is still expanded later. */
+const VERSION_PREFIX_AFTER_SUBSTITUTION = new RegExp(`^(?:[0-9A-Za-z._-]|${DATE_PLACEHOLDER})+$`);
 
 function displayName(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel.startsWith('..') ? file : rel;
 }
 
-function loadFile(
-  file: string,
-  chain: string[],
-  issues: InputIssue[],
-  files: string[],
-  context: readonly string[],
-): Partial | undefined {
+/**
+ * Read, validate and map one file, then the files it includes. A file with errors still has
+ * its includes read (when `include` itself is valid), so one run reports every file's errors.
+ */
+function loadFile(file: string, chain: string[], l: Loading): Partial | undefined {
   const name = displayName(file);
   let source: string;
   try {
@@ -103,14 +135,22 @@ function loadFile(
       throw new UsageError(`cannot read treefile ${name}: ${(e as Error).message}`);
     throw e;
   }
-  files.push(file);
+  l.files.push(file);
   const parsed = parseYamlFile(name, source);
-  const { data, issues: own } = validate(parsed, TreefileFileSchema);
-  issues.push(...own);
-  if (!data) return undefined;
+  const { data: written, issues: own } = validate(parsed, TreefileFileSchema);
+  l.issues.push(...own);
+  l.warnings.push(...inapplicableKeys(parsed));
+  if (!written) {
+    const include = TreefileFileSchema.shape.include.safeParse(
+      (parsed.value as Record<string, unknown> | undefined)?.include,
+    );
+    if (include.success) loadIncludes(file, parsed, include.data, chain, l);
+    return undefined;
+  }
+  const data = canonicalKeys(parsed, written, l.issues);
   for (const [seed, rpm] of DIALECT_PAIRS) {
     if (getPath(data, seed) !== undefined && data[rpm as keyof TreefileFile] !== undefined) {
-      issues.push({
+      l.issues.push({
         file: name,
         ...parsed.positionOf([rpm], true),
         key: rpm,
@@ -124,50 +164,117 @@ function loadFile(
       Object.entries(data.variables ?? {}).map(([k, v]) => [k, String(v)]),
     ),
   };
+  checkHostPaths(parsed, here, written, l);
+  const base = loadIncludes(file, parsed, data.include, chain, l);
+  return base ? merge(base, here) : here;
+}
+
+/** Host paths a file names must stay inside the treefile context (context.ts). */
+function checkHostPaths(
+  parsed: ParsedYaml,
+  here: Partial,
+  written: TreefileFileAsWritten,
+  l: Loading,
+): void {
   const hostPath = (key: PropertyKey[], why: string | undefined) => {
     if (why)
-      issues.push({ file: name, ...parsed.positionOf(key), key: keyPath(key), message: why });
+      l.issues.push({
+        file: parsed.file,
+        ...parsed.positionOf(key),
+        key: keyPath(key),
+        message: why,
+      });
   };
+  const addFilesKey = written['add-files'] === undefined ? 'add_files' : 'add-files';
   for (const [i, [src]] of (here.addFiles ?? []).entries()) {
-    const key = ['add-files', i, 0];
-    hostPath(key, outsideOf(context, src) ?? notARegularFile(src));
+    hostPath([addFilesKey, i, 0], outsideOf(l.context, src) ?? notARegularFile(src));
   }
   for (const [i, s] of (here.aptSources ?? []).entries()) {
     if (s.signedBy && outsideOf(HOST_KEYRING_DIRS, s.signedBy))
-      hostPath(['apt', 'sources', i, 'signed-by'], outsideOf(context, s.signedBy));
+      hostPath(['apt', 'sources', i, 'signed-by'], outsideOf(l.context, s.signedBy));
   }
-  if (here.repo) hostPath(['ostree', 'repo'], outsideOf(context, here.repo));
-  const includes =
-    data.include === undefined ? [] : Array.isArray(data.include) ? data.include : [data.include];
+  if (here.repo) hostPath(['ostree', 'repo'], outsideOf(l.context, here.repo));
+}
+
+/** Load the files `include` names (relative to `file`), merged in order. */
+function loadIncludes(
+  file: string,
+  parsed: ParsedYaml,
+  include: string | string[] | undefined,
+  chain: string[],
+  l: Loading,
+): Partial | undefined {
+  const includes = include === undefined ? [] : Array.isArray(include) ? include : [include];
   let base: Partial | undefined;
   for (const [i, inc] of includes.entries()) {
     const target = resolve(dirname(file), inc);
-    const pos = parsed.positionOf(Array.isArray(data.include) ? ['include', i] : ['include']);
+    const pos = parsed.positionOf(Array.isArray(include) ? ['include', i] : ['include']);
+    const at = (message: string) =>
+      l.issues.push({ file: parsed.file, ...pos, key: 'include', message });
     const trail = [...chain, file, target].map(displayName).join(' → ');
     if ([...chain, file].includes(target)) {
-      issues.push({ file: name, ...pos, key: 'include', message: `include cycle: ${trail}` });
+      at(`include cycle: ${trail}`);
       continue;
     }
-    const outside = outsideOf(context, target);
+    const outside = outsideOf(l.context, target);
     if (outside) {
-      issues.push({ file: name, ...pos, key: 'include', message: `${inc}: ${outside}` });
+      at(`${inc}: ${outside}`);
       continue;
     }
     let sub: Partial | undefined;
     try {
-      sub = loadFile(target, [...chain, file], issues, files, context);
+      sub = loadFile(target, [...chain, file], l);
     } catch (e) {
-      issues.push({
-        file: name,
-        ...pos,
-        key: 'include',
-        message: `cannot read ${inc} (${trail}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      });
+      at(
+        `cannot read ${inc} (${trail}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
       continue;
     }
     if (sub) base = base ? merge(base, sub) : sub;
   }
-  return base ? merge(base, here) : here;
+  return base;
+}
+
+/** A warning for each rpm-ostree key that means nothing here, naming it as written and why. */
+function inapplicableKeys(parsed: ParsedYaml): InputIssue[] {
+  const value = parsed.value;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.keys(value)
+    .filter((k) => (UNDERSCORE_ALIASES[k] ?? k) in INAPPLICABLE_KEYS)
+    .map((k) => ({
+      file: parsed.file,
+      ...parsed.positionOf([k], true),
+      key: k,
+      message: `ignored: ${INAPPLICABLE_KEYS[UNDERSCORE_ALIASES[k] ?? k]}`,
+    }));
+}
+
+/**
+ * The file with every key in its documented spelling: underscore aliases renamed (both
+ * spellings set is an error: which one would win?), ignored rpm-ostree keys dropped (they were
+ * warned about).
+ */
+function canonicalKeys(
+  parsed: ParsedYaml,
+  written: TreefileFileAsWritten,
+  issues: InputIssue[],
+): TreefileFile {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(written)) {
+    const key = UNDERSCORE_ALIASES[k] ?? k;
+    if (v === undefined || key in INAPPLICABLE_KEYS) continue;
+    if (key !== k && key in written) {
+      issues.push({
+        file: parsed.file,
+        ...parsed.positionOf([k], true),
+        key: k,
+        message: `both ${k} and ${key} are set: they are the same setting, keep one`,
+      });
+      continue;
+    }
+    out[key] = v;
+  }
+  return out as TreefileFile;
 }
 
 function getPath(o: unknown, path: readonly string[]): unknown {

@@ -9,6 +9,7 @@
  * an entry changes every treefile digest (input-hash.ts).
  */
 import { dirname, resolve } from 'node:path';
+import type { InputIssue } from '../core/errors.ts';
 import type { TreefileFile } from './schema.ts';
 import { SUITES } from './suites.ts';
 
@@ -40,6 +41,9 @@ const list = <T>(v: T[] | undefined): T[] => v ?? [];
 const scripts = (s: string | string[] | undefined): string[] =>
   s === undefined ? [] : Array.isArray(s) ? s : [s];
 const suiteOf = (base: string) => base.slice('debian:'.length);
+/** Package entries → names: an entry may hold several, separated by whitespace (rpm-ostree). */
+const packageNames = (...entries: (string[] | undefined)[]): string[] =>
+  entries.flatMap((e) => list(e).flatMap((p) => p.split(/\s+/).filter(Boolean)));
 
 type AptSourceModel = { uris: string[]; suites: string[]; components: string[]; signedBy?: string };
 type MetadataValue = string | number | boolean;
@@ -70,7 +74,7 @@ export const SETTINGS = {
   }),
   /** Deduplicated, without the excluded ones. */
   packages: setting({
-    read: (d) => [...list(d.packages), ...list(d['packages-x86_64']), ...list(d['packages-amd64'])],
+    read: (d) => packageNames(d.packages, d['packages-x86_64'], d['packages-amd64']),
     merge: 'concat',
     finish: (v, f) => {
       const excluded = new Set(excludedPackages(f));
@@ -78,7 +82,7 @@ export const SETTINGS = {
     },
   }),
   excludePackages: setting({
-    read: (d) => d['exclude-packages'],
+    read: (d) => (d['exclude-packages'] ? packageNames(d['exclude-packages']) : undefined),
     merge: 'concat',
     finish: (_v, f) => excludedPackages(f),
   }),
@@ -206,6 +210,11 @@ export type ResolvedTreefile = {
   file: string;
   /** Every file read, the top-level one first. */
   files: string[];
+  /**
+   * What was accepted but does nothing (rpm-ostree keys without meaning on Debian), located
+   * like errors. Whoever consumes the treefile shows them; not part of the compose inputs.
+   */
+  warnings: InputIssue[];
 } & { [K in keyof Settings]: ReturnType<Settings[K]['finish']> };
 
 function excludedPackages(f: Finishing): string[] {
@@ -237,10 +246,10 @@ export function mergeSettings(under: MergedTreefile, over: MergedTreefile): Merg
 /** The merged settings → the model (defaults applied, variables substituted). */
 export function finishSettings(
   merged: MergedTreefile,
-  f: Omit<Finishing, 'merged'> & { files: string[] },
+  f: Omit<Finishing, 'merged'> & { files: string[]; warnings: InputIssue[] },
 ): ResolvedTreefile {
   const finishing: Finishing = { top: f.top, merged, sub: f.sub };
-  const out: Record<string, unknown> = { file: f.top, files: f.files };
+  const out: Record<string, unknown> = { file: f.top, files: f.files, warnings: f.warnings };
   for (const [k, s] of Object.entries(SETTINGS) as [string, Setting<unknown, unknown>][])
     out[k] = s.finish((merged as Record<string, unknown>)[k], finishing);
   return out as ResolvedTreefile;

@@ -34,10 +34,21 @@ export const BaseSchema = z
 /** Debian policy 5.6.1: lowercase letters, digits, "+", "-", "."; at least two characters. */
 export const PACKAGE_NAME_RE = /^[a-z0-9][a-z0-9+.-]+$/;
 
+/** One package name or a ${variable} standing for one. */
+const NAME = String.raw`(?:[a-z0-9][a-z0-9+.-]+|\$\{[a-z_]+\})`;
+
+/**
+ * An entry may hold several names separated by whitespace, as rpm-ostree allows
+ * (`packages: [curl wget]`); the model splits them (model.ts `packageNames`), each must be a
+ * valid name, so whitespace cannot smuggle anything else into apt's arguments.
+ */
 const PackageName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9+.-]+$|^\$\{[a-z_]+\}$/, 'not a valid Debian package name')
-  .describe('A Debian binary package name');
+  .regex(
+    new RegExp(`^\\s*${NAME}(?:\\s+${NAME})*\\s*$`),
+    'not a valid Debian package name (or several, separated by spaces)',
+  )
+  .describe('A Debian binary package name, or several separated by spaces');
 const Packages = z.array(PackageName);
 const UnitName = z
   .string()
@@ -66,8 +77,12 @@ const AptSource = z.strictObject({
     ),
 });
 
-/** What one treefile may contain. */
-export const TreefileFileSchema = z
+/** `<date:FORMAT>` in a version prefix: the date specifiers that give digits only. */
+export const DATE_PLACEHOLDER = '<date:(?:%[YymdHMSj]|[0-9A-Za-z._-])+>';
+const VERSION_PREFIX_RE = new RegExp(`^(?:[0-9A-Za-z.\${}_-]|${DATE_PLACEHOLDER})+$`);
+
+/** The keys of one treefile, each spelled as we document it. */
+const Canonical = z
   .strictObject({
     // --- seed / apt-ostree dialect
     ostree: z
@@ -157,9 +172,14 @@ export const TreefileFileSchema = z
       .describe('Extra commit metadata'),
     'automatic-version-prefix': z
       .string()
-      .regex(/^[0-9A-Za-z.${}_-]+$/)
+      .regex(
+        VERSION_PREFIX_RE,
+        'letters, digits, ".", "_", "-", ${variables} and <date:FORMAT> (FORMAT: %Y %y %m %d %H %M %S %j and letters, digits, ".", "_", "-") only',
+      )
       .optional()
-      .describe('Version prefix: <prefix>.<YYYYMMDD>.<n> (default: the release number)'),
+      .describe(
+        'Version prefix: <prefix>.<YYYYMMDD>.<n> (default: the release number); with <date:FORMAT> (strftime-style %Y %y %m %d %H %M %S %j, UTC at compose time) in it, the date is where FORMAT says and the version is <prefix>.<n>',
+      ),
     'initramfs-args': z
       .array(z.string())
       .optional()
@@ -189,7 +209,73 @@ export const TreefileFileSchema = z
   })
   .describe('particle-os treefile: what goes into an OSTree commit of Debian');
 
-export type TreefileFile = z.infer<typeof TreefileFileSchema>;
+/** One treefile with every key in its documented spelling (load.ts `canonicalKeys`). */
+export type TreefileFile = z.infer<typeof Canonical>;
+
+/**
+ * rpm-ostree keys that mean nothing for a Debian tree, and why. They are accepted so that
+ * rpm-ostree treefiles port with little editing, and each one set gives a warning with the
+ * reason (load.ts), never a silent no-op.
+ */
+export const INAPPLICABLE_KEYS: Readonly<Record<string, string>> = {
+  selinux:
+    'particle-os does not label the tree with SELinux contexts (Debian ships no SELinux policy by default)',
+  'boot-location':
+    'the kernel and initramfs are always in /usr/lib/modules/$KVER (the bootc layout); there is no other place to choose',
+  'tmp-is-dir': '/tmp is always a directory in the tree (systemd mounts a tmpfs on it at boot)',
+  'etc-group-members':
+    'Debian keeps every group in /etc/group (no nss-altfiles split into /usr/lib/group); system groups are kept across upgrades through sysusers.d',
+  'check-passwd':
+    'users are not compared with a previous commit: system users and groups are kept across upgrades through sysusers.d',
+  'check-groups':
+    'groups are not compared with a previous commit: system users and groups are kept across upgrades through sysusers.d',
+  'ignore-removed-users':
+    'users are not compared with a previous commit, so none is reported removed',
+  'ignore-removed-groups':
+    'groups are not compared with a previous commit, so none is reported removed',
+  rpmdb: 'the package database is dpkg’s (/usr/lib/sysimage/dpkg); there is no rpm database',
+  cliwrap: 'it wraps rpm, dracut and grubby for rpm-ostree clients; Debian has no rpm to wrap',
+  'readonly-executables':
+    '/usr is read-only on a booted system anyway; write bits of files in the tree are left as the packages set them',
+};
+
+const inapplicable = Object.fromEntries(
+  Object.entries(INAPPLICABLE_KEYS).map(([k, why]) => [
+    k,
+    z.unknown().optional().describe(`rpm-ostree only, accepted with a warning: ${why}`),
+  ]),
+);
+
+/**
+ * rpm-ostree accepts `_` for `-` in key names (`automatic_version_prefix`, `add_files`):
+ * the underscore spelling of every dashed top-level key, mapped to the dashed one.
+ */
+export const UNDERSCORE_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
+  [...Object.keys(Canonical.shape), ...Object.keys(INAPPLICABLE_KEYS)]
+    .filter((k) => k.includes('-'))
+    .map((k) => [k.replaceAll('-', '_'), k]),
+);
+
+/** An alias validates as the key it stands for. */
+function aliasShape(): Record<string, z.ZodType> {
+  const shapes: Record<string, z.ZodType> = { ...Canonical.shape, ...inapplicable };
+  return Object.fromEntries(
+    Object.entries(UNDERSCORE_ALIASES).map(([alias, key]) => [
+      alias,
+      (shapes[key] as z.ZodType).describe(
+        `Same as ${key} (underscores for dashes, as rpm-ostree allows)`,
+      ),
+    ]),
+  );
+}
+
+/** What one treefile may contain, as written: our keys, their aliases, ignored ones. */
+export const TreefileFileSchema = z
+  .strictObject({ ...Canonical.shape, ...inapplicable, ...aliasShape() })
+  .describe('particle-os treefile: what goes into an OSTree commit of Debian');
+
+/** A treefile as validated, before `canonicalKeys`. */
+export type TreefileFileAsWritten = z.infer<typeof TreefileFileSchema>;
 
 /** Keys that exist in both dialects: [seed path, rpm-ostree key]. Using both is an error. */
 export const DIALECT_PAIRS: readonly [readonly string[], string][] = [

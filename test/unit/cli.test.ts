@@ -133,3 +133,27 @@ test('the bundle in dist/ and the sources give the same CLI (every command’s h
     assert.equal(bundle.stdout, source.stdout, `${c.join(' ')} --help`);
   }
 });
+
+test('treefile validate and print show the warnings of ignored rpm-ostree keys; print the model', () => {
+  const tf = 'test/fixtures/treefiles/rpm-ostree-inapplicable.yaml';
+  const v = cli(['treefile', 'validate', tf]);
+  assert.equal(v.code, 0, v.stderr);
+  assert.match(
+    v.stdout,
+    /rpm-ostree-inapplicable\.yaml:5:1 {2}selinux {2}warning: ignored: .*SELinux/,
+  );
+  assert.equal(v.stdout.match(/warning: ignored:/g)?.length, 11);
+  const p = cli(['treefile', 'print', tf]);
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(
+    p.stderr,
+    /warning: \S+rpm-ostree-inapplicable\.yaml:\d+:\d+ {2}cliwrap {2}ignored: /,
+  );
+  const port = cli(['treefile', 'print', 'test/fixtures/treefiles/rpm-ostree-port.yaml']);
+  assert.equal(port.code, 0, port.stderr);
+  const model = JSON.parse(port.stdout);
+  assert.deepEqual(model.packages, ['curl', 'wget']);
+  assert.equal(model.defaultTarget, 'graphical.target');
+  assert.equal(model.versionPrefix, '13.<date:%Y%m%d>');
+  assert.equal(model.warnings, undefined, 'warnings are reported, not part of the model');
+});

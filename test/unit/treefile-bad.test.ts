@@ -58,3 +58,37 @@ test('did-you-mean for unknown keys', async () => {
     /unknown-key\.yaml:3:1 {2}packagess {2}unknown key "packagess"; did you mean "packages"\?/,
   );
 });
+
+function validate(...files: string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(CLI, ['treefile', 'validate', ...files.map((f) => join(DIR, f))], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, XDG_STATE_HOME: scratchDir('state') },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.on('close', (code) => resolve({ code, stdout }));
+  });
+}
+
+test('validate reports every unknown key of a mapping and every file’s errors in one run', async () => {
+  const r = await validate('unknown-keys-many.yaml', 'include-bad-too.yaml', 'wrong-type.yaml');
+  assert.equal(r.code, 2);
+  for (const [line, key] of [
+    [4, 'repos'],
+    [5, 'gpg-key'],
+    [6, 'mutate-os-release'],
+    [7, 'install-langs'],
+    [8, 'packagess'],
+  ] as const)
+    assert.match(
+      r.stdout,
+      new RegExp(`unknown-keys-many\\.yaml:${line}:1 {2}${key} {2}unknown key`),
+    );
+  // The including file is broken, and what it includes is still read and checked.
+  assert.match(r.stdout, /include-bad-too\.yaml:5:1 {2}frobnicate {2}unknown key/);
+  assert.match(r.stdout, /include-bad-too-inc\.yaml:1:9 {2}units\[0\] {2}not a systemd unit/);
+  assert.match(r.stdout, /wrong-type\.yaml:3:11 {2}packages {2}/);
+});

@@ -26,3 +26,48 @@ test('recipe values cannot add lines to authorized_keys, shadow, passwd or the B
   assert.equal(bad({ files: [{ path: '/etc/../root/x', content: '' }] }), false);
   assert.equal(bad({ update: { url: 'http://a/\nurl=http://evil/' } }), false);
 });
+
+test('sizes take every unit bootc-image-builder takes, with or without a space', () => {
+  assert.equal(parseSize('12 GB'), 12e9);
+  assert.equal(parseSize('12GB'), 12e9);
+  assert.equal(parseSize('12GiB'), 12 * 2 ** 30);
+  assert.equal(parseSize('500 kB'), 500e3);
+  assert.equal(parseSize('500KB'), 500e3);
+  assert.equal(parseSize('3 MB'), 3e6);
+  assert.equal(parseSize('1 TB'), 1e12);
+  assert.equal(parseSize('2 KiB'), 2048);
+  assert.equal(parseSize('2 MiB'), 2 * 2 ** 20);
+  assert.equal(parseSize('1 TiB'), 2 ** 40);
+  assert.equal(parseSize('4G'), 4 * 2 ** 30, 'our own binary shorthand stays');
+  for (const bad of ['12 Gb', '12 gigabytes', 'GB', '-1 GB'])
+    assert.throws(() => parseSize(bad), bad);
+  const disk = (size: unknown) => RecipeSchema.safeParse({ name: 'x', disk: { size } }).success;
+  assert.equal(disk('12 GB'), true);
+  assert.equal(disk('12 TiB'), true);
+  assert.equal(disk('12 XB'), false);
+});
+
+test('hostnames may be fully qualified; kernel.append takes a list or one command line', () => {
+  const host = (hostname: string) => RecipeSchema.safeParse({ name: 'x', hostname }).success;
+  assert.equal(host('builder.example.org'), true);
+  assert.equal(host('a'), true);
+  for (const bad of [
+    '-a.example',
+    'a..b',
+    'a.example.',
+    'Not_Valid',
+    'a\nb',
+    `${'a'.repeat(64)}.org`,
+  ])
+    assert.equal(host(bad), false, bad);
+  const append = (a: unknown) => RecipeSchema.safeParse({ name: 'x', kernel: { append: a } });
+  assert.deepEqual(append('quiet  dyndbg="file drivers/usb/* +p" x=1').data?.kernel.append, [
+    'quiet',
+    'dyndbg="file drivers/usb/* +p"',
+    'x=1',
+  ]);
+  assert.deepEqual(append(['quiet', 'splash']).data?.kernel.append, ['quiet', 'splash']);
+  assert.deepEqual(append('').data?.kernel.append, []);
+  assert.equal(append('a="open').success, false);
+  assert.equal(append('quiet\ninitrd /evil').success, false, 'no line break, even between args');
+});

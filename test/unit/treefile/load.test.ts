@@ -110,3 +110,104 @@ test('the five shipped variants load', () => {
     }
   }
 });
+
+test('an rpm-ostree treefile ports: underscore keys, several packages per entry, <date:…>', () => {
+  const tf = loadTreefile('test/fixtures/treefiles/rpm-ostree-port.yaml');
+  assert.equal(tf.versionPrefix, '13.<date:%Y%m%d>', 'expanded at compose (compose/version.ts)');
+  assert.equal(tf.defaultTarget, 'graphical.target');
+  assert.deepEqual(tf.packages, ['curl', 'wget']);
+  assert.deepEqual(tf.warnings, []);
+});
+
+test('every underscore spelling is the dashed key; both spellings at once are refused', () => {
+  mkdirSync(join(dir, 'files'), { recursive: true });
+  writeFileSync(join(dir, 'files/motd'), 'hi\n');
+  const p = write(
+    'underscores.yaml',
+    [
+      'ref: a/b',
+      'base: debian:trixie',
+      'packages_x86_64: ["a1 a2"]',
+      'exclude_packages: ["b1  b2"]',
+      'add_files: [[files/motd, /etc/motd]]',
+      'remove_files: [usr/share/x]',
+      'add_commit_metadata: {k: v}',
+      'initramfs_args: [--x]',
+      'initramfs_profile: vm',
+      'machineid_compat: false',
+      'container_cmd: [/bin/sh]',
+      'kernel_args: [quiet]',
+      'particle_os_client: false',
+      '',
+    ].join('\n'),
+  );
+  const tf = loadTreefile(p);
+  assert.deepEqual(tf.packages, ['a1', 'a2']);
+  assert.deepEqual(tf.excludePackages, ['b1', 'b2']);
+  assert.deepEqual(tf.addFiles, [[join(dir, 'files/motd'), '/etc/motd']]);
+  assert.deepEqual(tf.removeFiles, ['usr/share/x']);
+  assert.deepEqual(tf.commitMetadata, { k: 'v' });
+  assert.deepEqual(tf.initramfsArgs, ['--x']);
+  assert.equal(tf.initramfsProfile, 'vm');
+  assert.equal(tf.machineidCompat, false);
+  assert.deepEqual(tf.containerCmd, ['/bin/sh']);
+  assert.deepEqual(tf.kernelArgs, ['quiet']);
+  assert.equal(tf.particleOsClient, false);
+  const both = write('both.yaml', 'ref: a/b\nbase: debian:trixie\nadd-files: []\nadd_files: []\n');
+  assert.match(
+    issuesOf(both).join('\n'),
+    /both\.yaml:4:1 {2}add_files {2}both add_files and add-files/,
+  );
+  const out = write(
+    'out.yaml',
+    'ref: a/b\nbase: debian:trixie\nadd_files: [[/etc/shadow, /etc/x]]\n',
+  );
+  assert.match(issuesOf(out).join('\n'), /out\.yaml:3:\d+ {2}add_files\[0\]\[0\] {2}/);
+});
+
+test('rpm-ostree keys without meaning on Debian are warnings with the reason, not errors', () => {
+  const tf = loadTreefile('test/fixtures/treefiles/rpm-ostree-inapplicable.yaml');
+  const keys = tf.warnings.map((w) => w.key);
+  assert.deepEqual(keys, [
+    'selinux',
+    'boot-location',
+    'tmp-is-dir',
+    'etc-group-members',
+    'check-passwd',
+    'check-groups',
+    'ignore-removed-users',
+    'ignore-removed-groups',
+    'rpmdb',
+    'cliwrap',
+    'readonly_executables',
+  ]);
+  for (const w of tf.warnings) {
+    assert.match(w.file, /rpm-ostree-inapplicable\.yaml$/);
+    assert.match(w.message, /^ignored: \S.{20,}/, `${w.key}: says why`);
+  }
+  assert.equal(tf.warnings[0]?.line, 5);
+  assert.deepEqual(tf.packages, ['vim-tiny']);
+  // An error elsewhere in the file keeps the warnings for the report (treefile validate).
+  const p = write(
+    'warn-and-err.yaml',
+    'ref: a/b\nbase: debian:trixie\nselinux: true\nunits: [x]\n',
+  );
+  try {
+    loadTreefile(p);
+    assert.fail('expected an error');
+  } catch (e) {
+    assert.ok(e instanceof InputError);
+    assert.deepEqual(
+      e.warnings.map((w) => w.key),
+      ['selinux'],
+    );
+  }
+});
+
+test('the same whitespace split cannot smuggle anything but package names', () => {
+  const p = write(
+    'smuggle.yaml',
+    'ref: a/b\nbase: debian:trixie\npackages: ["vim\\n-o APT::x=1"]\n',
+  );
+  assert.match(issuesOf(p)[0] ?? '', /smuggle\.yaml:3:\d+ {2}packages\[0\] {2}not a valid/);
+});

@@ -10,7 +10,12 @@ import type { TreefileFile } from '../../../src/treefile/schema.ts';
 
 const read = (d: Record<string, unknown>) => readSettings(d as TreefileFile, '/tf');
 const finish = (m: ReturnType<typeof read>) =>
-  finishSettings(m, { top: '/tf/top.yaml', files: ['/tf/top.yaml'], sub: (_k, s) => s });
+  finishSettings(m, {
+    top: '/tf/top.yaml',
+    files: ['/tf/top.yaml'],
+    sub: (_k, s) => s,
+    warnings: [],
+  });
 
 test('model: each setting merges by its rule (override, concat, assign)', () => {
   const under = read({
@@ -45,7 +50,7 @@ test('model: defaults when nothing sets a value; the key order is the table orde
   assert.equal(tf.versionPrefix, '${releasever}'); // substituted by the loader's sub()
   assert.deepEqual(tf.excludePackages, ['nano']);
   // The compose input hash serializes the model: its key order must stay the table's.
-  assert.deepEqual(Object.keys(tf), ['file', 'files', ...Object.keys(SETTINGS)]);
+  assert.deepEqual(Object.keys(tf), ['file', 'files', 'warnings', ...Object.keys(SETTINGS)]);
 });
 
 test('model: excluded packages leave the package list, duplicates collapse', () => {

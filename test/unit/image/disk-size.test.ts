@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { diskLayout } from '../../../src/image/disk-size.ts';
+import { type Recipe, RecipeSchema } from '../../../src/recipe/schema.ts';
+
+const ids = { root: 'r', boot: 'b', disk: 'D', esp: 'ABCD-EF01' };
+const recipe = (size: string): Recipe => ({
+  ...RecipeSchema.parse({ name: 'x', disk: { size } }),
+  file: '/r.yml',
+});
+
+test('a decimal disk size ("12 GB") becomes whole MiB, at least as large as asked', () => {
+  const { diskBytes, partitions } = diskLayout(2 ** 30, recipe('12 GB'), ids);
+  assert.equal(diskBytes % 2 ** 20, 0);
+  assert.ok(diskBytes >= 12e9 && diskBytes - 12e9 < 2 ** 20, String(diskBytes));
+  assert.equal(partitions.at(-1)?.name, 'root');
+});
