@@ -60,8 +60,14 @@ const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
   },
   'apt.replace': {
     equivalent: '— (rpm-ostree always uses only the repos it lists, as with `replace: true`)',
+    default: '`false`',
     example:
       'apt:\n  replace: true\n  sources:\n    - uris: https://mirror.example.com/debian\n      components: [main]',
+  },
+  'apt.components': {
+    equivalent: '— (part of `baseurl=`; Fedora has no components)',
+    example: 'apt:\n  components: [main, contrib, non-free, non-free-firmware]',
+    default: '`[main]`',
   },
   system: { equivalent: '— (groups the seed dialect’s `services` and `directories`)' },
   'system.services': {

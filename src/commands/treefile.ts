@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
+import { basePackagesNeeded } from '../compose/base-packages.ts';
 import { formatIssue, formatWarning, InputError, type InputIssue } from '../core/errors.ts';
 import { loadTreefile } from '../treefile/load.ts';
 
@@ -18,7 +19,7 @@ export function registerTreefile(treefile: Command, setExit: (code: number) => v
           for (const f of files) {
             let warnings: InputIssue[];
             try {
-              warnings = loadTreefile(f).warnings;
+              warnings = loadTreefile(f, { needed: basePackagesNeeded }).warnings;
             } catch (e) {
               if (!(e instanceof InputError)) throw e;
               issues.push(...e.issues);
@@ -47,7 +48,7 @@ export function registerTreefile(treefile: Command, setExit: (code: number) => v
       setExit(
         await runCommand('treefile', treefile.optsWithGlobals<GlobalFlags>(), async (ctx) => {
           // The JSON is the model; warnings about the input go to stderr.
-          const { warnings, ...model } = loadTreefile(file);
+          const { warnings, ...model } = loadTreefile(file, { needed: basePackagesNeeded });
           for (const w of warnings) ctx.reporter.warn(formatIssue(w));
           printJson(model);
           return 0;

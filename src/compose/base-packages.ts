@@ -31,3 +31,40 @@ export function requestedPackages(tf: {
 export function packageSet(userPackages: readonly string[]): string[] {
   return [...new Set([...BOOT_PACKAGES, ...userPackages])].sort();
 }
+
+/**
+ * What compose cannot build a bootable tree without, each with the reason: the boot set, the
+ * packages they cannot do without, and what the client runs on when the treefile keeps it.
+ * Excluding one of these can never resolve (loadTreefile's `needed` refuses it up front).
+ */
+export function basePackagesNeeded(tf: {
+  particleOsClient: boolean;
+}): Readonly<Record<string, string>> {
+  const needed: Record<string, string> = {};
+  for (const p of BOOT_PACKAGES) needed[p] = `the base installs it (${BOOT_REASONS[p]})`;
+  for (const [p, why] of Object.entries(BOOT_DEPENDS)) needed[p] = why;
+  if (tf.particleOsClient)
+    for (const p of CLIENT_DEPENDS)
+      needed[p] ??= 'the on-device client runs on it (particle-os-client: false drops the client)';
+  return needed;
+}
+
+/** Why each boot package is there, for the error that refuses excluding it. */
+const BOOT_REASONS: Record<(typeof BOOT_PACKAGES)[number], string> = {
+  'systemd-sysv': 'systemd as init',
+  udev: 'device management at boot',
+  'linux-image-amd64': 'the kernel',
+  dracut: 'builds the initramfs with ostree-prepare-root',
+  zstd: 'compresses the initramfs',
+  ostree: 'the tree is an OSTree deployment',
+  'ostree-boot': 'ostree-prepare-root in the initramfs',
+  e2fsprogs: 'fsck of the ext4 root at boot',
+  login: 'console login',
+};
+
+/** Packages a boot package depends on in every supported suite: excluding one breaks it. */
+const BOOT_DEPENDS: Record<string, string> = {
+  systemd: 'systemd-sysv, which the base installs, depends on it (init)',
+  'dracut-core': 'dracut, which the base installs, depends on it (the initramfs)',
+  'libostree-1-1': 'ostree, which the base installs, depends on it',
+};

@@ -11,7 +11,9 @@ import { APT_OPTIONS, renderDebLine } from '../core/debian.ts';
 import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
-import { hostArchiveUri } from './host-apt.ts';
+import { customComponents } from '../treefile/model.ts';
+import { SUITES } from '../treefile/suites.ts';
+import { type HostArchive, hostArchive } from './host-apt.ts';
 
 /** Where the install step leaves the package exclusions (apt preferences, priority -1). */
 export const EXCLUDE_PREFS = 'etc/apt/preferences.d/particle-os-exclude';
@@ -39,6 +41,7 @@ export function mmdebstrapArgv(o: BootstrapOptions): string[] {
     `--include=${o.packages.join(',')}`,
     ...APT_OPTIONS,
     `--aptopt=APT::Install-Recommends "${tf.recommends ? 'true' : 'false'}"`,
+    ...componentsArgv(tf),
   ];
   if (!tf.documentation) {
     for (const p of ['/usr/share/doc/*', '/usr/share/man/*', '/usr/share/info/*'])
@@ -70,24 +73,80 @@ export function mmdebstrapArgv(o: BootstrapOptions): string[] {
   return argv;
 }
 
-/** Mirror arguments: none (mmdebstrap's default) unless the treefile adds or replaces sources. */
-export function mirrors(tf: ResolvedTreefile): string[] {
-  if (tf.aptSources.length === 0) return [];
-  const lines = tf.aptSources.flatMap((s) =>
+/**
+ * The security archive when the host's apt names none: `…/debian-security` next to the host's
+ * `…/debian` on the same mirror, the layout Debian's mirror network uses for both.
+ */
+export function securityArchiveNextTo(archiveUri: string): string {
+  return archiveUri.replace(/\/debian\/?$/, '/debian-security');
+}
+
+/**
+ * Mirror arguments (sources.list lines), computed before anything runs:
+ * - nothing set: none, so mmdebstrap writes its default (the archive, and for a stable suite
+ *   its -updates and -security suites);
+ * - `apt.replace: true`: only the treefile's sources;
+ * - otherwise the default archive as mmdebstrap would write it (defaultArchiveLines, from the
+ *   host's archive: `host`), then the treefile's sources. Adding a source must not drop the
+ *   -updates and -security suites: the image would get an older kernel without security fixes.
+ * Only `apt.components` set: none either; componentsArgv passes them to mmdebstrap's default.
+ * Throws UsageError when the default archive must be written out and the host names none.
+ */
+export function mirrors(
+  tf: ResolvedTreefile,
+  host: () => HostArchive | undefined = hostArchive,
+): string[] {
+  const lines = sourceLines(tf);
+  if (tf.aptReplace) return lines;
+  if (lines.length === 0) return [];
+  const archive = host();
+  if (!archive) {
+    throw new UsageError(
+      `${tf.file}: apt.sources adds to the default archive, but the host's apt has no Debian source to copy; list every source and set apt.replace: true`,
+    );
+  }
+  return [...defaultArchiveLines(tf.suite, tf.aptComponents, archive), ...lines];
+}
+
+/** `--components=…` for mmdebstrap's default sources when the treefile sets only components. */
+export function componentsArgv(tf: ResolvedTreefile): string[] {
+  if (tf.aptReplace || tf.aptSources.length || !customComponents(tf.aptComponents)) return [];
+  return [`--components=${tf.aptComponents.join(',')}`];
+}
+
+/**
+ * The default archive's lines: `suite` from `archive.uri`; for a released stable suite also
+ * `suite-updates` from the same archive and `suite-security` from the security archive (the
+ * host's, else the one next to the archive on its mirror), each with `components`. The same lines mmdebstrap writes by default.
+ */
+export function defaultArchiveLines(
+  suite: string,
+  components: readonly string[],
+  archive: HostArchive,
+): string[] {
+  const uri = (s: string) =>
+    s.endsWith('-security')
+      ? (archive.security ?? securityArchiveNextTo(archive.uri))
+      : archive.uri;
+  return defaultArchiveSuites(suite).map((s) =>
+    renderDebLine({ uri: uri(s), suite: s, components: [...components] }),
+  );
+}
+
+/** The default archive's suites: `suite`, and -updates and -security for a stable one. */
+export function defaultArchiveSuites(suite: string): string[] {
+  return SUITES[suite]?.updates ? [suite, `${suite}-updates`, `${suite}-security`] : [suite];
+}
+
+/** The treefile's own sources, one line per URI and suite. */
+function sourceLines(tf: ResolvedTreefile): string[] {
+  return tf.aptSources.flatMap((s) =>
     s.uris.flatMap((uri) =>
       s.suites.map((suite) =>
         renderDebLine({ uri, suite, components: s.components, signedBy: s.signedBy }),
       ),
     ),
   );
-  if (tf.aptReplace) return lines;
-  const host = hostArchiveUri();
-  if (!host) {
-    throw new UsageError(
-      `${tf.file}: apt.sources adds to the default archive, but the host's apt has no Debian source to copy; list every source and set apt.replace: true`,
-    );
-  }
-  return [renderDebLine({ uri: host, suite: tf.suite, components: ['main'] }), ...lines];
 }
 
 export async function bootstrap(sc: StepContext, o: BootstrapOptions): Promise<string> {

@@ -1,12 +1,32 @@
 /**
  * The Debian archive the host's apt uses, for composes that add sources to it (mmdebstrap only
- * falls back to its own default when given no mirror at all). Read, never hard-coded.
+ * falls back to its own default when given no mirror at all). Read, never hard-coded: a host
+ * behind a local mirror or proxy composes from it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDebLine } from '../core/debian.ts';
 
-export function hostArchiveUri(root = '/etc/apt'): string | undefined {
+/** The host's Debian archive and, when it names one, its security archive. */
+export interface HostArchive {
+  uri: string;
+  security?: string;
+}
+
+/**
+ * The first `…/debian` and `…/debian-security` URIs of the host's sources (one-line and deb822
+ * files, `root` standing for /etc/apt); undefined when it names no Debian archive.
+ */
+export function hostArchive(root = '/etc/apt'): HostArchive | undefined {
+  const uris = sourceUris(root);
+  const uri = uris.find((u) => /\/debian\/?$/.test(u));
+  if (!uri) return undefined;
+  const security = uris.find((u) => /\/debian-security\/?$/.test(u));
+  return security ? { uri, security } : { uri };
+}
+
+/** Every URI of `root`'s sources.list and sources.list.d, in apt's reading order. */
+function sourceUris(root: string): string[] {
   const texts: string[] = [];
   if (existsSync(join(root, 'sources.list')))
     texts.push(readFileSync(join(root, 'sources.list'), 'utf8'));
@@ -17,12 +37,14 @@ export function hostArchiveUri(root = '/etc/apt'): string | undefined {
         texts.push(readFileSync(join(dir, f), 'utf8'));
     }
   }
-  for (const text of texts) {
-    for (const line of text.split('\n')) {
-      const deb822 = line.match(/^URIs:\s*(\S+)/);
-      const uri = parseDebLine(line)?.uri ?? deb822?.[1];
-      if (uri && /\/debian\/?$/.test(uri)) return uri;
-    }
-  }
-  return undefined;
+  return texts.flatMap((text) =>
+    text.split('\n').flatMap((line) => {
+      const deb822 = line
+        .match(/^URIs:\s*(.+)$/)?.[1]
+        ?.split(/\s+/)
+        .filter(Boolean);
+      const uri = parseDebLine(line)?.uri;
+      return uri ? [uri] : (deb822 ?? []);
+    }),
+  );
 }

@@ -11,7 +11,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ResolvedTreefile } from '../treefile/load.ts';
+import { customComponents } from '../treefile/model.ts';
 import type { AptSource } from './apt-skeleton.ts';
+import { defaultArchiveSuites } from './bootstrap.ts';
 import { clientDigest } from './client-package.ts';
 import type { LockedPackage } from './lockfile.ts';
 
@@ -22,15 +24,35 @@ const sha256 = (data: string | Buffer) => createHash('sha256').update(data).dige
 
 /** Digest of everything the treefile contributes (not where its files live on this host). */
 export function treefileDigest(tf: ResolvedTreefile): string {
-  const { file: _file, files: _files, warnings: _warnings, repo: _repo, addFiles, ...model } = tf;
+  const {
+    file: _file,
+    files: _files,
+    warnings: _warnings,
+    repo: _repo,
+    addFiles,
+    aptComponents,
+    ...model
+  } = tf;
+  // Inputs added later enter only when they change something, so the digests of treefiles
+  // that do not use them stay as they were (undefined drops out of the JSON).
   return sha256(
     JSON.stringify({
       format: COMPOSE_FORMAT,
       model,
       addFiles: addFiles.map(([src, dest]) => [dest, sha256(readFileSync(src))]),
       client: model.particleOsClient ? clientDigest() : undefined,
+      components: customComponents(aptComponents) ? aptComponents : undefined,
+      defaultArchive: writesDefaultArchive(tf) ? defaultArchiveSuites(tf.suite) : undefined,
     }),
   );
+}
+
+/**
+ * True when compose writes the default archive's lines itself (apt.sources added to it): their
+ * suites are an input (the -updates and -security suites were once left out).
+ */
+function writesDefaultArchive(tf: ResolvedTreefile): boolean {
+  return tf.aptSources.length > 0 && !tf.aptReplace;
 }
 
 export function inputHash(treefile: string, packages: readonly LockedPackage[]): string {

@@ -45,7 +45,8 @@ export async function resolveInSkeleton(
     ],
     { okCodes: [0, 100] },
   );
-  if (sim.code !== 0) throw resolveError(tf, sim.stderr, !!pinned);
+  // apt prints why a set does not resolve on stdout and only its verdict on stderr.
+  if (sim.code !== 0) throw resolveError(tf, sim, !!pinned);
   const names = [...sim.stdout.matchAll(/^Inst (\S+) \((\S+)/gm)].map((m) => ({
     name: m[1] as string,
     version: m[2] as string,
@@ -79,7 +80,17 @@ export async function resolveInSkeleton(
   return { ref: tf.ref, suite: tf.suite, packages, downloadBytes, installedBytes };
 }
 
-function resolveError(tf: ResolvedTreefile, stderr: string, pinned: boolean): UsageError {
+/**
+ * The error for a package set apt cannot install, from its output (`stdout`: the
+ * explanation; `stderr`: the E: verdict): a version a lockfile pins that is gone, names the
+ * archive does not have, or else the unmet dependencies apt lists, followed by its verdict.
+ */
+export function resolveError(
+  tf: Pick<ResolvedTreefile, 'file' | 'suite'>,
+  out: { stdout: string; stderr: string },
+  pinned: boolean,
+): UsageError {
+  const { stderr } = out;
   const missing = [
     ...stderr.matchAll(
       /Unable to locate package (\S+)|Package '?([^' ]+)'? has no installation candidate/g,
@@ -98,8 +109,30 @@ function resolveError(tf: ResolvedTreefile, stderr: string, pinned: boolean): Us
       `${tf.file}: no such package in Debian ${tf.suite}: ${[...new Set(missing)].join(', ')}`,
     );
   }
-  const tail = stderr.trim().split('\n').slice(-8).join('\n');
+  const unmet = unmetDependencies(out.stdout);
+  const verdict = stderr.trim().split('\n').slice(-8);
   return new UsageError(
-    `${tf.file}: the package set does not resolve in Debian ${tf.suite}${pinned ? ' (lockfile)' : ''}:\n${tail}`,
+    `${tf.file}: the package set does not resolve in Debian ${tf.suite}${pinned ? ' (lockfile)' : ''}:\n${[...unmet, ...verdict].join('\n')}`,
   );
+}
+
+/** The headings apt puts above the dependencies it cannot meet (apt 2 and apt 3). */
+const UNMET_HEADING =
+  /^(?:The following packages have unmet dependencies|Unsatisfied dependencies):\s*$/;
+
+/**
+ * apt's "unmet dependencies" block from its stdout: the heading and the indented lines under
+ * it (` foo : Depends: bar but it is not installable`, continuation lines), at most `max`
+ * lines; [] when there is none.
+ */
+export function unmetDependencies(stdout: string, max = 40): string[] {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => UNMET_HEADING.test(l));
+  if (start < 0) return [];
+  const block = [lines[start] as string];
+  for (const l of lines.slice(start + 1)) {
+    if (!/^\s+\S/.test(l)) break;
+    block.push(l.trimEnd());
+  }
+  return block.length > max ? [...block.slice(0, max), `  … ${block.length - max} more`] : block;
 }

@@ -67,6 +67,7 @@ export function loadBibConfig(file: string, source: string): Recipe {
       },
     ]);
   }
+  const locate = positionsIn(file, source);
   const bib = BibConfigSchema.safeParse(raw);
   if (!bib.success) {
     // Every unknown key of a table is its own issue, as in YAML inputs.
@@ -76,7 +77,7 @@ export function loadBibConfig(file: string, source: string): Recipe {
         const paths = iss.code === 'unrecognized_keys' ? iss.keys.map((k) => [...base, k]) : [base];
         return paths.map((path) => ({
           file,
-          ...locateKey(source, path),
+          ...locate(path),
           key: keyPath(path),
           message:
             iss.code === 'unrecognized_keys' ? `unknown key "${String(path.at(-1))}"` : iss.message,
@@ -87,11 +88,13 @@ export function loadBibConfig(file: string, source: string): Recipe {
   const c = bib.data.customizations;
   const issues: InputIssue[] = [];
   const fsRoot = c.filesystem.find((f) => f.mountpoint === '/');
-  for (const f of c.filesystem.filter((x) => x.mountpoint !== '/')) {
+  for (const [i, f] of c.filesystem.entries()) {
+    if (f.mountpoint === '/') continue;
+    const path = ['customizations', 'filesystem', i, 'mountpoint'];
     issues.push({
       file,
-      ...locateKey(source, ['mountpoint']),
-      key: 'customizations.filesystem',
+      ...locate(path),
+      key: keyPath(path),
       message: `only "/" is supported, not ${f.mountpoint}`,
     });
   }
@@ -120,13 +123,10 @@ export function loadBibConfig(file: string, source: string): Recipe {
   const r = RecipeSchema.safeParse(recipe);
   if (!r.success) {
     throw new InputError(
-      r.error.issues.map((iss) => ({
-        file,
-        line: 1,
-        col: 1,
-        key: keyPath(iss.path as PropertyKey[]),
-        message: iss.message,
-      })),
+      r.error.issues.map((iss) => {
+        const path = bibPathOf(iss.path as PropertyKey[]);
+        return { file, ...locate(path), key: keyPath(path), message: iss.message };
+      }),
     );
   }
   return { ...r.data, file };
@@ -141,7 +141,119 @@ function parsePosition(e: unknown, source: string): { line: number; col: number 
   return { line: before.length, col: (before.at(-1)?.length ?? 0) + 1 };
 }
 
-/** Best effort: the first line assigning the last named key of `path`. */
+/** Where the recipe's keys come from in a bootc-image-builder config (loadBibConfig's mapping). */
+const BIB_SOURCE: Record<string, readonly PropertyKey[]> = {
+  hostname: ['customizations', 'hostname'],
+  kernel: ['customizations', 'kernel', 'append'],
+  timezone: ['customizations', 'timezone', 'timezone'],
+  locale: ['customizations', 'locale', 'languages'],
+  disk: ['customizations', 'filesystem'],
+};
+const BIB_USER_KEY: Record<string, string> = { 'ssh-keys': 'key', admin: 'groups' };
+
+/**
+ * A recipe path → the config path it was read from (`users[0].ssh-keys` →
+ * `customizations.user[0].key`), so an error names what the user wrote.
+ */
+function bibPathOf(path: readonly PropertyKey[]): PropertyKey[] {
+  const [top, i, key] = path;
+  if (top === 'users' && typeof i === 'number') {
+    const k = typeof key === 'string' ? (BIB_USER_KEY[key] ?? key) : undefined;
+    return ['customizations', 'user', i, ...(k ? [k] : [])];
+  }
+  return [...(BIB_SOURCE[String(top)] ?? ['customizations'])];
+}
+
+/** How a config file's keys are located: TOML by its structure, JSON by a text search. */
+function positionsIn(
+  file: string,
+  source: string,
+): (path: readonly PropertyKey[]) => { line: number; col: number } {
+  if (file.toLowerCase().endsWith('.json')) return (path) => locateKey(source, path);
+  const positions = tomlKeyPositions(source);
+  return (path) => {
+    // The key itself, else the nearest table or key holding it.
+    for (let n = path.length; n > 0; n--) {
+      const at = positions.get(keyPath(path.slice(0, n)));
+      if (at) return at;
+    }
+    return { line: 1, col: 1 };
+  };
+}
+
+/** One key of a TOML key path: bare, "basic" or 'literal'. */
+const TOML_KEY_PART = String.raw`(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')`;
+const TOML_KEYS = String.raw`${TOML_KEY_PART}(?:\s*\.\s*${TOML_KEY_PART})*`;
+const TOML_HEADER = new RegExp(String.raw`^(\s*)(\[\[?)\s*(${TOML_KEYS})\s*\]`);
+const TOML_ASSIGN = new RegExp(String.raw`^(\s*)(${TOML_KEYS})\s*=\s*(.*)$`);
+
+/**
+ * Where a TOML source sets each key and table, by key path as keyPath writes it
+ * (`customizations.user[1].name` → line and column of that `name`). smol-toml gives no
+ * positions, so the text is scanned: `[table]` and `[[array of tables]]` headers (counted, so
+ * the second `[[customizations.user]]` is `customizations.user[1]`), and `key = value` lines
+ * with bare, quoted or dotted keys. Multi-line strings are skipped; keys inside inline tables
+ * are not listed (a lookup falls back to the key holding the table).
+ */
+export function tomlKeyPositions(source: string): Map<string, { line: number; col: number }> {
+  const positions = new Map<string, { line: number; col: number }>();
+  const counts = new Map<string, number>();
+  const set = (path: PropertyKey[], line: number, col: number) => {
+    const k = keyPath(path);
+    if (!positions.has(k)) positions.set(k, { line, col });
+  };
+  let table: PropertyKey[] = [];
+  let inString: string | undefined;
+  for (const [i, text] of source.split('\n').entries()) {
+    if (inString) {
+      if (text.includes(inString)) inString = undefined;
+      continue;
+    }
+    const header = text.match(TOML_HEADER);
+    if (header) {
+      const col = (header[1] as string).length + (header[2] as string).length + 1;
+      table = withIndices(tomlKeyParts(header[3] as string), counts);
+      if (header[2] === '[[') {
+        const n = counts.get(keyPath(table)) ?? 0;
+        counts.set(keyPath(table), n + 1);
+        set(table, i + 1, col);
+        table = [...table, n];
+      }
+      set(table, i + 1, col);
+      continue;
+    }
+    const assign = text.match(TOML_ASSIGN);
+    if (!assign) continue;
+    set([...table, ...tomlKeyParts(assign[2] as string)], i + 1, (assign[1] as string).length + 1);
+    const value = assign[3] as string;
+    const opener = value.match(/^("""|''')/)?.[1];
+    if (opener && !value.slice(3).includes(opener)) inString = opener;
+  }
+  return positions;
+}
+
+/** A header's path with the current index of each array of tables it lies inside. */
+function withIndices(parts: string[], counts: Map<string, number>): PropertyKey[] {
+  const out: PropertyKey[] = [];
+  for (const [i, p] of parts.entries()) {
+    out.push(p);
+    const n = counts.get(keyPath(out));
+    if (n !== undefined && i < parts.length - 1) out.push(n - 1);
+  }
+  return out;
+}
+
+/** `a."b.c".d` → ['a', 'b.c', 'd']. */
+function tomlKeyParts(keys: string): string[] {
+  return [...keys.matchAll(new RegExp(TOML_KEY_PART, 'g'))].map((m) => {
+    const k = m[0];
+    if (k.startsWith("'")) return k.slice(1, -1);
+    if (k.startsWith('"')) return JSON.parse(k) as string;
+    return k;
+  });
+}
+
+/** JSON, best effort: the first line assigning the last named key of `path`. */
 function locateKey(source: string, path: readonly PropertyKey[]): { line: number; col: number } {
   const key = [...path].reverse().find((p) => typeof p === 'string') as string | undefined;
   if (!key) return { line: 1, col: 1 };

@@ -12,6 +12,7 @@ import { keyPath, type ParsedYaml, parseYamlFile, validate } from '../core/yaml-
 import { isValidRef } from '../ostree/repo.ts';
 import { defaultContext, HOST_KEYRING_DIRS, notARegularFile, outsideOf } from './context.ts';
 import {
+  customComponents,
   finishSettings,
   type MergedTreefile,
   mergeSettings,
@@ -42,6 +43,21 @@ interface Loading {
   /** Every file read, in the order read. */
   files: string[];
   context: readonly string[];
+  /**
+   * Host paths that are missing, not regular files or outside the context: reported with the
+   * checks of the merged treefile, which they do not stop (one run reports everything).
+   */
+  pathIssues: InputIssue[];
+  /** Every package name a file lists or excludes, where (checked once all are merged). */
+  mentions: PackageMention[];
+}
+
+/** One package name as written in `packages…` or `exclude-packages`, located. */
+interface PackageMention {
+  /** Before ${variable} substitution. */
+  name: string;
+  excluded: boolean;
+  at: InputIssue;
 }
 
 export const BASEARCH = 'x86_64';
@@ -49,6 +65,11 @@ export const BASEARCH = 'x86_64';
 export interface LoadOptions {
   /** Host directories the treefile may read from and put its repo in (default: context.ts). */
   context?: string[];
+  /**
+   * Packages the consumer of the treefile cannot do without, each with the reason (compose:
+   * the kernel, systemd, ostree, dracut it adds for `base`). Excluding one is an error.
+   */
+  needed?: (tf: ResolvedTreefile) => Readonly<Record<string, string>>;
 }
 
 /**
@@ -61,10 +82,12 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     warnings: [],
     files: [],
     context: o.context ?? defaultContext(path),
+    pathIssues: [],
+    mentions: [],
   };
   const issues = l.issues;
   const merged = loadFile(resolve(path), [], l);
-  if (issues.length || !merged) throw new InputError(issues, l.warnings);
+  if (issues.length || !merged) throw new InputError([...issues, ...l.pathIssues], l.warnings);
   const top = displayName(resolve(path));
   const at = (key: string, message: string) => {
     if (!issues.some((i) => i.key === key && i.message === message))
@@ -73,7 +96,8 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
   if (!merged.ref) at('ref', 'missing: set ostree.ref (or ref) here or in an included file');
   if (!merged.suite)
     at('base', 'missing: set base (e.g. debian:trixie) here or in an included file');
-  if (issues.length) throw new InputError(issues, l.warnings);
+  if (issues.length) throw new InputError([...issues, ...l.pathIssues], l.warnings);
+  issues.push(...l.pathIssues);
   const suite = merged.suite as string;
   const vars: Record<string, string> = {
     basearch: BASEARCH,
@@ -104,6 +128,12 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     for (const p of names)
       if (!PACKAGE_NAME_RE.test(p))
         at(key, `"${p}" is not a valid Debian package name after substitution`);
+  if (tf.aptReplace && customComponents(tf.aptComponents))
+    at(
+      'apt.components',
+      'apt.components sets the default archive’s components, and apt.replace: true (here or in an included file) drops that archive; set components on each source instead',
+    );
+  issues.push(...excludedButListed(l.mentions, sub), ...excludedButNeeded(l.mentions, sub, o, tf));
   if (!VERSION_PREFIX_AFTER_SUBSTITUTION.test(tf.versionPrefix))
     at(
       'automatic-version-prefix',
@@ -112,6 +142,43 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
   if (issues.length) throw new InputError(issues, l.warnings);
   return tf;
 }
+
+/**
+ * A package both listed and excluded: apt cannot install it, so the compose could never
+ * succeed. One issue at each exclusion, naming every place that lists it.
+ */
+function excludedButListed(mentions: PackageMention[], sub: Substitute): InputIssue[] {
+  const listed = new Map<string, InputIssue[]>();
+  for (const m of mentions.filter((x) => !x.excluded)) {
+    const name = sub('packages', m.name);
+    listed.set(name, [...(listed.get(name) ?? []), m.at]);
+  }
+  return mentions.flatMap((m) => {
+    const name = sub('exclude-packages', m.name);
+    const where = listed.get(name);
+    if (!m.excluded || !where) return [];
+    const places = where.map((w) => `${w.file}:${w.line}:${w.col} (${w.key})`).join(', ');
+    return [{ ...m.at, message: `${name} is excluded here and listed in ${places}; keep one` }];
+  });
+}
+
+/** Excluding what the consumer needs (LoadOptions.needed): the compose could never succeed. */
+function excludedButNeeded(
+  mentions: PackageMention[],
+  sub: Substitute,
+  o: LoadOptions,
+  tf: ResolvedTreefile,
+): InputIssue[] {
+  const needed = o.needed?.(tf) ?? {};
+  return mentions.flatMap((m) => {
+    const name = sub('exclude-packages', m.name);
+    const why = m.excluded && Object.hasOwn(needed, name) ? needed[name] : undefined;
+    return why ? [{ ...m.at, message: `${name} cannot be excluded: ${why}` }] : [];
+  });
+}
+
+/** ${variable} substitution, reporting an unknown variable against `key`. */
+type Substitute = (key: string, s: string) => string;
 
 /** The version prefix once ${variables} are gone: only <date:…> is still expanded later. */
 const VERSION_PREFIX_AFTER_SUBSTITUTION = new RegExp(`^(?:[0-9A-Za-z._-]|${DATE_PLACEHOLDER})+$`);
@@ -165,6 +232,7 @@ function loadFile(file: string, chain: string[], l: Loading): Partial | undefine
     ),
   };
   checkHostPaths(parsed, here, written, l);
+  l.mentions.push(...packageMentions(parsed, written));
   const base = loadIncludes(file, parsed, data.include, chain, l);
   return base ? merge(base, here) : here;
 }
@@ -178,7 +246,7 @@ function checkHostPaths(
 ): void {
   const hostPath = (key: PropertyKey[], why: string | undefined) => {
     if (why)
-      l.issues.push({
+      l.pathIssues.push({
         file: parsed.file,
         ...parsed.positionOf(key),
         key: keyPath(key),
@@ -190,10 +258,38 @@ function checkHostPaths(
     hostPath([addFilesKey, i, 0], outsideOf(l.context, src) ?? notARegularFile(src));
   }
   for (const [i, s] of (here.aptSources ?? []).entries()) {
-    if (s.signedBy && outsideOf(HOST_KEYRING_DIRS, s.signedBy))
-      hostPath(['apt', 'sources', i, 'signed-by'], outsideOf(l.context, s.signedBy));
+    if (!s.signedBy) continue;
+    // Existence is asked only once the path is known to be inside: nothing probes the host.
+    const outside = outsideOf(HOST_KEYRING_DIRS, s.signedBy) && outsideOf(l.context, s.signedBy);
+    hostPath(['apt', 'sources', i, 'signed-by'], outside ?? notARegularFile(s.signedBy));
   }
   if (here.repo) hostPath(['ostree', 'repo'], outsideOf(l.context, here.repo));
+}
+
+/** The keys whose entries are package names; `exclude-packages` is the one that excludes. */
+const PACKAGE_KEYS = ['packages', 'packages-x86_64', 'packages-amd64', 'exclude-packages'];
+
+/** Each package name of one file's package lists, located at its entry (as written). */
+function packageMentions(parsed: ParsedYaml, written: TreefileFileAsWritten): PackageMention[] {
+  return Object.entries(written).flatMap(([k, v]) => {
+    const key = UNDERSCORE_ALIASES[k] ?? k;
+    if (!PACKAGE_KEYS.includes(key) || !Array.isArray(v)) return [];
+    return (v as string[]).flatMap((entry, i) =>
+      entry
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((name) => ({
+          name,
+          excluded: key === 'exclude-packages',
+          at: {
+            file: parsed.file,
+            ...parsed.positionOf([k, i]),
+            key: `${k}[${i}]`,
+            message: '',
+          },
+        })),
+    );
+  });
 }
 
 /** Load the files `include` names (relative to `file`), merged in order. */

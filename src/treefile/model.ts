@@ -45,6 +45,14 @@ const suiteOf = (base: string) => base.slice('debian:'.length);
 const packageNames = (...entries: (string[] | undefined)[]): string[] =>
   entries.flatMap((e) => list(e).flatMap((p) => p.split(/\s+/).filter(Boolean)));
 
+/** The default archive's components when the treefile names none (as mmdebstrap's default). */
+export const DEFAULT_COMPONENTS: readonly string[] = ['main'];
+
+/** True when `components` (the default archive's) are not the default ones. */
+export function customComponents(components: readonly string[]): boolean {
+  return components.join(' ') !== DEFAULT_COMPONENTS.join(' ');
+}
+
 type AptSourceModel = { uris: string[]; suites: string[]; components: string[]; signedBy?: string };
 type MetadataValue = string | number | boolean;
 
@@ -116,6 +124,12 @@ export const SETTINGS = {
     read: (d) => d.apt?.replace,
     merge: 'override',
     finish: (v) => v ?? false,
+  }),
+  /** Components of the default archive (with its -updates and -security suites). */
+  aptComponents: setting({
+    read: (d) => d.apt?.components,
+    merge: 'override',
+    finish: (v) => v ?? [...DEFAULT_COMPONENTS],
   }),
   units: setting({
     read: (d) => [...list(d.system?.services), ...list(d.units)],

@@ -101,10 +101,26 @@ const Canonical = z
     apt: z
       .strictObject({
         sources: z.array(AptSource).default([]).describe('Extra apt sources'),
+        // No zod default: an including file's `apt:` without `replace` keeps the included value.
         replace: z
           .boolean()
-          .default(false)
-          .describe('Use only these sources, not the default archive'),
+          .optional()
+          .describe(
+            'Use only these sources, not the default archive (nor its -updates and -security suites)',
+          ),
+        components: z
+          .array(AptWord)
+          .min(1)
+          .optional()
+          .describe(
+            'Components of the default archive and its -updates and -security suites, e.g. [main, contrib, non-free-firmware]',
+          ),
+      })
+      // The default archive is what components apply to; with replace there is none.
+      .refine((a) => !(a.replace && a.components), {
+        path: ['components'],
+        message:
+          'apt.components sets the default archive’s components, and apt.replace: true drops that archive; set components on each source instead',
       })
       .optional()
       .describe('Package sources beyond the default Debian archive'),

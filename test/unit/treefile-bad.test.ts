@@ -92,3 +92,26 @@ test('validate reports every unknown key of a mapping and every file’s errors 
   assert.match(r.stdout, /include-bad-too-inc\.yaml:1:9 {2}units\[0\] {2}not a systemd unit/);
   assert.match(r.stdout, /wrong-type\.yaml:3:11 {2}packages {2}/);
 });
+
+test('validate checks what a compose needs before building: files, exclusions, the base', async () => {
+  const r = await validate(
+    'add-files-source-missing.yaml',
+    'add-files-source-directory.yaml',
+    'signed-by-missing.yaml',
+    'exclude-listed.yaml',
+    'exclude-included-a.yaml',
+    'exclude-needed.yaml',
+  );
+  assert.equal(r.code, 2);
+  for (const line of [
+    /add-files-source-missing\.yaml:5:6 {2}add-files\[0\]\[0\] {2}\S*no-such-motd does not exist/,
+    /add-files-source-directory\.yaml:5:6 {2}add-files\[0\]\[0\] {2}\S* is not a regular file/,
+    /signed-by-missing\.yaml:7:18 {2}apt\.sources\[0\]\.signed-by {2}\S*no-such-keyring\.gpg does not exist/,
+    /exclude-listed\.yaml:5:20 {2}exclude-packages\[0\] {2}less is excluded here and listed in \S*exclude-listed\.yaml:4:18 \(packages\[1\]\); keep one/,
+    /exclude-included-a\.yaml:5:20 {2}exclude_packages\[0\] {2}vim is excluded here and listed in \S*exclude-included-b\.yaml:1:12 \(packages\[0\]\)/,
+    /exclude-needed\.yaml:4:26 {2}exclude-packages\[1\] {2}systemd cannot be excluded: /,
+    /exclude-needed\.yaml:4:35 {2}exclude-packages\[2\] {2}linux-image-amd64 cannot be excluded: .*kernel/,
+  ])
+    assert.match(r.stdout, line);
+  assert.doesNotMatch(r.stdout, /nano/);
+});

@@ -30,3 +30,14 @@ test('treefile digest: follows content (also of add-files), not where the files 
   assert.equal(one, mk(join(root, 'two'), 'hello\n'), 'same content elsewhere: same digest');
   assert.notEqual(one, mk(join(root, 'three'), 'changed\n'), 'add-file content counts');
 });
+
+test('treefile digest: apt.components counts, its default does not (existing digests stay)', () => {
+  const root = scratchDir('digest-components');
+  const digest = (name: string, yaml: string) => {
+    writeFileSync(join(root, name), `ref: test/x\nbase: debian:trixie\n${yaml}`);
+    return treefileDigest(loadTreefile(join(root, name)));
+  };
+  const plain = digest('a.yaml', '');
+  assert.equal(plain, digest('b.yaml', 'apt:\n  components: [main]\n'), 'the default is no input');
+  assert.notEqual(plain, digest('c.yaml', 'apt:\n  components: [main, contrib]\n'));
+});

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tomlKeyPositions } from '../../../src/recipe/bib-config.ts';
 import { loadRecipe } from '../../../src/recipe/load.ts';
 import { parseSize } from '../../../src/recipe/schema.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
@@ -77,4 +78,66 @@ test('bib config: every unknown key is reported; an open quote and a bad size ar
     () => loadRecipe(f),
     /customizations\.kernel\.append {2}must not contain line breaks/,
   );
+});
+
+test('config.toml errors point at the offending key: the right array element, the table header', () => {
+  const located = (f: string) => {
+    try {
+      loadRecipe(f);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    assert.fail(`${f} was accepted`);
+  };
+  const keys = located('test/fixtures/recipes/bib-bad-located.toml');
+  assert.match(
+    keys,
+    /bib-bad-located\.toml:11:3 {2}customizations\.user\[1\]\.shell {2}unknown key/,
+  );
+  assert.match(keys, /bib-bad-located\.toml:24:2 {2}customizations\.firewall {2}unknown key/);
+  const values = located('test/fixtures/recipes/bib-bad-values.toml');
+  assert.match(
+    values,
+    /bib-bad-values\.toml:3:1 {2}customizations\.hostname {2}not a valid hostname/,
+  );
+  // The second user's name, not the first `name =` of the file.
+  assert.match(
+    values,
+    /bib-bad-values\.toml:10:1 {2}customizations\.user\[1\]\.name {2}not a valid user/,
+  );
+  const f = join(scratchDir('bib-fs'), 'config.toml');
+  writeFileSync(
+    f,
+    '[[customizations.filesystem]]\nmountpoint = "/"\nminsize = "1 GiB"\n\n[[customizations.filesystem]]\nmountpoint = "/var"\nminsize = "1 GiB"\n',
+  );
+  assert.match(
+    located(f),
+    /config\.toml:6:1 {2}customizations\.filesystem\[1\]\.mountpoint {2}only "\/"/,
+  );
+});
+
+test('TOML key positions: quoted and dotted keys, multi-line strings, nested arrays of tables', () => {
+  const p = tomlKeyPositions(
+    [
+      'title = """',
+      'name = "not a key"',
+      '"""',
+      '[a]',
+      'b.c = 1',
+      '"d.e" = 2',
+      '[[a.list]]',
+      'x = 1',
+      '[[a.list]]',
+      '  x = 2',
+      '[[a.list.sub]]',
+      "'y' = 3",
+    ].join('\n'),
+  );
+  assert.equal(p.get('name'), undefined, 'inside a multi-line string');
+  assert.deepEqual(p.get('a.b.c'), { line: 5, col: 1 });
+  assert.deepEqual(p.get('a.d.e'), { line: 6, col: 1 });
+  assert.deepEqual(p.get('a.list[0].x'), { line: 8, col: 1 });
+  assert.deepEqual(p.get('a.list[1].x'), { line: 10, col: 3 });
+  assert.deepEqual(p.get('a.list[1].sub[0].y'), { line: 12, col: 1 });
+  assert.deepEqual(p.get('a.list[1]'), { line: 9, col: 3 });
 });

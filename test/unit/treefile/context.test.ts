@@ -50,3 +50,44 @@ test('treefile host paths stay inside the context: add-files sources, include, r
   );
   c.assertIntact();
 });
+
+test('files a treefile pulls in must exist and be regular files, checked only inside the context', () => {
+  const c = canary();
+  const dir = join(c.tree, 'checkout');
+  mkdirSync(join(dir, 'keys'), { recursive: true });
+  spawnSync('mkfifo', [join(dir, 'fifo')]);
+  const load = (yaml: string) => {
+    const f = join(dir, 't.yaml');
+    writeFileSync(f, `ref: a/b\nbase: debian:trixie\n${yaml}`);
+    try {
+      loadTreefile(f, { context: [dir] });
+      return '';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  const source = (key: string) =>
+    `apt:\n  sources:\n    - uris: http://deb.example/d\n      signed-by: ${key}\n`;
+  assert.match(
+    load('add-files: [[gone.txt, /etc/x]]\n'),
+    /add-files\[0\]\[0\] {2}\S*gone\.txt does not exist/,
+  );
+  assert.match(
+    load('add-files: [[keys, /etc/x]]\n'),
+    /add-files\[0\]\[0\] {2}\S*keys is not a regular file/,
+  );
+  assert.match(load('add-files: [[fifo, /etc/x]]\n'), /fifo is not a regular file/);
+  assert.match(
+    load(source('keys/gone.gpg')),
+    /t\.yaml:6:\d+ {2}apt\.sources\[0\]\.signed-by {2}\S*keys\/gone\.gpg does not exist/,
+  );
+  assert.match(load(source('keys')), /signed-by {2}\S*keys is not a regular file/);
+  assert.match(load(source('/usr/share/keyrings/particle-os-no-such.gpg')), /does not exist/);
+  // Outside the context, existence is never asked: the answer is "outside", whatever is there.
+  assert.match(
+    load(source(`${c.host}/no-such.gpg`)),
+    /signed-by {2}.*outside the treefile context/,
+  );
+  assert.doesNotMatch(load(source(`${c.host}/no-such.gpg`)), /does not exist/);
+  c.assertIntact();
+});

@@ -86,10 +86,10 @@ test('includes: scalars override, lists concatenate, paths relative to each file
   assert.deepEqual(tf.files, [top, join(sub, 'base.yaml')]);
 });
 
-test('exclude-packages removes packages and seed and rpm-ostree keys map to one model', () => {
+test('exclude-packages and seed and rpm-ostree keys map to one model', () => {
   const p = write(
     'dialects.yaml',
-    'ostree:\n  ref: x/y\nbase: debian:trixie\npackages: [a1, b2]\nexclude-packages: [b2]\npostinstall: ["echo hi"]\nsystem:\n  directories: [/var/lib/x, /opt2]\n',
+    'ostree:\n  ref: x/y\nbase: debian:trixie\npackages: [a1]\nexclude-packages: [b2]\npostinstall: ["echo hi"]\nsystem:\n  directories: [/var/lib/x, /opt2]\n',
   );
   const tf = loadTreefile(p);
   assert.deepEqual(tf.packages, ['a1']);
@@ -210,4 +210,81 @@ test('the same whitespace split cannot smuggle anything but package names', () =
     'ref: a/b\nbase: debian:trixie\npackages: ["vim\\n-o APT::x=1"]\n',
   );
   assert.match(issuesOf(p)[0] ?? '', /smuggle\.yaml:3:\d+ {2}packages\[0\] {2}not a valid/);
+});
+
+test('a package both listed and excluded is an error naming both places, across includes and variables', () => {
+  write('lists.yaml', 'packages: [vim]\n');
+  const p = write(
+    'excludes.yaml',
+    'include: lists.yaml\nref: x/y\nbase: debian:trixie\nvariables:\n  ed: nano\npackages-x86_64: ["curl ${ed}"]\nexclude-packages: [nano, vim, less]\n',
+  );
+  const issues = issuesOf(p);
+  assert.equal(issues.length, 2, issues.join('\n'));
+  assert.match(
+    issues[0] as string,
+    /excludes\.yaml:7:20 {2}exclude-packages\[0\] {2}nano is excluded here and listed in \S*excludes\.yaml:6:19 \(packages-x86_64\[0\]\); keep one/,
+  );
+  assert.match(
+    issues[1] as string,
+    /excludes\.yaml:7:26 {2}exclude-packages\[1\] {2}vim is excluded here and listed in \S*lists\.yaml:1:12 \(packages\[0\]\)/,
+  );
+});
+
+test('excluding what the consumer needs is an error naming the key and the package', () => {
+  const p = write(
+    'needs.yaml',
+    'ref: x/y\nbase: debian:trixie\nexclude_packages: [nano, "ostree  dracut"]\nadd-files: [[no-such, /etc/x]]\n',
+  );
+  const needed = () => ({ ostree: 'the tree is an OSTree deployment', dracut: 'the initramfs' });
+  let message = '';
+  try {
+    loadTreefile(p, { needed });
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  // Every error in one run: the missing file and both exclusions.
+  assert.match(message, /needs\.yaml:4:\d+ {2}add-files\[0\]\[0\] {2}\S*no-such does not exist/);
+  assert.match(
+    message,
+    /needs\.yaml:3:26 {2}exclude_packages\[1\] {2}ostree cannot be excluded: the tree is an OSTree deployment/,
+  );
+  assert.match(message, /exclude_packages\[1\] {2}dracut cannot be excluded: the initramfs/);
+  assert.doesNotMatch(message, /nano/);
+  // Without `needed` (a consumer that needs nothing) only the missing file is left.
+  assert.deepEqual(
+    issuesOf(p).map((i) => i.split('  ')[1]),
+    ['add-files[0][0]'],
+  );
+});
+
+test('apt.components: default main, set for the default archive, refused with apt.replace', () => {
+  assert.deepEqual(
+    loadTreefile(write('c0.yaml', 'ref: x/y\nbase: debian:trixie\n')).aptComponents,
+    ['main'],
+  );
+  const p = write(
+    'c1.yaml',
+    'ref: x/y\nbase: debian:trixie\napt:\n  components: [main, non-free-firmware]\n',
+  );
+  assert.deepEqual(loadTreefile(p).aptComponents, ['main', 'non-free-firmware']);
+  assert.match(
+    issuesOf(
+      write(
+        'c2.yaml',
+        'ref: x/y\nbase: debian:trixie\napt:\n  components: ["main\\ndeb http://evil/ x main"]\n',
+      ),
+    )[0] as string,
+    /c2\.yaml:4:\d+ {2}apt\.components\[0\] {2}letters, digits/,
+  );
+  // replace in an included file, components in the including one: still refused.
+  write('c3-inc.yaml', 'apt:\n  replace: true\n  sources:\n    - uris: http://deb.example/d\n');
+  assert.match(
+    issuesOf(
+      write(
+        'c3.yaml',
+        'include: c3-inc.yaml\nref: x/y\nbase: debian:trixie\napt:\n  components: [contrib]\n',
+      ),
+    ).join('\n'),
+    /apt\.components {2}apt\.components sets the default archive/,
+  );
 });

@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  BOOT_PACKAGES,
+  basePackagesNeeded,
+  requestedPackages,
+} from '../../../src/compose/base-packages.ts';
+import { CLIENT_DEPENDS } from '../../../src/compose/client-package.ts';
+
+test('what the base needs: the boot set, what it depends on, the client’s needs while kept', () => {
+  const withClient = basePackagesNeeded({ particleOsClient: true });
+  for (const p of [...BOOT_PACKAGES, ...CLIENT_DEPENDS, 'systemd', 'dracut-core', 'libostree-1-1'])
+    assert.ok(withClient[p], `${p} is needed`);
+  assert.match(withClient['linux-image-amd64'] as string, /kernel/);
+  assert.match(withClient.jq as string, /client/);
+  const without = basePackagesNeeded({ particleOsClient: false });
+  assert.equal(without.jq, undefined, 'without the client, jq may be excluded');
+  assert.ok(without.ostree, 'ostree stays needed for the base itself');
+  // Everything compose requests itself is in the list (a new boot package needs a reason).
+  for (const p of requestedPackages({ packages: [], particleOsClient: true }))
+    assert.ok(withClient[p], `${p} is requested by compose but not listed as needed`);
+});
