@@ -40,7 +40,7 @@ import type { Recipe } from '../src/recipe/schema.ts';
 import { loadTreefile, type ResolvedTreefile } from '../src/treefile/load.ts';
 import { type BootTestResult, bootTest } from '../src/verify/boot-test.ts';
 import { guestChecks } from '../src/verify/guest-checks.ts';
-import { type Accel, chooseAccel, type Firmware } from '../src/verify/qemu.ts';
+import { type Accel, chooseAccel, type Firmware } from '../src/vm/qemu.ts';
 import { median } from './median.ts';
 
 const { values } = parseArgs({

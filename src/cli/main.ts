@@ -34,6 +34,16 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }
     load: async () => (await import('../commands/boot-test.ts')).registerBootTest,
   },
   {
+    name: 'run',
+    summary: 'start a disk image in QEMU, its console in this terminal (like mkosi vm)',
+    load: async () => (await import('../commands/run.ts')).registerRun,
+  },
+  {
+    name: 'ssh',
+    summary: 'log in to a machine particle-os run started, with the key made for it',
+    load: async () => (await import('../commands/ssh.ts')).registerSsh,
+  },
+  {
     name: 'pipeline',
     summary: 'compose → container → disk image → boot test, all in one output directory',
     load: async () => (await import('../commands/pipeline.ts')).registerPipeline,

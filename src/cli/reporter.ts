@@ -4,7 +4,15 @@
  */
 import type { Reporter } from '../core/context.ts';
 
-export function createReporter(opts: { verbose: boolean; stream?: NodeJS.WriteStream }): Reporter {
+/**
+ * `quietSteps`: steps are not shown (their logs are still written): for commands that hand the
+ * terminal to a VM console or an ssh session, where a progress line would scribble over it.
+ */
+export function createReporter(opts: {
+  verbose: boolean;
+  stream?: NodeJS.WriteStream;
+  quietSteps?: boolean;
+}): Reporter {
   const out = opts.stream ?? process.stderr;
   const tty = out.isTTY === true && !opts.verbose && process.env.CI !== 'true';
   let live: { name: string; started: number; timer: NodeJS.Timeout } | undefined;
@@ -21,6 +29,7 @@ export function createReporter(opts: { verbose: boolean; stream?: NodeJS.WriteSt
   };
   return {
     stepStart(name, logFile) {
+      if (opts.quietSteps) return;
       if (tty) {
         if (live) clearInterval(live.timer);
         live = { name, started: Date.now(), timer: setInterval(drawLive, 500) };
@@ -31,6 +40,7 @@ export function createReporter(opts: { verbose: boolean; stream?: NodeJS.WriteSt
       }
     },
     stepEnd(name, ms, ok) {
+      if (opts.quietSteps) return;
       if (live?.name === name) {
         clearInterval(live.timer);
         clearLive();

@@ -26,10 +26,11 @@ export async function runCommand(
   command: string,
   flags: GlobalFlags,
   body: (ctx: Context) => Promise<number | undefined>,
+  opts: { quietSteps?: boolean } = {},
 ): Promise<number> {
   const controller = new AbortController();
   const scope = new Scope();
-  const reporter = createReporter({ verbose: !!flags.verbose });
+  const reporter = createReporter({ verbose: !!flags.verbose, quietSteps: opts.quietSteps });
   let interrupts = 0;
   const onSigint = () => {
     interrupts += 1;

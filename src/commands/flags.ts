@@ -1,6 +1,7 @@
 /** Flag parsing, defaults and formatters shared by several commands (commands never import each other). */
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { basePackagesNeeded } from '../compose/base-packages.ts';
 import { defaultDebCacheDir } from '../compose/index.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Stage } from '../core/host-tools.ts';
@@ -10,7 +11,7 @@ import { loadRecipe } from '../recipe/load.ts';
 import type { Recipe } from '../recipe/schema.ts';
 import { loadTreefile, type ResolvedTreefile } from '../treefile/load.ts';
 import type { BootTestResult } from '../verify/boot-test.ts';
-import type { Firmware } from '../verify/qemu.ts';
+import type { Firmware } from '../vm/qemu.ts';
 
 export function parseFirmware(s: string): Firmware {
   if (s !== 'bios' && s !== 'uefi')
@@ -107,7 +108,7 @@ export function buildAndBootInputs(
 } {
   const cache = cacheDirs(o.cachedir);
   return {
-    treefile: loadTreefile(treefilePath),
+    treefile: loadTreefile(treefilePath, { needed: basePackagesNeeded }),
     recipe: loadRecipe(o.recipe),
     timeoutSeconds: parseTimeout(o.timeout),
     cacheDir: cache.root,

@@ -104,6 +104,40 @@ function cleanVolatileState(tree: Tree, machineIdCompat: boolean): void {
     tree.remove('etc/resolv.conf');
   for (const f of tree.readdir('etc/ssh'))
     if (f.startsWith('ssh_host_')) tree.remove(`etc/ssh/${f}`);
+  if (tree.isFile('usr/sbin/sshd')) addHostKeyService(tree);
+}
+
+export const SSH_HOST_KEYS_UNIT = 'particle-os-ssh-host-keys.service';
+
+/**
+ * The image carries no SSH host keys (every machine needs its own) and Debian makes them only
+ * in openssh-server's postinst, so without this sshd would refuse to start on every machine
+ * (its ExecStartPre `sshd -t` finds no host key). This unit makes the missing ones before
+ * sshd starts, once per machine: `ssh-keygen -A` only creates key types that do not exist yet.
+ * Fedora's sshd-keygen@.service does the same job.
+ */
+function addHostKeyService(tree: Tree): void {
+  tree.mkdir('usr/lib/systemd/system/ssh.service.d');
+  tree.write(
+    `usr/lib/systemd/system/${SSH_HOST_KEYS_UNIT}`,
+    [
+      '[Unit]',
+      'Description=Create the SSH host keys this machine does not have yet',
+      'Before=ssh.service',
+      '',
+      '[Service]',
+      'Type=oneshot',
+      'ExecStart=/usr/bin/ssh-keygen -A',
+      'RemainAfterExit=yes',
+      '',
+    ].join('\n'),
+    0o644,
+  );
+  tree.write(
+    'usr/lib/systemd/system/ssh.service.d/particle-os-host-keys.conf',
+    `[Unit]\nWants=${SSH_HOST_KEYS_UNIT}\nAfter=${SSH_HOST_KEYS_UNIT}\n`,
+    0o644,
+  );
 }
 
 function makePersistentLinks(tree: Tree): void {

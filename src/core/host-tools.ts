@@ -6,7 +6,14 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { MissingToolsError } from './errors.ts';
 
-export type Stage = 'compose' | 'container' | 'build' | 'boot-test' | 'boot-test-uefi' | 'registry';
+export type Stage =
+  | 'compose'
+  | 'container'
+  | 'build'
+  | 'boot-test'
+  | 'boot-test-uefi'
+  | 'registry'
+  | 'run';
 
 interface Tool {
   tool: string;
@@ -34,12 +41,15 @@ export const HOST_TOOLS: readonly Tool[] = [
   { tool: 'mcopy', debianPackage: 'mtools', stages: ['build'] },
   { tool: 'mmd', debianPackage: 'mtools', stages: ['build'] },
   { tool: 'grub-mkimage', debianPackage: 'grub-common', stages: ['build'] },
-  { tool: 'qemu-img', debianPackage: 'qemu-utils', stages: ['build'] },
+  { tool: 'qemu-img', debianPackage: 'qemu-utils', stages: ['build', 'run'] },
   {
     tool: 'qemu-system-x86_64',
     debianPackage: 'qemu-system-x86',
-    stages: ['boot-test', 'boot-test-uefi'],
+    stages: ['boot-test', 'boot-test-uefi', 'run'],
   },
+  // run: the session key (ssh-keygen) and particle-os ssh.
+  { tool: 'ssh-keygen', debianPackage: 'openssh-client', stages: ['run'] },
+  { tool: 'ssh', debianPackage: 'openssh-client', stages: ['run'] },
   {
     tool: 'OVMF',
     debianPackage: 'ovmf',

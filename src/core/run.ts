@@ -25,6 +25,14 @@ export interface RunOptions {
   okCodes?: number[];
   /** Seconds between SIGTERM and SIGKILL when cancelled (default 10). */
   killGraceSeconds?: number;
+  /**
+   * The command talks to the user's terminal (a VM's console, an ssh session): it inherits
+   * stdin, stdout and stderr and stays in the terminal's foreground process group (a child in
+   * a group of its own would be stopped by SIGTTIN when it reads the terminal). Nothing is
+   * captured; the log gets the command line and the exit status. Cancelling signals the child
+   * itself rather than a group.
+   */
+  terminal?: boolean;
 }
 
 export interface RunResult {
@@ -91,12 +99,16 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
   if (!cmd) throw new Error('run: empty argv');
   const log = createWriteStream(sc.logFile, { flags: 'a' });
   log.write(`\n$ ${argv.map(quoteForLog).join(' ')}\n`);
+  const terminal = opts.terminal === true;
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: toolEnv(opts.env),
-    stdio: [opts.input !== undefined || opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    detached: true,
+    stdio: terminal
+      ? 'inherit'
+      : [opts.input !== undefined || opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    detached: !terminal,
   });
+  const signal = (sig: NodeJS.Signals) => signalChild(child, sig, !terminal);
   const stdoutChunks: Buffer[] = [];
   let stderrAll = '';
   const capture = opts.stdout === undefined || opts.stdout === 'capture';
@@ -122,11 +134,8 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
 
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = () => {
-    signalGroup(child, 'SIGTERM');
-    killTimer = setTimeout(
-      () => signalGroup(child, 'SIGKILL'),
-      (opts.killGraceSeconds ?? 10) * 1000,
-    );
+    signal('SIGTERM');
+    killTimer ??= setTimeout(() => signal('SIGKILL'), (opts.killGraceSeconds ?? 10) * 1000);
   };
   sc.signal.addEventListener('abort', onAbort, { once: true });
   let markExited: () => void = () => {};
@@ -164,14 +173,7 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
     child.on('error', (err) => finish(null, null, err));
     child.on('close', (code, signal) => finish(code, signal));
   });
-  const stop = () => {
-    signalGroup(child, 'SIGTERM');
-    killTimer = setTimeout(
-      () => signalGroup(child, 'SIGKILL'),
-      (opts.killGraceSeconds ?? 10) * 1000,
-    );
-  };
-  return { child, done, stop, kill: () => signalGroup(child, 'SIGKILL') };
+  return { child, done, stop: onAbort, kill: () => signal('SIGKILL') };
 }
 
 /** Run a command to completion. */
@@ -203,10 +205,11 @@ export function runCleanup(argv: readonly string[]): { code: number | null; stde
   return { code: r.status, stderr: r.stderr?.toString() ?? '' };
 }
 
-function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+/** Signal the child's process group (`group`, for children started detached) or the child. */
+function signalChild(child: ChildProcess, sig: NodeJS.Signals, group: boolean): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
-    process.kill(-child.pid, sig);
+    process.kill(group ? -child.pid : child.pid, sig);
   } catch {
     // Already gone.
   }

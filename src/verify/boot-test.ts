@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { makeWorkDir } from '../core/workdir.ts';
+import { type Accel, chooseAccel, type Firmware, runVm } from '../vm/qemu.ts';
 import {
   type BootAnalysis,
   type CheckResult,
@@ -16,7 +17,6 @@ import {
   parseAnalysis,
   parseCheckLines,
 } from './guest-checks.ts';
-import { type Accel, chooseAccel, type Firmware, runVm } from './qemu.ts';
 import { screenshot } from './screenshot.ts';
 
 export interface BootTestOptions {

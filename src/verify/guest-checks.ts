@@ -7,6 +7,7 @@
  * the script ends with `PARTICLE-DONE` and powers the guest off.
  */
 import { shq } from '../core/run.ts';
+import { extraUnitCredential, smbiosCredential, unitDropinCredential } from '../vm/credentials.ts';
 export interface GuestCheck {
   name: string;
   /** A POSIX sh snippet; exit status 0 means pass, its output is the detail. */
@@ -142,11 +143,10 @@ export function checkUnit(): string {
 
 /** SMBIOS type 11 strings carrying the unit, the drop-in that starts it and the script. */
 export function credentialStrings(script: string): string[] {
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
   return [
-    `io.systemd.credential.binary:systemd.extra-unit.${UNIT_NAME}=${b64(checkUnit())}`,
-    `io.systemd.credential.binary:systemd.unit-dropin.multi-user.target~particle-os=${b64(`[Unit]\nWants=${UNIT_NAME}\n`)}`,
-    `io.systemd.credential.binary:${SCRIPT_CREDENTIAL}=${b64(script)}`,
+    extraUnitCredential(UNIT_NAME, checkUnit()),
+    unitDropinCredential('multi-user.target', 'particle-os', `[Unit]\nWants=${UNIT_NAME}\n`),
+    smbiosCredential(SCRIPT_CREDENTIAL, script),
   ];
 }
 

@@ -12,7 +12,7 @@ import type { ResolvedTreefile } from '../treefile/load.ts';
 import { type BootTestResult, bootTest } from '../verify/boot-test.ts';
 import { expectationsFromPlan } from '../verify/expectations.ts';
 import { guestChecks } from '../verify/guest-checks.ts';
-import type { Firmware } from '../verify/qemu.ts';
+import type { Firmware } from '../vm/qemu.ts';
 
 export interface PipelineOptions {
   treefile: ResolvedTreefile;

@@ -21,8 +21,8 @@ import { type BootTestResult, bootTest } from '../verify/boot-test.ts';
 import { expectationsFromPlan } from '../verify/expectations.ts';
 import type { Expectations, GuestCheck } from '../verify/guest-checks.ts';
 import { GUEST_HOST_ADDRESS, serveDirectory } from '../verify/http-serve.ts';
-import { type Accel, chooseAccel, type Firmware } from '../verify/qemu.ts';
 import { serveRegistry } from '../verify/registry.ts';
+import { type Accel, chooseAccel, type Firmware } from '../vm/qemu.ts';
 
 /** What building v1 and v2 and booting them needs. */
 export interface FixtureOptions {

@@ -88,12 +88,15 @@ export function particleOsCalls(script: string): CliCall[] {
     for (let i = 0; i < words.length; i++) {
       if (!/(^|\/)particle-os$/.test(words[i] as string)) continue;
       const args: string[] = [];
-      for (let j = i + 1; j < words.length; j++) {
+      let j = i + 1;
+      for (; j < words.length; j++) {
         const w = words[j] as string;
         if (OPERATORS.has(w) || w === '>') break;
         args.push(w);
       }
       calls.push({ line: line.trim(), args });
+      // What follows `--` (ssh NAME -- particle-os status) runs in the guest, not here.
+      if (args.includes('--')) i = j - 1;
     }
   }
   return calls;
@@ -191,6 +194,11 @@ export function analyzeCall(call: CliCall): CallAnalysis {
   const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const w = rest[i] as string;
+    if (w === '--') {
+      // Everything after `--` is an argument (particle-os ssh NAME -- COMMAND…).
+      positionals.push(...rest.slice(i + 1));
+      break;
+    }
     if (!w.startsWith('-') || w === '-') {
       positionals.push(w);
       continue;

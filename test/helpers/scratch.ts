@@ -21,3 +21,13 @@ export function scratchDir(prefix: string): string {
   }
   return mkdtempSync(join(root, `${prefix}-`));
 }
+
+/**
+ * A directory for a test's build outputs (gigabytes: repos, images): kept under
+ * $PARTICLE_OS_TEST_DIR when that is set, to inspect after the run, else a scratch directory
+ * removed when the test process exits.
+ */
+export function outputDir(prefix: string): string {
+  const keep = process.env.PARTICLE_OS_TEST_DIR;
+  return keep ? mkdtempSync(join(keep, `${prefix}-`)) : scratchDir(prefix);
+}

@@ -12,7 +12,6 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -24,6 +23,7 @@ import {
   imageManifest,
   writeJsonBlob,
 } from '../../src/oci/write.ts';
+import { outputDir } from '../helpers/scratch.ts';
 
 const isRoot = process.getuid?.() === 0;
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -33,7 +33,7 @@ const missing = ['ostree', 'jq', 'curl', 'skopeo', 'docker-registry', 'tar'].fil
 const skip = !isRoot ? 'needs root' : missing.length ? `missing ${missing.join(', ')}` : false;
 
 const CLIENT = join(process.cwd(), 'client');
-const dir = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'client-'));
+const dir = outputDir('client');
 const sysroot = join(dir, 'sysroot');
 let registry: ChildProcess | undefined;
 let registryPort = 0;

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { PipelineResult } from '../../src/workflows/pipeline.ts';
+import { outputDir } from '../helpers/scratch.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -175,7 +175,7 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
   skip: !isRoot && 'needs root',
   timeout: 40 * 60_000,
 }, async () => {
-  const out = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'pipeline-'));
+  const out = outputDir('pipeline');
   const r = particleOs([
     'pipeline',
     TREEFILE,

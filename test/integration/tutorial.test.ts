@@ -6,25 +6,54 @@
  * behind afterwards for inspection.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { tutorialScript } from '../../scripts/extract-tutorial.ts';
+import { machinesRoot } from '../../src/run/machines.ts';
+import { scratchDir } from '../helpers/scratch.ts';
+
+/**
+ * Run the script as a reader would (from a file, stdin not the script: `particle-os ssh`
+ * forwards stdin to the guest), in a process group of its own, so that whatever it left in
+ * the background (the web server, a VM after a failure) is stopped when bash ends.
+ */
+function runScript(script: string): Promise<{ status: number | null; stdout: string }> {
+  const file = join(scratchDir('tutorial-script'), 'tutorial.sh');
+  writeFileSync(file, script);
+  return new Promise((resolve) => {
+    const child = spawn('bash', [file], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    let stdout = '';
+    let status: number | null = null;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    // 'close' comes after 'exit' and after every holder of stdout (background jobs) let go.
+    child.on('exit', (code) => {
+      status = code;
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-(child.pid as number), sig);
+          return true;
+        } catch {
+          return false; // the group is empty
+        }
+      };
+      if (signal('SIGTERM')) setTimeout(() => signal('SIGKILL'), 10_000).unref();
+    });
+    child.on('close', () => resolve({ status, stdout }));
+  });
+}
 
 const isRoot = process.getuid?.() === 0;
 
 test('the tutorial runs from start to finish', {
   skip: !isRoot && 'needs root',
   timeout: 60 * 60_000,
-}, () => {
+}, async () => {
   rmSync('tutorial', { recursive: true, force: true });
-  const script = tutorialScript(readFileSync('docs/tutorial.md', 'utf8'));
-  const r = spawnSync('bash', ['-s'], {
-    input: script,
-    encoding: 'utf8',
-    stdio: ['pipe', 'pipe', 'inherit'],
-    maxBuffer: 64 * 2 ** 20,
-  });
+  const r = await runScript(tutorialScript(readFileSync('docs/tutorial.md', 'utf8')));
   process.stderr.write(r.stdout);
   assert.equal(r.status, 0, `the tutorial script exited ${r.status}`);
 
@@ -73,4 +102,25 @@ test('the tutorial runs from start to finish', {
     for (const name of names) assert.match(text, new RegExp(`^ {2}ok {3}${name}( |$)`, 'm'), name);
     assert.doesNotMatch(text, /^ {2}FAIL /m);
   }
+
+  // Section 8, by hand through `particle-os run` and `particle-os ssh`: the booted version in
+  // each `particle-os status` (v1; v1 with v2 next; v2 after the reboot; v1 after the rollback).
+  const [first, second] = versions as [string, string];
+  const byHand = r.stdout.slice(r.stdout.lastIndexOf('upgrade test: PASSED'));
+  const booted = [...byHand.matchAll(/^Booted:\n(?: {2}.*\n)*? {2}version {3}(\S+)/gm)].map(
+    (m) => m[1],
+  );
+  assert.deepEqual(booted, [first, first, second, first], 'booted versions seen over ssh');
+  assert.match(byHand, /^Staged \(next boot\):\n(?: {2}.*\n)*? {2}version {3}/m);
+  assert.match(byHand, /10\.0\.2\.15\//, 'DHCP gave the guest its address');
+  assert.match(byHand, /^debian$/m, 'the remote is the update URL');
+  assert.match(byHand, /^tcpdump version \d/m, 'tcpdump runs on v2');
+  assert.match(byHand, /^tcpdump:x:/m, 'its system user exists');
+  assert.match(byHand, /^kept across upgrades$/m, 'the /etc change survived the upgrade');
+  assert.match(byHand, /^tcpdump: gone after the rollback$/m);
+  assert.ok(existsSync('tutorial/vm.qcow2'), 'the persistent overlay is kept');
+  assert.match(byHand, /^tutorial\/images\/tutorial\.qcow2: OK$/m, 'the image was never written');
+  assert.ok(!existsSync(join(machinesRoot(), 'tutorial')), 'run removed its machine');
+  const qemu = spawnSync('pgrep', ['-f', 'qemu-system.*tutorial/vm.qcow2'], { encoding: 'utf8' });
+  assert.equal(qemu.stdout, '', 'no QEMU left running');
 });

@@ -6,11 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import type { UpgradeTestResult } from '../../src/workflows/upgrade-test.ts';
+import { outputDir } from '../helpers/scratch.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -18,7 +16,7 @@ test('power loss during pull and deploy: old deployment boots, retry succeeds', 
   skip: !isRoot && 'needs root',
   timeout: 60 * 60_000,
 }, () => {
-  const out = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'power-loss-'));
+  const out = outputDir('power-loss');
   const r = spawnSync(
     './bib/particle-os',
     ['upgrade-test', 'treefiles/debian-minimal.yaml', '--output', out, '--power-loss', '--json'],

@@ -6,10 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { outputDir } from '../helpers/scratch.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -33,7 +32,7 @@ test('the same inputs compose to the same commit', {
   skip: !isRoot && 'needs root',
   timeout: 30 * 60_000,
 }, () => {
-  const dir = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'repro-'));
+  const dir = outputDir('repro');
   const lock = join(dir, 'minimal.lock.json');
   const resolved = spawnSync(
     './bib/particle-os',

@@ -10,11 +10,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import type { UpgradeTestResult } from '../../src/workflows/upgrade-test.ts';
+import { outputDir } from '../helpers/scratch.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -22,7 +20,7 @@ test('upgrade via a registry with the client: only changed layers, rollback, pow
   skip: !isRoot && 'needs root',
   timeout: 90 * 60_000,
 }, () => {
-  const out = mkdtempSync(join(process.env.PARTICLE_OS_TEST_DIR ?? tmpdir(), 'upgrade-registry-'));
+  const out = outputDir('upgrade-registry');
   const r = spawnSync(
     './bib/particle-os',
     [

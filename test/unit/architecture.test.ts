@@ -9,8 +9,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { test } from 'node:test';
 
-const STAGES = ['compose', 'container', 'image', 'verify'];
-const SHARED = ['core', 'treefile', 'recipe', 'oci', 'ostree'];
+const STAGES = ['compose', 'container', 'image', 'verify', 'run'];
+const SHARED = ['core', 'treefile', 'recipe', 'oci', 'ostree', 'vm'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

@@ -160,3 +160,29 @@ function isLink(p: string): boolean {
     return false;
   }
 }
+
+test('a tree with sshd gets a unit that makes the host keys the image does not carry', () => {
+  const root = fakeRootfs();
+  mkdirSync(join(root, 'usr/sbin'), { recursive: true });
+  writeFileSync(join(root, 'usr/sbin/sshd'), '');
+  ostreeify(root);
+  assert.ok(!existsSync(join(root, 'usr/etc/ssh/ssh_host_ed25519_key')), 'host key removed');
+  const unit = readFileSync(
+    join(root, 'usr/lib/systemd/system/particle-os-ssh-host-keys.service'),
+    'utf8',
+  );
+  assert.match(unit, /^ExecStart=\/usr\/bin\/ssh-keygen -A$/m);
+  assert.match(unit, /^Before=ssh\.service$/m);
+  const dropin = readFileSync(
+    join(root, 'usr/lib/systemd/system/ssh.service.d/particle-os-host-keys.conf'),
+    'utf8',
+  );
+  assert.match(dropin, /^Wants=particle-os-ssh-host-keys\.service$/m);
+  assert.match(dropin, /^After=particle-os-ssh-host-keys\.service$/m);
+});
+
+test('a tree without sshd gets no host-key unit', () => {
+  const root = fakeRootfs();
+  ostreeify(root);
+  assert.ok(!existsSync(join(root, 'usr/lib/systemd/system/particle-os-ssh-host-keys.service')));
+});

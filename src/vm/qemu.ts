@@ -2,7 +2,8 @@
  * Running a disk image in QEMU: TCG unless a short probe shows KVM can actually boot a kernel
  * (on nested-virtualisation hosts /dev/kvm may exist and still hang guests), BIOS or UEFI
  * firmware, the disk opened with snapshot=on so the image stays pristine, the serial console
- * written to a file the caller watches.
+ * written to a file the caller watches (boot-test, upgrade-test) or connected to the terminal
+ * (`run`). Shared by every stage that starts a VM.
  */
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,11 +18,27 @@ export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 
 export interface VmSpec {
   disk: string;
+  /** The disk's format; by default from its extension (.qcow2, .vmdk, .vdi, else raw). */
+  diskFormat?: string;
   firmware: Firmware;
   accel: Accel;
+  /** The serial console is written to this file (with `terminal`, a copy of what stdio shows). */
   serialLog: string;
+  /**
+   * Serial console and QEMU's monitor multiplexed on QEMU's stdio: `Ctrl-a x` quits, `Ctrl-a c`
+   * switches to the monitor, Ctrl-C reaches the guest instead of killing QEMU (signal=off).
+   */
+  terminal?: boolean;
+  /** Virtual CPUs (default 2). */
+  cpus?: number;
+  /** With `network`: host TCP ports on 127.0.0.1 forwarded to guest ports. */
+  forwards?: { hostPort: number; guestPort: number }[];
   /** Work dir for the UEFI variable store copy. */
   work: string;
+  /** The UEFI variable store (default: OVMF_VARS.fd in `work`). */
+  uefiVars?: string;
+  /** Let a guest reboot (default: -no-reboot, a reboot ends QEMU as the tests expect). */
+  reboot?: boolean;
   /** SMBIOS type 11 strings (systemd credentials). */
   oemStrings?: string[];
   memoryMiB?: number;
@@ -35,14 +52,29 @@ export interface VmSpec {
   extraDisks?: string[];
 }
 
-export function qemuArgv(v: VmSpec): string[] {
-  const format = v.disk.endsWith('.qcow2')
+/** QEMU's name for a disk image format, from the file name (.qcow2, .vmdk, .vdi, else raw). */
+export function formatFromName(path: string): string {
+  return path.endsWith('.qcow2')
     ? 'qcow2'
-    : v.disk.endsWith('.vmdk')
+    : path.endsWith('.vmdk')
       ? 'vmdk'
-      : v.disk.endsWith('.vdi')
+      : path.endsWith('.vdi')
         ? 'vdi'
         : 'raw';
+}
+
+/** A file name inside a QEMU option value: commas are doubled so they cannot start an option. */
+const optValue = (s: string) => s.replace(/,/g, ',,');
+
+export function qemuArgv(v: VmSpec): string[] {
+  const format = v.diskFormat ?? formatFromName(v.disk);
+  const nic = v.network
+    ? [
+        'user',
+        'model=virtio-net-pci',
+        ...(v.forwards ?? []).map((f) => `hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`),
+      ].join(',')
+    : 'none';
   const argv = [
     'qemu-system-x86_64',
     '-machine',
@@ -52,39 +84,54 @@ export function qemuArgv(v: VmSpec): string[] {
     '-cpu',
     v.accel === 'kvm' ? 'host' : 'max',
     '-smp',
-    '2',
+    String(v.cpus ?? 2),
     '-m',
     String(v.memoryMiB ?? 2048),
     '-display',
     'none',
-    '-no-reboot',
-    '-monitor',
-    v.monitorSocket ? `unix:${v.monitorSocket},server=on,wait=off` : 'none',
-    '-serial',
-    `file:${v.serialLog}`,
+    ...(v.reboot ? [] : ['-no-reboot']),
+    ...(v.terminal
+      ? [
+          '-chardev',
+          `stdio,id=console,mux=on,signal=off,logfile=${optValue(v.serialLog)}`,
+          '-serial',
+          'chardev:console',
+          '-mon',
+          'chardev=console,mode=readline',
+        ]
+      : [
+          '-monitor',
+          v.monitorSocket ? `unix:${optValue(v.monitorSocket)},server=on,wait=off` : 'none',
+          '-serial',
+          `file:${v.serialLog}`,
+        ]),
     '-nic',
-    v.network ? 'user,model=virtio-net-pci' : 'none',
+    nic,
     '-drive',
-    `file=${v.disk},format=${format},if=virtio,snapshot=${v.snapshot === false ? 'off' : 'on'}`,
+    `file=${optValue(v.disk)},format=${format},if=virtio,snapshot=${v.snapshot === false ? 'off' : 'on'}`,
   ];
   for (const d of v.extraDisks ?? [])
-    argv.push('-drive', `file=${d.replace(/,/g, ',,')},format=raw,if=virtio,readonly=on`);
+    argv.push('-drive', `file=${optValue(d)},format=raw,if=virtio,readonly=on`);
   if (v.firmware === 'uefi') {
     argv.push(
       '-drive',
       `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
       '-drive',
-      `if=pflash,format=raw,unit=1,file=${varsFile(v)}`,
+      `if=pflash,format=raw,unit=1,file=${optValue(varsFile(v))}`,
     );
   }
-  for (const s of v.oemStrings ?? [])
-    argv.push('-smbios', `type=11,value=${s.replace(/,/g, ',,')}`);
+  for (const s of v.oemStrings ?? []) argv.push('-smbios', `type=11,value=${optValue(s)}`);
   return argv;
 }
 
 /** The VM's writable UEFI variable store: a fresh copy of OVMF's template per work dir. */
-function varsFile(v: VmSpec): string {
-  return join(v.work, 'OVMF_VARS.fd');
+function varsFile(v: { work: string; uefiVars?: string }): string {
+  return v.uefiVars ?? join(v.work, 'OVMF_VARS.fd');
+}
+
+/** Give a UEFI VM its variable store (a copy of OVMF's template) unless it has one. */
+export function ensureUefiVars(v: { firmware: Firmware; work: string; uefiVars?: string }): void {
+  if (v.firmware === 'uefi' && !existsSync(varsFile(v))) copyFileSync(OVMF_VARS, varsFile(v));
 }
 
 export interface WatchResult {
@@ -115,8 +162,7 @@ export async function runVm(
     powerCut?: { pattern: RegExp; delayMs: number };
   },
 ): Promise<WatchResult> {
-  if (spec.firmware === 'uefi' && !existsSync(varsFile(spec)))
-    copyFileSync(OVMF_VARS, varsFile(spec));
+  ensureUefiVars(spec);
   const started = Date.now();
   const vm = start(sc, qemuArgv(spec), { killGraceSeconds: 5 });
   let exited = false;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { qemuArgv } from '../../../src/verify/qemu.ts';
+import { qemuArgv } from '../../../src/vm/qemu.ts';
 
 test('QEMU command line: TCG, snapshot, serial to file, OVMF for UEFI, commas escaped', () => {
   const a = qemuArgv({
@@ -32,4 +32,28 @@ test('QEMU command line: extra disks attach read-only after the boot disk', () =
     'file=/d/x.raw,format=raw,if=virtio,snapshot=on',
     'file=/d/usb,,1.img,format=raw,if=virtio,readonly=on',
   ]);
+});
+
+test('QEMU command line for run: console on stdio with a log, SSH forwarded, reboots allowed', () => {
+  const a = qemuArgv({
+    disk: '/m/overlay.qcow2',
+    firmware: 'bios',
+    accel: 'tcg',
+    serialLog: '/logs/console,1.log',
+    terminal: true,
+    work: '/m',
+    cpus: 4,
+    snapshot: false,
+    reboot: true,
+    network: true,
+    forwards: [{ hostPort: 40022, guestPort: 22 }],
+  });
+  const s = a.join(' ');
+  assert.match(s, /-chardev stdio,id=console,mux=on,signal=off,logfile=\/logs\/console,,1\.log/);
+  assert.match(s, /-serial chardev:console -mon chardev=console,mode=readline/);
+  assert.match(s, /-nic user,model=virtio-net-pci,hostfwd=tcp:127\.0\.0\.1:40022-:22/);
+  assert.match(s, /-smp 4/);
+  assert.match(s, /snapshot=off/);
+  assert.ok(!a.includes('-no-reboot'));
+  assert.ok(!a.includes('-monitor'));
 });
