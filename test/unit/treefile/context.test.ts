@@ -10,13 +10,9 @@ import { canary } from '../../helpers/canary.ts';
 // Confinement: hostile input must not touch the build host. Canary files are planted outside
 // the tree (test/helpers/canary.ts) and must be as planted afterwards.
 
-test('treefile host paths stay inside the context: add-files sources, include, repo, signed-by', () => {
-  const c = canary();
-  const dir = join(c.tree, 'checkout');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'ok.txt'), 'ok\n');
-  spawnSync('ln', ['-s', `${c.host}/shadow`, join(dir, 'innocent.txt')]);
-  const load = (yaml: string) => {
+/** Load a treefile written into `dir` (its context) with `yaml` after ref and base: '' or the error. */
+function loaderIn(dir: string): (yaml: string) => string {
+  return (yaml) => {
     const f = join(dir, 't.yaml');
     writeFileSync(f, `ref: a/b\nbase: debian:trixie\n${yaml}`);
     try {
@@ -26,6 +22,15 @@ test('treefile host paths stay inside the context: add-files sources, include, r
       return (e as Error).message;
     }
   };
+}
+
+test('treefile host paths stay inside the context: add-files sources, include, repo, signed-by', () => {
+  const c = canary();
+  const dir = join(c.tree, 'checkout');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'ok.txt'), 'ok\n');
+  spawnSync('ln', ['-s', `${c.host}/shadow`, join(dir, 'innocent.txt')]);
+  const load = loaderIn(dir);
   assert.equal(load('add-files: [[ok.txt, /etc/ok]]\n'), '');
   assert.match(
     load(`add-files: [[${c.host}/shadow, /etc/x]]\n`),
@@ -56,16 +61,7 @@ test('files a treefile pulls in must exist and be regular files, checked only in
   const dir = join(c.tree, 'checkout');
   mkdirSync(join(dir, 'keys'), { recursive: true });
   spawnSync('mkfifo', [join(dir, 'fifo')]);
-  const load = (yaml: string) => {
-    const f = join(dir, 't.yaml');
-    writeFileSync(f, `ref: a/b\nbase: debian:trixie\n${yaml}`);
-    try {
-      loadTreefile(f, { context: [dir] });
-      return '';
-    } catch (e) {
-      return (e as Error).message;
-    }
-  };
+  const load = loaderIn(dir);
   const source = (key: string) =>
     `apt:\n  sources:\n    - uris: http://deb.example/d\n      signed-by: ${key}\n`;
   assert.match(
