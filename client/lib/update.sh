@@ -109,7 +109,11 @@ upgrade_from_remote() {
 		say "update available: $refspec $(commit_meta "$new" version) ($new)"
 		return "$EX_UPDATE"
 	fi
-	ostree admin upgrade --sysroot="${SYSROOT:-/}" --os="$os" || die "$EX_FAIL" "ostree admin upgrade failed"
+	# Staged like an image update: finalized at shutdown, so status lists it as the next boot
+	# and nothing in /boot changes until then.
+	local args=(--sysroot="${SYSROOT:-/}" --os="$os")
+	booted_sysroot && args+=(--stage)
+	ostree admin upgrade "${args[@]}" || die "$EX_FAIL" "ostree admin upgrade failed"
 }
 
 cmd_switch() {

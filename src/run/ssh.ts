@@ -69,8 +69,27 @@ export function findMachine(name: string | undefined, root = machinesRoot()): Ma
 }
 
 /**
- * Wait until the machine's SSH server lets the session key in (polling every 3 s), then run
- * ssh attached to the terminal. Returns ssh's exit code (the remote command's, or 255).
+ * The machine, once its `run` has started QEMU (`run` and `ssh --wait` may be started at the
+ * same moment, as in a script): findMachine, retried every second until `deadline`.
+ */
+export async function machineStarting(
+  name: string | undefined,
+  deadline: number,
+  root = machinesRoot(),
+): Promise<MachineRecord> {
+  while (true) {
+    try {
+      return findMachine(name, root);
+    } catch (e) {
+      if (!(e instanceof UsageError) || Date.now() > deadline) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/**
+ * With `waitSeconds`, wait until the machine has started and its SSH server lets the session
+ * key in (polling every 3 s); then run ssh attached to the terminal. Returns ssh's exit code (the remote command's, or 255).
  * Errors: UsageError when no such machine runs; ParticleError when it stops or SSH does not
  * answer within `waitSeconds`.
  */
@@ -78,10 +97,10 @@ export async function sshToMachine(
   ctx: Context,
   o: { name?: string; command: string[]; waitSeconds: number },
 ): Promise<number> {
-  const m = findMachine(o.name);
+  const deadline = Date.now() + o.waitSeconds * 1000;
+  const m = o.waitSeconds > 0 ? await machineStarting(o.name, deadline) : findMachine(o.name);
   if (o.waitSeconds > 0)
     await step(ctx, `wait for SSH on ${m.name} (127.0.0.1:${m.sshPort})`, async (sc) => {
-      const deadline = Date.now() + o.waitSeconds * 1000;
       while (true) {
         const r = await run(sc, sshArgv(m, ['true'], { probe: true }), {
           okCodes: [0, SSH_FAILED],

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeMachine } from '../../../src/run/machines.ts';
-import { findMachine, sshArgv } from '../../../src/run/ssh.ts';
+import { findMachine, machineStarting, sshArgv } from '../../../src/run/ssh.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
 
 const m = { sshKey: '/m/id_ed25519', sshPort: 40022, sshUser: 'root' };
@@ -38,4 +38,24 @@ test('the machine is found by name, or as the only one running', () => {
   assert.throws(() => findMachine(undefined, root), /2 machines are running \(a, b\)/);
   assert.equal(findMachine('b', root).name, 'b');
   assert.throws(() => findMachine('c', root), /no machine named c/);
+});
+
+test('ssh --wait finds a machine that run starts only after it, until the deadline', async () => {
+  const root = scratchDir('ssh-starting');
+  const rec = {
+    name: 'late',
+    image: '/i.qcow2',
+    pid: process.pid,
+    sshPort: 1,
+    sshUser: 'root',
+    sshKey: '/k',
+    startedAt: '2026-01-01T00:00:00Z',
+  };
+  setTimeout(() => {
+    mkdirSync(join(root, 'late'));
+    writeMachine(join(root, 'late'), rec);
+  }, 1200);
+  const m = await machineStarting('late', Date.now() + 10_000, root);
+  assert.equal(m.name, 'late');
+  await assert.rejects(machineStarting('never', Date.now() + 1500, root), /no machine named never/);
 });
