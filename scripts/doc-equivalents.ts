@@ -269,7 +269,7 @@ export const RECIPE_KEYS: Record<string, KeyDoc> = {
     default: 'unchanged from the image',
   },
   locale: {
-    equivalent: '`[customizations.locale]` `languages` (the first one)',
+    equivalent: '`[customizations.locale]` `languages` (one)',
     example: 'locale: en_US.UTF-8',
     default: 'unchanged from the image',
   },
@@ -335,8 +335,17 @@ export const BIB_KEYS: Record<string, { recipe: string; note?: string }> = {
   },
   'customizations.timezone': { recipe: 'timezone' },
   'customizations.timezone.timezone': { recipe: 'timezone' },
-  'customizations.timezone.ntpservers': { recipe: '—', note: 'accepted and ignored' },
+  'customizations.timezone.ntpservers': {
+    recipe: 'files',
+    note: '/etc/systemd/timesyncd.conf.d/50-bootc-image-builder.conf (NTP=; needs systemd-timesyncd in the image)',
+  },
   'customizations.locale': { recipe: 'locale' },
-  'customizations.locale.languages': { recipe: 'locale', note: 'the first one' },
-  'customizations.locale.keyboard': { recipe: '—', note: 'accepted and ignored' },
+  'customizations.locale.languages': {
+    recipe: 'locale',
+    note: 'one language (LANG); more are refused',
+  },
+  'customizations.locale.keyboard': {
+    recipe: 'files',
+    note: '/etc/vconsole.conf KEYMAP= (loaded by systemd-vconsole-setup; needs kbd in the image)',
+  },
 };

@@ -49,6 +49,30 @@ export const BibConfigSchema = z.strictObject({
     .default({ user: [], filesystem: [] }),
 });
 
+/** Console keymap names (kbd's, e.g. us, de-latin1, fr_CH): one word, no path. */
+const KEYMAP_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** An NTP server: a host name or an IPv4/IPv6 address, nothing that could end the line. */
+const NTP_SERVER_RE = /^[A-Za-z0-9][A-Za-z0-9.:-]*$/;
+
+/**
+ * `keyboard` as bootc-image-builder applies it: the console keymap in /etc/vconsole.conf,
+ * which systemd-vconsole-setup loads at boot (with kbd's loadkeys, so the image needs `kbd`).
+ */
+function keymapFile(keymap: string): { path: string; content: string } {
+  return { path: '/etc/vconsole.conf', content: `KEYMAP=${keymap}\n` };
+}
+
+/**
+ * `ntpservers`: systemd-timesyncd's servers, in a drop-in so the image's timesyncd.conf stays
+ * as packaged (it takes effect when the image has systemd-timesyncd).
+ */
+function timesyncdFile(servers: string[]): { path: string; content: string } {
+  return {
+    path: '/etc/systemd/timesyncd.conf.d/50-bootc-image-builder.conf',
+    content: `[Time]\nNTP=${servers.join(' ')}\n`,
+  };
+}
+
 export function isBibConfig(path: string): boolean {
   return /\.(toml|json)$/i.test(path);
 }
@@ -98,6 +122,24 @@ export function loadBibConfig(file: string, source: string): Recipe {
       message: `only "/" is supported, not ${f.mountpoint}`,
     });
   }
+  const issue = (path: PropertyKey[], message: string) =>
+    issues.push({ file, ...locate(path), key: keyPath(path), message });
+  const languages = c.locale?.languages ?? [];
+  if (languages.length > 1)
+    issue(
+      ['customizations', 'locale', 'languages'],
+      'one language only: it becomes LANG; more locales need their packages in the treefile (locales-all)',
+    );
+  const keyboard = c.locale?.keyboard;
+  if (keyboard !== undefined && !KEYMAP_RE.test(keyboard))
+    issue(
+      ['customizations', 'locale', 'keyboard'],
+      'not a console keymap name like us or de-latin1',
+    );
+  const ntp = c.timezone?.ntpservers ?? [];
+  for (const [i, server] of ntp.entries())
+    if (!NTP_SERVER_RE.test(server))
+      issue(['customizations', 'timezone', 'ntpservers', i], 'not a host name or address');
   if (issues.length) throw new InputError(issues);
   const rootMin = fsRoot ? parseSize(fsRoot.minsize) : undefined;
   const recipe = {
@@ -118,7 +160,11 @@ export function loadBibConfig(file: string, source: string): Recipe {
       admin: u.groups.includes('wheel'),
     })),
     timezone: c.timezone?.timezone,
-    locale: c.locale?.languages[0],
+    locale: languages[0],
+    files: [
+      ...(keyboard === undefined ? [] : [keymapFile(keyboard)]),
+      ...(ntp.length ? [timesyncdFile(ntp)] : []),
+    ],
   };
   const r = RecipeSchema.safeParse(recipe);
   if (!r.success) {

@@ -141,3 +141,36 @@ test('TOML key positions: quoted and dotted keys, multi-line strings, nested arr
   assert.deepEqual(p.get('a.list[1].sub[0].y'), { line: 12, col: 1 });
   assert.deepEqual(p.get('a.list[1]'), { line: 9, col: 3 });
 });
+
+test('keyboard and ntpservers become /etc files; a second language and bad values are refused', () => {
+  const dir = scratchDir('bib-kbd');
+  const ok = join(dir, 'config.toml');
+  writeFileSync(
+    ok,
+    '[customizations.locale]\nlanguages = ["de_DE.UTF-8"]\nkeyboard = "de-latin1"\n[customizations.timezone]\ntimezone = "Europe/Berlin"\nntpservers = ["0.pool.example", "192.0.2.1"]\n',
+  );
+  const r = loadRecipe(ok);
+  assert.equal(r.locale, 'de_DE.UTF-8');
+  assert.deepEqual(
+    r.files.map((f) => [f.path, f.content]),
+    [
+      ['/etc/vconsole.conf', 'KEYMAP=de-latin1\n'],
+      [
+        '/etc/systemd/timesyncd.conf.d/50-bootc-image-builder.conf',
+        '[Time]\nNTP=0.pool.example 192.0.2.1\n',
+      ],
+    ],
+  );
+  const bad = join(dir, 'bad.toml');
+  writeFileSync(
+    bad,
+    '[customizations.locale]\nlanguages = ["en_US.UTF-8", "de_DE.UTF-8"]\nkeyboard = "us\\nKEYMAP=evil"\n[customizations.timezone]\nntpservers = ["ok.example", "a b"]\n',
+  );
+  assert.throws(
+    () => loadRecipe(bad),
+    (e: Error) =>
+      /bad\.toml:2:1 {2}customizations\.locale\.languages {2}one language only/.test(e.message) &&
+      /customizations\.locale\.keyboard {2}not a console keymap/.test(e.message) &&
+      /customizations\.timezone\.ntpservers\[1\] {2}not a host name/.test(e.message),
+  );
+});
