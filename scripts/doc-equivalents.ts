@@ -87,7 +87,28 @@ const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
     example: 'ref: debian/${releasever}/${basearch}/minimal',
     default: 'none: this or `ostree.ref` must be set, here or in an included file',
   },
-  include: { equivalent: '`include`', example: 'include: common.yaml' },
+  include: {
+    equivalent:
+      '`include` (rpm-ostree refuses a file included twice; here it is merged once, where first reached)',
+    example: 'include: common.yaml',
+  },
+  'arch-include': {
+    equivalent: '`arch-include`',
+    example: 'arch-include:\n  x86_64: bootloader-x86_64.yaml\n  aarch64: [bootloader-aarch64.yaml]',
+  },
+  'conditional-include': {
+    equivalent: '`conditional-include` (files only; rpm-ostree’s inline treefiles are refused)',
+    example: 'conditional-include:\n  - if: releasever >= 13\n    include: trixie-fixes.yaml',
+  },
+  'conditional-include[].if': {
+    equivalent: '`if`',
+    example:
+      'variables:\n  stream: testing\nconditional-include:\n  - if: [releasever >= 13, stream != "stable"]\n    include: dev-tools.yaml',
+  },
+  'conditional-include[].include': {
+    equivalent: '`include`',
+    example: 'conditional-include:\n  - if: basearch == "x86_64"\n    include: [x86.yaml, firmware.yaml]',
+  },
   variables: {
     equivalent: '`variables`',
     example: 'variables:\n  flavour: workstation\nref: debian/13/x86_64/${flavour}',
@@ -154,6 +175,10 @@ const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
     equivalent: '`container-cmd`',
     example: 'container-cmd: [/usr/bin/bash]',
   },
+  'mutate-os-release': {
+    equivalent: '`mutate-os-release`',
+    example: 'mutate-os-release: "${releasever}"',
+  },
   'kernel-args': {
     equivalent: '— (bootc: `kargs` in `/usr/lib/bootc/kargs.d/*.toml`, which this key writes)',
     example: 'kernel-args: [quiet, "console=ttyS0,115200n8"]',
@@ -189,19 +214,23 @@ const INAPPLICABLE_DOCS: Record<string, KeyDoc> = Object.fromEntries(
   ]),
 );
 
-/** Each underscore spelling: the dashed key's example under the alias. */
+/** Each underscore spelling: the dashed key's example under the alias, for it and what it holds. */
 function aliasDocs(docs: Record<string, KeyDoc>): Record<string, KeyDoc> {
   return Object.fromEntries(
-    Object.entries(UNDERSCORE_ALIASES).map(([alias, key]) => {
-      const doc = docs[key];
-      return [
-        alias,
-        {
-          equivalent: `\`${alias}\` (rpm-ostree’s underscore spelling of \`${key}\`)`,
-          example: doc?.example?.replace(key, alias),
-        },
-      ];
-    }),
+    Object.entries(UNDERSCORE_ALIASES).flatMap(([alias, key]) =>
+      Object.keys(docs)
+        .filter((path) => path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`))
+        .map((path) => {
+          const aliasPath = `${alias}${path.slice(key.length)}`;
+          return [
+            aliasPath,
+            {
+              equivalent: `\`${aliasPath}\` (rpm-ostree’s underscore spelling of \`${path}\`)`,
+              example: docs[path]?.example?.replace(key, alias),
+            },
+          ];
+        }),
+    ),
   );
 }
 

@@ -115,7 +115,7 @@ async function build(
     force: i.force,
   });
   await customize(ctx, i.tf, rootfs, installed);
-  const ready = await makeOstreeReady(ctx, i.tf, rootfs);
+  const ready = await makeOstreeReady(ctx, i, plan, rootfs);
   return commitTree(ctx, i, plan, rootfs, ready);
 }
 

@@ -164,22 +164,43 @@ export function customize(
 
 export interface OstreeReady {
   kernelVersion: string;
+  /** The commit's version (already in os-release when the treefile says mutate-os-release). */
+  version: string;
   /** Installed package names and versions, for the commit's particle-os.packages. */
   installed: string[];
 }
 
-/** Units, directories, remove-files and kargs from the treefile; then the OSTree layout. */
+/**
+ * The commit's version, then units, directories, remove-files, kargs and os-release from the
+ * treefile; then the OSTree layout. The version is decided here, before the commit, because
+ * mutate-os-release writes it into the tree.
+ */
 export function makeOstreeReady(
   ctx: Context,
-  tf: ResolvedTreefile,
+  i: ComposeInput,
+  plan: ComposePlan,
   rootfs: string,
 ): Promise<OstreeReady> {
+  const { tf } = i;
   return step(ctx, 'apply treefile settings, make the tree OSTree-ready', async (sc) => {
     if (mountsBelow(rootfs).length > 0) throw new BuildError(`${rootfs} still has mounts`);
-    await applyTreefileSettings(sc, tf, rootfs);
+    const version = await commitVersion(sc, i, plan);
+    await applyTreefileSettings(sc, tf, rootfs, version);
     const o = ostreeify(rootfs, { machineIdCompat: tf.machineidCompat });
-    return { kernelVersion: o.kernelVersion, installed: await installedPackages(sc, rootfs) };
+    return {
+      kernelVersion: o.kernelVersion,
+      version,
+      installed: await installedPackages(sc, rootfs),
+    };
   });
+}
+
+/** The next version on the ref: counted on from the parent's (the repo lock keeps it the parent). */
+async function commitVersion(sc: StepContext, i: ComposeInput, plan: ComposePlan): Promise<string> {
+  const previous = plan.parent
+    ? await commitMetadata(sc, i.repo, plan.parent, 'version')
+    : undefined;
+  return nextVersion(i.tf.versionPrefix, i.epoch ? new Date(i.epoch * 1000) : new Date(), previous);
 }
 
 /** `ostree commit` of the tree onto the ref, with the plan's metadata; the next version. */
@@ -193,16 +214,8 @@ export function commitTree(
   const { tf, repo } = i;
   return step(ctx, `commit ${tf.ref}`, async (sc) => {
     await ensureRepo(sc, repo, 'bare');
-    // The parent found by the change check: the repo lock keeps the ref where it was.
-    const previous = plan.parent
-      ? await commitMetadata(sc, repo, plan.parent, 'version')
-      : undefined;
     const source = await gitRemote(sc, dirname(tf.file));
-    const version = nextVersion(
-      tf.versionPrefix,
-      i.epoch ? new Date(i.epoch * 1000) : new Date(),
-      previous,
-    );
+    const { version } = ready;
     const r = await run(sc, [
       'ostree',
       'commit',

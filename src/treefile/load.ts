@@ -1,6 +1,8 @@
 /**
- * Load a treefile: parse and validate each file (with positions), follow `include`s (paths
- * relative to the including file; a missing file or a cycle is an error naming the chain),
+ * Load a treefile: parse and validate each file (with positions), follow `include`s, then the
+ * `arch-include` of the build's architecture, then the `conditional-include`s whose conditions
+ * hold (paths relative to the including file; a missing file or a cycle is an error naming the
+ * chain; a file reached a second time is merged only where it was first reached),
  * keep every host path it names inside the treefile context (context.ts),
  * map both dialects onto one model, merge (the including file's scalars override, lists
  * concatenate, maps merge), substitute ${variables}, and check what must be there.
@@ -8,9 +10,17 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { InputError, type InputIssue, UsageError } from '../core/errors.ts';
+import { hasControl } from '../core/values.ts';
 import { keyPath, type ParsedYaml, parseYamlFile, validate } from '../core/yaml-issues.ts';
 import { isValidRef } from '../ostree/repo.ts';
-import { defaultContext, HOST_KEYRING_DIRS, notARegularFile, outsideOf } from './context.ts';
+import { type Condition, evaluateCondition, parseCondition, type VarValue } from './conditions.ts';
+import {
+  defaultContext,
+  HOST_KEYRING_DIRS,
+  notARegularFile,
+  outsideOf,
+  realLocation,
+} from './context.ts';
 import {
   customComponents,
   finishSettings,
@@ -20,6 +30,7 @@ import {
   readSettings,
 } from './model.ts';
 import {
+  BUILD_ARCHES,
   DATE_PLACEHOLDER,
   DIALECT_PAIRS,
   INAPPLICABLE_KEYS,
@@ -42,6 +53,8 @@ interface Loading {
   warnings: InputIssue[];
   /** Every file read, in the order read. */
   files: string[];
+  /** The real path of every file read: one reached again is not merged again. */
+  seen: Set<string>;
   context: readonly string[];
   /**
    * Host paths that are missing, not regular files or outside the context: reported with the
@@ -81,12 +94,13 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     issues: [],
     warnings: [],
     files: [],
+    seen: new Set(),
     context: o.context ?? defaultContext(path),
     pathIssues: [],
     mentions: [],
   };
   const issues = l.issues;
-  const merged = loadFile(resolve(path), [], l);
+  const merged = loadFile(resolve(path), [], l, { vars: {} });
   if (issues.length || !merged) throw new InputError([...issues, ...l.pathIssues], l.warnings);
   const top = displayName(resolve(path));
   const at = (key: string, message: string) => {
@@ -134,6 +148,12 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
       'apt.components sets the default archive’s components, and apt.replace: true (here or in an included file) drops that archive; set components on each source instead',
     );
   issues.push(...excludedButListed(l.mentions, sub), ...excludedButNeeded(l.mentions, sub, o, tf));
+  // It is written into os-release (quoted there, compose/os-release.ts): one line, always.
+  if (tf.mutateOsRelease !== undefined && hasControl(tf.mutateOsRelease))
+    at(
+      'mutate-os-release',
+      'must not contain line breaks or control characters after substitution',
+    );
   if (!VERSION_PREFIX_AFTER_SUBSTITUTION.test(tf.versionPrefix))
     at(
       'automatic-version-prefix',
@@ -192,7 +212,7 @@ function displayName(file: string): string {
  * Read, validate and map one file, then the files it includes. A file with errors still has
  * its includes read (when `include` itself is valid), so one run reports every file's errors.
  */
-function loadFile(file: string, chain: string[], l: Loading): Partial | undefined {
+function loadFile(file: string, chain: string[], l: Loading, outer: Scope): Partial | undefined {
   const name = displayName(file);
   let source: string;
   try {
@@ -203,15 +223,15 @@ function loadFile(file: string, chain: string[], l: Loading): Partial | undefine
     throw e;
   }
   l.files.push(file);
+  l.seen.add(realLocation(file));
   const parsed = parseYamlFile(name, source);
   const { data: written, issues: own } = validate(parsed, TreefileFileSchema);
   l.issues.push(...own);
   l.warnings.push(...inapplicableKeys(parsed));
+  const scope = scopeOf(parsed, outer);
   if (!written) {
-    const include = TreefileFileSchema.shape.include.safeParse(
-      (parsed.value as Record<string, unknown> | undefined)?.include,
-    );
-    if (include.success) loadIncludes(file, parsed, include.data, chain, l);
+    // What can still be read of the includes is followed, so their errors are reported too.
+    loadIncludes(file, parsed, includeRefs(parsed, scope, l), chain, l, scope);
     return undefined;
   }
   const data = canonicalKeys(parsed, written, l.issues);
@@ -233,7 +253,7 @@ function loadFile(file: string, chain: string[], l: Loading): Partial | undefine
   };
   checkHostPaths(parsed, here, written, l);
   l.mentions.push(...packageMentions(parsed, written));
-  const base = loadIncludes(file, parsed, data.include, chain, l);
+  const base = loadIncludes(file, parsed, includeRefs(parsed, scope, l), chain, l, scope);
   return base ? merge(base, here) : here;
 }
 
@@ -292,37 +312,203 @@ function packageMentions(parsed: ParsedYaml, written: TreefileFileAsWritten): Pa
   });
 }
 
-/** Load the files `include` names (relative to `file`), merged in order. */
+/**
+ * What conditions in a file can see (conditional-include): the suite of `base` and the
+ * variables set in the file or in the files that include it. As in the merge, the including
+ * file wins: its `base` and its variables over those of what it includes. Files included
+ * beside it (siblings) are not visible: which of them is read first would change the answer.
+ */
+interface Scope {
+  suite?: string;
+  vars: Record<string, VarValue>;
+}
+
+/** The scope of one file: its own base and variables under those of the files above it. */
+function scopeOf(parsed: ParsedYaml, outer: Scope): Scope {
+  const raw = rawKeys(parsed);
+  const base = TreefileFileSchema.shape.base.safeParse(raw.base);
+  const vars = TreefileFileSchema.shape.variables.safeParse(raw.variables);
+  return {
+    suite: outer.suite ?? (base.success && base.data ? suiteOf(base.data) : undefined),
+    vars: { ...(vars.success ? vars.data : {}), ...outer.vars },
+  };
+}
+
+/** The variables a condition sees: basearch, releasever and suite (once known), then the scope's. */
+function conditionVars(scope: Scope): Record<string, VarValue> {
+  const release =
+    scope.suite === undefined ? undefined : (SUITES[scope.suite]?.version ?? scope.suite);
+  return {
+    basearch: BASEARCH,
+    // rpm-ostree's releasever is a number, so `releasever >= 13` compares numbers.
+    ...(release === undefined
+      ? {}
+      : {
+          releasever: /^[0-9]+$/.test(release) ? Number(release) : release,
+          suite: scope.suite as string,
+        }),
+    ...scope.vars,
+  };
+}
+
+/** One file an include key names, where (for errors). */
+interface IncludeRef {
+  path: string;
+  at: PropertyKey[];
+  /** The key reported with an error about this file. */
+  key: string;
+}
+
+/**
+ * Every file one treefile includes, in rpm-ostree's order: `include`, then the build's
+ * `arch-include` entry, then each `conditional-include` whose conditions all hold. Read from
+ * the file as written (each key validated on its own), so a file with other errors still has
+ * its includes followed. Conditions that cannot be decided are reported here.
+ */
+function includeRefs(parsed: ParsedYaml, scope: Scope, l: Loading): IncludeRef[] {
+  return [
+    ...plainIncludes(parsed),
+    ...archIncludes(parsed, l),
+    ...conditionalIncludes(parsed, scope, l),
+  ];
+}
+
+/** `include`: one file or a list. */
+function plainIncludes(parsed: ParsedYaml): IncludeRef[] {
+  const r = TreefileFileSchema.shape.include.safeParse(rawKeys(parsed).include);
+  if (!r.success || r.data === undefined) return [];
+  return Array.isArray(r.data)
+    ? r.data.map((path, i) => ({ path, at: ['include', i], key: 'include' }))
+    : [{ path: r.data, at: ['include'], key: 'include' }];
+}
+
+/** The files listed under one key (a string or a list), located below `at`. */
+function filesAt(files: string | string[], at: PropertyKey[]): IncludeRef[] {
+  const key = keyPath(at);
+  return Array.isArray(files)
+    ? files.map((path, i) => ({ path, at: [...at, i], key: `${key}[${i}]` }))
+    : [{ path: files, at, key }];
+}
+
+/** `arch-include`: only the build's architecture, under one of its two names. */
+function archIncludes(parsed: ParsedYaml, l: Loading): IncludeRef[] {
+  const [k, value] = spelled(parsed, 'arch-include');
+  const r = TreefileFileSchema.shape['arch-include'].safeParse(value);
+  if (!r.success || r.data === undefined) return [];
+  const named = BUILD_ARCHES.filter((a) => Object.hasOwn(r.data as object, a));
+  if (named.length > 1) {
+    const at = [k, named[1] as string];
+    l.issues.push({
+      file: parsed.file,
+      ...parsed.positionOf(at, true),
+      key: keyPath(at),
+      message: `${named.join(' and ')} name the same architecture: keep one`,
+    });
+    return [];
+  }
+  const arch = named[0];
+  const files = arch === undefined ? undefined : r.data[arch as keyof typeof r.data];
+  return files === undefined ? [] : filesAt(files, [k, arch as string]);
+}
+
+/** `conditional-include`: the entries whose conditions all hold; every condition is evaluated. */
+function conditionalIncludes(parsed: ParsedYaml, scope: Scope, l: Loading): IncludeRef[] {
+  const [k, value] = spelled(parsed, 'conditional-include');
+  const r = TreefileFileSchema.shape['conditional-include'].safeParse(value);
+  if (!r.success || r.data === undefined) return [];
+  const vars = conditionVars(scope);
+  return r.data.flatMap((entry, i) => {
+    const conditions = Array.isArray(entry.if)
+      ? entry.if.map((c, j) => ({ c, at: [k, i, 'if', j] }))
+      : [{ c: entry.if, at: [k, i, 'if'] }];
+    // Every condition is evaluated, so each undecidable one is reported, not only the first.
+    const results = conditions.map(({ c, at }) => holds(c, at, vars, scope, parsed, l));
+    return results.every((x) => x === true) ? filesAt(entry.include, [k, i, 'include']) : [];
+  });
+}
+
+/** One condition's value, or undefined (reported at `at`) when it cannot be decided. */
+function holds(
+  text: string,
+  at: PropertyKey[],
+  vars: Record<string, VarValue>,
+  scope: Scope,
+  parsed: ParsedYaml,
+  l: Loading,
+): boolean | undefined {
+  // The schema accepted it, so it parses.
+  const c = parseCondition(text) as Condition;
+  try {
+    return evaluateCondition(c, vars);
+  } catch (e) {
+    const hint =
+      scope.suite === undefined && ['releasever', 'suite'].includes(c.variable)
+        ? '; releasever and suite are known where base is set in this file or one that includes it'
+        : '';
+    l.issues.push({
+      file: parsed.file,
+      ...parsed.positionOf(at),
+      key: keyPath(at),
+      message: `cannot decide ${text.trim()}: ${(e as Error).message}${hint}`,
+    });
+    return undefined;
+  }
+}
+
+/** The top-level mapping as written ({} when the document is not one). */
+function rawKeys(parsed: ParsedYaml): Record<string, unknown> {
+  const v = parsed.value;
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** A dashed key as this file spells it (dashed or rpm-ostree's underscores) and its value. */
+function spelled(parsed: ParsedYaml, key: string): [string, unknown] {
+  const raw = rawKeys(parsed);
+  const alias = key.replaceAll('-', '_');
+  return key in raw || !(alias in raw) ? [key, raw[key]] : [alias, raw[alias]];
+}
+
+const suiteOf = (base: string) => base.slice('debian:'.length);
+
+/**
+ * Load the files `refs` name (relative to `file`), merged in order. A file already read
+ * elsewhere in the walk is skipped: it is merged once, where it was first reached (files are
+ * compared by real path, so a link to a file is that file).
+ */
 function loadIncludes(
   file: string,
   parsed: ParsedYaml,
-  include: string | string[] | undefined,
+  refs: IncludeRef[],
   chain: string[],
   l: Loading,
+  scope: Scope,
 ): Partial | undefined {
-  const includes = include === undefined ? [] : Array.isArray(include) ? include : [include];
   let base: Partial | undefined;
-  for (const [i, inc] of includes.entries()) {
-    const target = resolve(dirname(file), inc);
-    const pos = parsed.positionOf(Array.isArray(include) ? ['include', i] : ['include']);
+  const above = [...chain, file];
+  const aboveReal = above.map(realLocation);
+  for (const ref of refs) {
+    const target = resolve(dirname(file), ref.path);
+    const pos = parsed.positionOf(ref.at);
     const at = (message: string) =>
-      l.issues.push({ file: parsed.file, ...pos, key: 'include', message });
-    const trail = [...chain, file, target].map(displayName).join(' → ');
-    if ([...chain, file].includes(target)) {
+      l.issues.push({ file: parsed.file, ...pos, key: ref.key, message });
+    const trail = [...above, target].map(displayName).join(' → ');
+    const real = realLocation(target);
+    if (aboveReal.includes(real)) {
       at(`include cycle: ${trail}`);
       continue;
     }
     const outside = outsideOf(l.context, target);
     if (outside) {
-      at(`${inc}: ${outside}`);
+      at(`${ref.path}: ${outside}`);
       continue;
     }
+    if (l.seen.has(real)) continue;
     let sub: Partial | undefined;
     try {
-      sub = loadFile(target, [...chain, file], l);
+      sub = loadFile(target, above, l, scope);
     } catch (e) {
       at(
-        `cannot read ${inc} (${trail}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        `cannot read ${ref.path} (${trail}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       );
       continue;
     }

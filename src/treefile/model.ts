@@ -211,6 +211,15 @@ export const SETTINGS = {
     merge: 'override',
     finish: (v) => v ?? true,
   }),
+  /**
+   * The string replaced with the commit's version in os-release (compose/os-release.ts);
+   * undefined when unset, so treefiles without it keep their digest (input-hash.ts).
+   */
+  mutateOsRelease: setting({
+    read: (d) => d['mutate-os-release'],
+    merge: 'override',
+    finish: (v, f) => (v === undefined ? undefined : f.sub('mutate-os-release', v)),
+  }),
 };
 
 type Settings = typeof SETTINGS;

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
+import { CONDITION_SYNTAX, parseCondition } from './conditions.ts';
 import { SUITES } from './suites.ts';
 
 /** The initramfs-profile values (compose/initramfs.ts says what each includes). */
@@ -81,6 +82,36 @@ const AptSource = z.strictObject({
 export const DATE_PLACEHOLDER = '<date:(?:%[YymdHMSj]|[0-9A-Za-z._-])+>';
 const VERSION_PREFIX_RE = new RegExp(`^(?:[0-9A-Za-z.\${}_-]|${DATE_PLACEHOLDER})+$`);
 
+/**
+ * Architecture names an `arch-include` may name: rpm-ostree's base architectures and Debian's
+ * names for them. Only BUILD_ARCHES apply (the build is x86_64); a name outside this list is
+ * an unknown key, so a typo cannot quietly never match.
+ */
+export const ARCH_NAMES = [
+  'x86_64',
+  'amd64',
+  'aarch64',
+  'arm64',
+  'ppc64le',
+  'ppc64el',
+  's390x',
+  'riscv64',
+  'i386',
+  'armhfp',
+  'armhf',
+  'armel',
+  'mips64el',
+  'loong64',
+] as const;
+
+/** The build's architecture: rpm-ostree's name and Debian's. */
+export const BUILD_ARCHES: readonly string[] = ['x86_64', 'amd64'];
+
+/** One treefile or several, relative to the file that names them. */
+const IncludeFiles = z.union([oneLine(), z.array(oneLine())]);
+
+const IncludeCondition = oneLine().refine((s) => parseCondition(s) !== undefined, CONDITION_SYNTAX);
+
 /** The keys of one treefile, each spelled as we document it. */
 const Canonical = z
   .strictObject({
@@ -139,11 +170,32 @@ const Canonical = z
     ),
     // --- rpm-ostree dialect
     ref: RefSchema.optional(),
-    include: z
-      .union([oneLine(), z.array(oneLine())])
+    include: IncludeFiles.optional().describe(
+      'Treefiles to merge in (relative paths, inside the treefile context); scalars here override, lists concatenate. A file reached twice (A includes B and C, both include D) is merged once, where a depth-first walk first reaches it; an include cycle is an error',
+    ),
+    'arch-include': z
+      .partialRecord(
+        z.enum(ARCH_NAMES),
+        IncludeFiles.describe('Treefiles to merge in when this is the build’s architecture'),
+      )
       .optional()
       .describe(
-        'Treefiles to merge in (relative paths, inside the treefile context); scalars here override, lists concatenate',
+        'Treefiles to merge in for one architecture, after include: only x86_64 (or its Debian name amd64, not both) applies, since the build is x86_64; rpm-ostree’s and Debian’s other names are accepted and skip their files',
+      ),
+    'conditional-include': z
+      .array(
+        z.strictObject({
+          if: z
+            .union([IncludeCondition, z.array(IncludeCondition).min(1)])
+            .describe(
+              'A condition (<variable> <op> <value>; op one of == != < <= > >=; value true, false, a whole number or a "quoted string") or a list that must all hold',
+            ),
+          include: IncludeFiles.describe('Treefiles to merge in when the condition holds'),
+        }),
+      )
+      .optional()
+      .describe(
+        'Treefiles to merge in when conditions on variables hold, after include and arch-include. Conditions see basearch (x86_64), releasever (a number, e.g. 13, or the suite name for sid) and suite when base is set in this file or one that includes it, and the variables of this file and the files that include it; anything else is an error',
       ),
     variables: z
       .record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.union([oneLine(), z.number(), z.boolean()]))
@@ -211,6 +263,12 @@ const Canonical = z
       .optional()
       .describe('Ship an empty /etc/machine-id (default true); false ships none'),
     'container-cmd': z.array(z.string()).optional().describe('CMD of the bootc container image'),
+    'mutate-os-release': oneLine()
+      .min(1)
+      .optional()
+      .describe(
+        'A string to replace with the commit’s version in VERSION and PRETTY_NAME of /usr/lib/os-release (e.g. "${releasever}"); OSTREE_VERSION is added with the version',
+      ),
     // --- particle-os
     'kernel-args': z
       .array(oneLine().min(1))

@@ -79,7 +79,7 @@ test('validate reports every unknown key of a mapping and every file’s errors 
   for (const [line, key] of [
     [4, 'repos'],
     [5, 'gpg-key'],
-    [6, 'mutate-os-release'],
+    [6, 'lockfile-repos'],
     [7, 'install-langs'],
     [8, 'packagess'],
   ] as const)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InputError } from '../../../src/core/errors.ts';
@@ -286,5 +286,104 @@ test('apt.components: default main, set for the default archive, refused with ap
       ),
     ).join('\n'),
     /apt\.components {2}apt\.components sets the default archive/,
+  );
+});
+
+test('a file reached through two includes is merged once, where the depth-first walk first reaches it', () => {
+  const tf = loadTreefile('test/fixtures/treefiles/includes/diamond.yaml');
+  const inc = (f: string) => join(process.cwd(), 'test/fixtures/treefiles/includes', f);
+  // D comes in under B (the first branch); C and A follow: its script runs once, its file is copied once.
+  assert.deepEqual(tf.postprocess, ['echo d', 'echo b', 'echo c', 'echo a']);
+  assert.deepEqual(tf.addFiles, [[inc('files/motd'), '/etc/motd']]);
+  assert.deepEqual(tf.packages, ['curl', 'less', 'vim-tiny']);
+  assert.equal(tf.recommends, true, 'C is merged after D, so its value wins');
+  assert.deepEqual(
+    tf.files,
+    ['diamond.yaml', 'diamond-b.yaml', 'diamond-d.yaml', 'diamond-c.yaml'].map(inc),
+  );
+});
+
+test('the same file under another name (a link) is the same file: merged once; a cycle through it is still a cycle', () => {
+  const sub = join(dir, 'alias');
+  mkdirSync(sub, { recursive: true });
+  writeFileSync(join(sub, 'd.yaml'), 'postprocess: ["echo d"]\n');
+  symlinkSync('d.yaml', join(sub, 'd-link.yaml'));
+  writeFileSync(
+    join(sub, 'top.yaml'),
+    'include: [d.yaml, d-link.yaml]\nref: a/b\nbase: debian:trixie\n',
+  );
+  assert.deepEqual(loadTreefile(join(sub, 'top.yaml')).postprocess, ['echo d']);
+  writeFileSync(join(sub, 'c1.yaml'), 'include: c2.yaml\nref: a/b\nbase: debian:trixie\n');
+  writeFileSync(join(sub, 'c2.yaml'), 'include: c1-link.yaml\n');
+  symlinkSync('c1.yaml', join(sub, 'c1-link.yaml'));
+  assert.match(
+    issuesOf(join(sub, 'c1.yaml')).join('\n'),
+    /c2\.yaml:1:10 {2}include {2}include cycle: \S*c1\.yaml → \S*c2\.yaml → \S*c1-link\.yaml/,
+  );
+});
+
+test('arch-include (x86_64 or amd64 only) and conditional-include follow include, in rpm-ostree’s order', () => {
+  const tf = loadTreefile('test/fixtures/treefiles/includes/conditional.yaml');
+  // include, then arch-include x86_64, then the conditional entries that hold (cond-trixie,
+  // whose own condition sees the including file's variables, then cond-x86; cond-common is
+  // already merged). The aarch64 and dev files are never read (they do not exist).
+  assert.deepEqual(tf.packages, ['less', 'intel-microcode', 'htop', 'vim-tiny', 'curl']);
+  assert.deepEqual(
+    tf.files.map((f) => f.split('/').pop()),
+    [
+      'conditional.yaml',
+      'cond-common.yaml',
+      'arch-x86_64.yaml',
+      'cond-trixie.yaml',
+      'cond-stable.yaml',
+      'cond-x86.yaml',
+    ],
+  );
+  // Debian's name, and rpm-ostree's underscore spelling of the key.
+  write('arch-inc.yaml', 'packages: [curl]\n');
+  const p = write(
+    'arch-debian.yaml',
+    'ref: a/b\nbase: debian:sid\narch_include:\n  amd64: [arch-inc.yaml]\n  arm64: nope.yaml\n',
+  );
+  assert.deepEqual(loadTreefile(p).packages, ['curl']);
+});
+
+test('conditions: sid’s releasever is a string; a variable wins over a predefined one; errors are located', () => {
+  write('cond-inc.yaml', 'packages: [curl]\n');
+  const sid = write(
+    'cond-sid.yaml',
+    'ref: a/b\nbase: debian:sid\nconditional-include:\n  - if: releasever == "sid"\n    include: cond-inc.yaml\n',
+  );
+  assert.deepEqual(loadTreefile(sid).packages, ['curl']);
+  const over = write(
+    'cond-over.yaml',
+    'ref: a/b\nbase: debian:trixie\nvariables:\n  releasever: 99\nconditional-include:\n  - if: releasever > 13\n    include: cond-inc.yaml\n',
+  );
+  assert.deepEqual(loadTreefile(over).packages, ['curl']);
+  const bad = write(
+    'cond-bad.yaml',
+    'ref: a/b\nbase: debian:sid\nconditional-include:\n  - if: [releasever >= 13, nope == 1]\n    include: cond-inc.yaml\n',
+  );
+  const issues = issuesOf(bad);
+  assert.equal(issues.length, 2, issues.join('\n'));
+  assert.match(
+    issues[0] as string,
+    /cond-bad\.yaml:4:10 {2}conditional-include\[0\]\.if\[0\] {2}cannot decide releasever >= 13: releasever is a string \("sid"\)/,
+  );
+  assert.match(
+    issues[1] as string,
+    /cond-bad\.yaml:4:28 {2}conditional-include\[0\]\.if\[1\] {2}cannot decide nope == 1: unknown variable nope/,
+  );
+});
+
+test('mutate-os-release: read, substituted, re-checked', () => {
+  const p = write(
+    'mutate.yaml',
+    'ref: a/b\nbase: debian:trixie\nmutate_os_release: "${releasever}"\n',
+  );
+  assert.equal(loadTreefile(p).mutateOsRelease, '13');
+  assert.equal(
+    loadTreefile(write('nomutate.yaml', 'ref: a/b\nbase: debian:trixie\n')).mutateOsRelease,
+    undefined,
   );
 });
