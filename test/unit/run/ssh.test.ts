@@ -8,6 +8,17 @@ import { scratchDir } from '../../helpers/scratch.ts';
 
 const m = { sshKey: '/m/id_ed25519', sshPort: 40022, sshUser: 'root' };
 
+/** The record a live `run` (this test process) would write for machine `name`. */
+const rec = (name: string) => ({
+  name,
+  image: '/i.qcow2',
+  pid: process.pid,
+  sshPort: 1,
+  sshUser: 'root',
+  sshKey: '/k',
+  startedAt: '2026-01-01T00:00:00Z',
+});
+
 test('ssh goes to 127.0.0.1 with the session key only, the command after --', () => {
   const a = sshArgv(m, ['particle-os', 'status']);
   assert.deepEqual(a.slice(0, 5), ['ssh', '-i', '/m/id_ed25519', '-p', '40022']);
@@ -21,15 +32,6 @@ test('ssh goes to 127.0.0.1 with the session key only, the command after --', ()
 test('the machine is found by name, or as the only one running', () => {
   const root = scratchDir('ssh-machines');
   assert.throws(() => findMachine(undefined, root), /no machine is running/);
-  const rec = (name: string) => ({
-    name,
-    image: '/i.qcow2',
-    pid: process.pid,
-    sshPort: 1,
-    sshUser: 'root',
-    sshKey: '/k',
-    startedAt: '2026-01-01T00:00:00Z',
-  });
   mkdirSync(join(root, 'a'));
   writeMachine(join(root, 'a'), rec('a'));
   assert.equal(findMachine(undefined, root).name, 'a');
@@ -42,18 +44,9 @@ test('the machine is found by name, or as the only one running', () => {
 
 test('ssh --wait finds a machine that run starts only after it, until the deadline', async () => {
   const root = scratchDir('ssh-starting');
-  const rec = {
-    name: 'late',
-    image: '/i.qcow2',
-    pid: process.pid,
-    sshPort: 1,
-    sshUser: 'root',
-    sshKey: '/k',
-    startedAt: '2026-01-01T00:00:00Z',
-  };
   setTimeout(() => {
     mkdirSync(join(root, 'late'));
-    writeMachine(join(root, 'late'), rec);
+    writeMachine(join(root, 'late'), rec('late'));
   }, 1200);
   const m = await machineStarting('late', Date.now() + 10_000, root);
   assert.equal(m.name, 'late');
