@@ -1,7 +1,8 @@
 /**
  * docs/tutorial.md, for real: its `sh` blocks, extracted exactly as a reader would copy them,
  * run in order with bash in the repository (they install packages, compose, build, boot and
- * run the upgrade test, writing everything under tutorial/). Needs root; about 15 minutes
+ * run the image by hand through `run` and `ssh`, writing everything under tutorial/). Needs
+ * root; about 15 minutes
  * under TCG. tutorial/ is removed first so every output checked here is fresh, and left
  * behind afterwards for inspection.
  */
@@ -64,7 +65,6 @@ test('the tutorial runs from start to finish', {
     'tutorial/minimal.ociarchive',
     'tutorial/images/tutorial.qcow2',
     'tutorial/images/tutorial.plan.json',
-    'tutorial/upgrade-test/upgrade-test-3.serial.log',
   ])
     assert.ok(existsSync(f), `${f} exists`);
 
@@ -78,35 +78,15 @@ test('the tutorial runs from start to finish', {
   assert.notEqual(versions[0], versions[1], 'v2 is published as a new version');
   assert.match(r.stdout, /^Added:\n( {2}\S+ \S+\n)* {2}tcpdump /m, 'compose diff shows tcpdump');
   assert.match(r.stdout, /^[0-9a-f]{64} \(no changes\)$/m, 'the rerun changes nothing');
-  assert.match(r.stdout, /upgrade test: PASSED/);
-  // The upgrade test's three boots (it replaced test/integration/upgrade.test.ts): v1 upgrades
-  // over HTTP, v2 boots with the new package and the /etc change kept, rollback to v1.
-  const boots = r.stdout.split(/^--- /m).slice(1);
-  assert.equal(boots.length, 3, 'three boots in the upgrade test');
-  const [v1, v2, back] = boots as [string, string, string];
-  for (const [text, names] of [
-    [v1, ['booted-commit', 'local-user', 'ostree-admin-upgrade', 'upgrade-is-default']],
-    [
-      v2,
-      [
-        'booted-commit',
-        'booted-version',
-        'has-package:tcpdump',
-        'etc-change-kept',
-        'image-users-present',
-        'rollback',
-      ],
-    ],
-    [back, ['booted-commit', 'lacks-package:tcpdump']],
-  ] as const) {
-    for (const name of names) assert.match(text, new RegExp(`^ {2}ok {3}${name}( |$)`, 'm'), name);
-    assert.doesNotMatch(text, /^ {2}FAIL /m);
-  }
+  // Section 7's upgrade-test is a console block (test/slow/upgrade-ostree.test.ts runs it):
+  // the same story is walked by hand in section 8, which runs here.
+  assert.doesNotMatch(r.stdout, /upgrade test: /);
 
   // Section 8, by hand through `particle-os run` and `particle-os ssh`: the booted version in
   // each `particle-os status` (v1; v1 with v2 next; v2 after the reboot; v1 after the rollback).
   const [first, second] = versions as [string, string];
-  const byHand = r.stdout.slice(r.stdout.lastIndexOf('upgrade test: PASSED'));
+  // Everything after section 6's no-change rerun.
+  const byHand = r.stdout.slice(r.stdout.search(/^[0-9a-f]{64} \(no changes\)$/m));
   const booted = [...byHand.matchAll(/^Booted:\n(?: {2}.*\n)*? {2}version {3}(\S+)/gm)].map(
     (m) => m[1],
   );

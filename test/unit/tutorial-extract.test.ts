@@ -61,7 +61,7 @@ test('every particle-os command in the tutorial exists with these options', () =
     assert.deepEqual(a.problems, [], c.line);
     paths.add(a.path.join(' '));
   }
-  for (const p of ['compose tree', 'container build', 'build', 'boot-test', 'upgrade-test'])
+  for (const p of ['compose tree', 'container build', 'build', 'boot-test', 'run', 'ssh'])
     assert.ok(paths.has(p), `the tutorial runs ${p}`);
   assert.ok(
     calls.some((c) => c.args[0] === 'compose' && c.args.includes('--publish')),
