@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { bootTest } from '../verify/boot-test.ts';
-import { expectationsFromPlan, readPlanNextTo } from '../verify/expectations.ts';
+import { expectationsFromPlan } from '../verify/expectations.ts';
 import { guestChecks } from '../verify/guest-checks.ts';
+import { readPlanNextTo } from '../vm/build-plan.ts';
 import { bootStages, formatBootTest, parseFirmware, parseTimeout } from './flags.ts';
 
 export function registerBootTest(cmd: Command, setExit: (code: number) => void): void {

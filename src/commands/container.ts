@@ -7,6 +7,7 @@ import { COMPRESSIONS, type Compression } from '../container/layer.ts';
 import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, parseImageRef } from '../core/image-ref.ts';
+import { parseWholeNumber } from './flags.ts';
 
 export function registerContainer(container: Command, setExit: (code: number) => void): void {
   container
@@ -58,7 +59,7 @@ export function registerContainer(container: Command, setExit: (code: number) =>
               ref,
               output: absoluteImageRef(output),
               workBase: o.workdir,
-              maxLayers: parseMaxLayers(o.maxLayers),
+              maxLayers: parseWholeNumber('--max-layers', o.maxLayers, 127),
               compression: parseCompression(o.compression),
               source: o.source,
             });
@@ -97,13 +98,6 @@ export function registerContainer(container: Command, setExit: (code: number) =>
         }),
       );
     });
-}
-
-function parseMaxLayers(s: string): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1 || n > 127)
-    throw new UsageError(`--max-layers must be a whole number from 1 to 127, not ${s}`);
-  return n;
 }
 
 function parseCompression(s: string): Compression {

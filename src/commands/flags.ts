@@ -26,6 +26,14 @@ export function parseTimeout(s: string): number {
   return n;
 }
 
+/** A flag's whole number from 1 to `max` (--max-layers, --memory, --cpus). */
+export function parseWholeNumber(flag: string, s: string, max: number): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, not ${s}`);
+  return n;
+}
+
 /** Host-tool stages for booting under these firmwares. */
 export function bootStages(firmwares: Firmware[]): Stage[] {
   return ['boot-test', ...(firmwares.includes('uefi') ? (['boot-test-uefi'] as const) : [])];

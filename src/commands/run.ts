@@ -5,14 +5,7 @@ import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { runMachine } from '../run/index.ts';
 import type { ConsoleMode } from '../run/plan.ts';
-import { bootStages, parseFirmware } from './flags.ts';
-
-function positiveInt(flag: string, s: string, max: number): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, not ${s}`);
-  return n;
-}
+import { bootStages, parseFirmware, parseWholeNumber } from './flags.ts';
 
 export function registerRun(cmd: Command, setExit: (code: number) => void): void {
   cmd
@@ -83,8 +76,8 @@ export function registerRun(cmd: Command, setExit: (code: number) => void): void
                   image: resolve(image),
                   name: o.name,
                   firmware,
-                  memoryMiB: positiveInt('--memory', o.memory, 1024 * 1024),
-                  cpus: positiveInt('--cpus', o.cpus, 64),
+                  memoryMiB: parseWholeNumber('--memory', o.memory, 1024 * 1024),
+                  cpus: parseWholeNumber('--cpus', o.cpus, 64),
                   persist: o.persist ? resolve(o.persist) : undefined,
                   autologin: o.autologin,
                   console: o.console as ConsoleMode,

@@ -12,14 +12,14 @@ import { parseDebLine } from '../core/debian.ts';
 import { run } from '../core/run.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { packageSet } from './base-packages.ts';
-import { componentsArgv, mirrors, mmdebstrapArgv } from './bootstrap.ts';
+import { mmdebstrapArgv, sourcesIdentity } from './bootstrap.ts';
 
 /** The Debian archive keyring mmdebstrap verifies with; apt in the skeleton uses it too. */
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 export function skeletonDir(cacheRoot: string, tf: ResolvedTreefile): string {
   const key = createHash('sha256')
-    .update(JSON.stringify({ suite: tf.suite, mirrors: [...componentsArgv(tf), ...mirrors(tf)] }))
+    .update(JSON.stringify({ suite: tf.suite, mirrors: sourcesIdentity(tf) }))
     .digest('hex')
     .slice(0, 16);
   return join(cacheRoot, 'apt', `${tf.suite}-${key}`);

@@ -108,6 +108,14 @@ export function mirrors(
   return [...defaultArchiveLines(tf.suite, tf.aptComponents, archive), ...lines];
 }
 
+/**
+ * What mmdebstrap is told about the sources (componentsArgv, then mirrors): the part of the
+ * apt skeleton's and the tree cache's keys that says where packages come from.
+ */
+export function sourcesIdentity(tf: ResolvedTreefile): string[] {
+  return [...componentsArgv(tf), ...mirrors(tf)];
+}
+
 /** `--components=…` for mmdebstrap's default sources when the treefile sets only components. */
 export function componentsArgv(tf: ResolvedTreefile): string[] {
   if (tf.aptReplace || tf.aptSources.length || !customComponents(tf.aptComponents)) return [];

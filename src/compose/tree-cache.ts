@@ -22,7 +22,7 @@ import type { StepContext } from '../core/context.ts';
 import { run } from '../core/run.ts';
 import { removeTree } from '../core/workdir.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
-import { componentsArgv, mirrors } from './bootstrap.ts';
+import { sourcesIdentity } from './bootstrap.ts';
 import type { LockedPackage } from './lockfile.ts';
 import { BOOTSTRAP_DPKG_DB } from './ostreeify.ts';
 import { type InstalledPackage, installedPackages, parsePackageLine } from './package-list.ts';
@@ -38,7 +38,7 @@ export function treeCacheDir(cacheRoot: string, tf: ResolvedTreefile): string {
         format: TREE_CACHE_FORMAT,
         ref: tf.ref,
         suite: tf.suite,
-        mirrors: [...componentsArgv(tf), ...mirrors(tf)],
+        mirrors: sourcesIdentity(tf),
         recommends: tf.recommends,
         documentation: tf.documentation,
         exclude: [...tf.excludePackages].sort(),

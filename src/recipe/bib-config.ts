@@ -111,19 +111,15 @@ export function loadBibConfig(file: string, source: string): Recipe {
   }
   const c = bib.data.customizations;
   const issues: InputIssue[] = [];
-  const fsRoot = c.filesystem.find((f) => f.mountpoint === '/');
-  for (const [i, f] of c.filesystem.entries()) {
-    if (f.mountpoint === '/') continue;
-    const path = ['customizations', 'filesystem', i, 'mountpoint'];
-    issues.push({
-      file,
-      ...locate(path),
-      key: keyPath(path),
-      message: `only "/" is supported, not ${f.mountpoint}`,
-    });
-  }
   const issue = (path: PropertyKey[], message: string) =>
     issues.push({ file, ...locate(path), key: keyPath(path), message });
+  const fsRoot = c.filesystem.find((f) => f.mountpoint === '/');
+  for (const [i, f] of c.filesystem.entries())
+    if (f.mountpoint !== '/')
+      issue(
+        ['customizations', 'filesystem', i, 'mountpoint'],
+        `only "/" is supported, not ${f.mountpoint}`,
+      );
   const languages = c.locale?.languages ?? [];
   if (languages.length > 1)
     issue(

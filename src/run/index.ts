@@ -14,24 +14,18 @@ import { type Context, type StepContext, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { run, start } from '../core/run.ts';
 import { removeTree } from '../core/workdir.ts';
-import { smbiosCredential, unitDropinCredential } from '../vm/credentials.ts';
+import { readPlanNextTo } from '../vm/build-plan.ts';
+import { smbiosCredential } from '../vm/credentials.ts';
 import { type Accel, chooseAccel, ensureUefiVars, qemuArgv } from '../vm/qemu.ts';
+import { ensureMachinesRoot, liveMachine, machinesRoot, writeMachine } from './machines.ts';
 import {
-  ensureMachinesRoot,
-  liveMachine,
-  machineDir,
-  machinesRoot,
-  writeMachine,
-} from './machines.ts';
-import {
-  AUTOLOGIN_DROPIN,
+  AUTOLOGIN_CREDENTIAL,
   autologinDropin,
   type DiskInfo,
   planRun,
   type RunFacts,
   type RunPlan,
   type RunRequest,
-  SERIAL_GETTY,
   SSH_KEY_CREDENTIAL,
 } from './plan.ts';
 
@@ -63,6 +57,11 @@ export async function runMachine(
     chooseAccel(sc, plan.image.path, plan.firmware, plan.machineDir),
   );
   const consoleLog = join(ctx.logDir, `console-${plan.name}.log`);
+  // The value of each credential the plan names.
+  const values: Record<string, string> = {
+    [SSH_KEY_CREDENTIAL]: key.publicKey,
+    [AUTOLOGIN_CREDENTIAL]: autologinDropin(),
+  };
   const exitCode = await step(ctx, `run ${plan.name} under ${accel.toUpperCase()}`, async (sc) => {
     const argv = qemuArgv({
       disk: plan.overlay.path,
@@ -79,12 +78,7 @@ export async function runMachine(
       reboot: true,
       network: true,
       forwards: [{ hostPort: plan.ssh.port, guestPort: 22 }],
-      oemStrings: [
-        smbiosCredential(SSH_KEY_CREDENTIAL, key.publicKey),
-        ...(plan.autologin
-          ? [unitDropinCredential(SERIAL_GETTY, AUTOLOGIN_DROPIN, autologinDropin())]
-          : []),
-      ],
+      oemStrings: plan.credentials.map((name) => smbiosCredential(name, values[name] as string)),
     });
     sc.reporter.info(
       [
@@ -150,11 +144,14 @@ async function diskInfo(sc: StepContext, path: string): Promise<DiskInfo> {
   };
 }
 
-/** The users the build plan next to the image lists (`<name>.plan.json`, written by build). */
+/** The users the build plan next to the image lists; undefined without a readable plan. */
 function planUsers(image: string): string[] | undefined {
-  const planFile = image.replace(/\.[^./]+$/, '.plan.json');
-  const plan = readJson(planFile) as { users?: { name: string }[] } | undefined;
-  return plan ? (plan.users ?? []).map((u) => u.name) : undefined;
+  try {
+    const plan = readPlanNextTo(image);
+    return plan && (plan.users ?? []).map((u) => u.name);
+  } catch {
+    return undefined; // not JSON: as if there were none
+  }
 }
 
 function readJson(file: string): unknown {
@@ -190,7 +187,7 @@ async function prepare(
   facts: RunFacts,
 ): Promise<{ publicKey: string; privateKey: string }> {
   ensureMachinesRoot(facts.machinesRoot);
-  const dir = machineDir(plan.name, facts.machinesRoot);
+  const dir = plan.machineDir;
   const running = liveMachine(dir);
   if (running)
     throw new UsageError(

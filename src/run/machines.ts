@@ -5,7 +5,7 @@
  * `run` process owns the directory and removes it when the VM stops; a directory whose owner is
  * gone (the host lost power, `kill -9`) is stale and replaced by the next `run` of that name.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.ts';
@@ -61,11 +61,10 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** The record in `dir`; undefined while there is none (run writes it once QEMU started). */
 export function readMachine(dir: string): MachineRecord | undefined {
-  const f = join(dir, 'machine.json');
-  if (!existsSync(f)) return undefined;
   try {
-    return JSON.parse(readFileSync(f, 'utf8')) as MachineRecord;
+    return JSON.parse(readFileSync(join(dir, 'machine.json'), 'utf8')) as MachineRecord;
   } catch {
     return undefined;
   }

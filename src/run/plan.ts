@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.ts';
+import { unitDropinName } from '../vm/credentials.ts';
 import type { Firmware } from '../vm/qemu.ts';
 import { machineDir, nameFromImage } from './machines.ts';
 
@@ -64,14 +65,23 @@ export interface RunPlan {
   machineDir: string;
   ssh: { host: '127.0.0.1'; port: number; user: 'root' };
   autologin: boolean;
-  /** systemd credentials (SMBIOS type 11) the guest gets; nothing is written into the image. */
+  /**
+   * Names of the systemd credentials (SMBIOS type 11) the guest gets, in order; runMachine
+   * gives each its value. Nothing is written into the image.
+   */
   credentials: string[];
 }
 
-/** The serial getty systemd starts for `console=ttyS0` (the kernel argument every build sets). */
-export const SERIAL_GETTY = 'serial-getty@ttyS0.service';
-export const AUTOLOGIN_DROPIN = 'particle-os-autologin';
+/** root's authorized_keys, written by systemd's tmpfiles provision.conf. */
 export const SSH_KEY_CREDENTIAL = 'ssh.authorized_keys.root';
+/**
+ * A drop-in for the serial getty systemd starts for `console=ttyS0` (the kernel argument every
+ * build sets): autologinDropin.
+ */
+export const AUTOLOGIN_CREDENTIAL = unitDropinName(
+  'serial-getty@ttyS0.service',
+  'particle-os-autologin',
+);
 
 /**
  * The plan for one `run`. Errors (UsageError, exit 2): an image format QEMU should not guess,
@@ -123,10 +133,7 @@ export function planRun(req: RunRequest, facts: RunFacts): RunPlan {
     machineDir: dir,
     ssh: { host: '127.0.0.1', port: facts.sshPort, user: 'root' },
     autologin,
-    credentials: [
-      SSH_KEY_CREDENTIAL,
-      ...(autologin ? [`systemd.unit-dropin.${SERIAL_GETTY}~${AUTOLOGIN_DROPIN}`] : []),
-    ],
+    credentials: [SSH_KEY_CREDENTIAL, ...(autologin ? [AUTOLOGIN_CREDENTIAL] : [])],
   };
 }
 

@@ -6,9 +6,10 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Context, step } from '../core/context.ts';
 import { ParticleError, UsageError } from '../core/errors.ts';
-import { run, start } from '../core/run.ts';
+import { run } from '../core/run.ts';
 import {
   liveMachine,
   type MachineRecord,
@@ -83,7 +84,7 @@ export async function machineStarting(
     } catch (e) {
       if (!(e instanceof UsageError) || Date.now() > deadline) throw e;
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
 }
 
@@ -111,12 +112,11 @@ export async function sshToMachine(
           throw new ParticleError(
             `machine ${m.name}: SSH did not let the session key in within ${o.waitSeconds}s (does the image have openssh-server?)`,
           );
-        await new Promise((r) => setTimeout(r, 3000));
+        await sleep(3000);
       }
     });
   return step(ctx, `ssh ${m.name}`, async (sc) => {
     const all = Array.from({ length: 256 }, (_, i) => i);
-    const r = await start(sc, sshArgv(m, o.command), { terminal: true, okCodes: all }).done;
-    return r.code;
+    return (await run(sc, sshArgv(m, o.command), { terminal: true, okCodes: all })).code;
   });
 }

@@ -26,8 +26,10 @@ import {
   finishSettings,
   type MergedTreefile,
   mergeSettings,
+  packageEntryNames,
   type ResolvedTreefile,
   readSettings,
+  suiteOf,
 } from './model.ts';
 import {
   BUILD_ARCHES,
@@ -295,19 +297,16 @@ function packageMentions(parsed: ParsedYaml, written: TreefileFileAsWritten): Pa
     const key = UNDERSCORE_ALIASES[k] ?? k;
     if (!PACKAGE_KEYS.includes(key) || !Array.isArray(v)) return [];
     return (v as string[]).flatMap((entry, i) =>
-      entry
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((name) => ({
-          name,
-          excluded: key === 'exclude-packages',
-          at: {
-            file: parsed.file,
-            ...parsed.positionOf([k, i]),
-            key: `${k}[${i}]`,
-            message: '',
-          },
-        })),
+      packageEntryNames(entry).map((name) => ({
+        name,
+        excluded: key === 'exclude-packages',
+        at: {
+          file: parsed.file,
+          ...parsed.positionOf([k, i]),
+          key: `${k}[${i}]`,
+          message: '',
+        },
+      })),
     );
   });
 }
@@ -468,8 +467,6 @@ function spelled(parsed: ParsedYaml, key: string): [string, unknown] {
   return key in raw || !(alias in raw) ? [key, raw[key]] : [alias, raw[alias]];
 }
 
-const suiteOf = (base: string) => base.slice('debian:'.length);
-
 /**
  * Load the files `refs` name (relative to `file`), merged in order. A file already read
  * elsewhere in the walk is skipped: it is merged once, where it was first reached (files are
@@ -519,9 +516,7 @@ function loadIncludes(
 
 /** A warning for each rpm-ostree key that means nothing here, naming it as written and why. */
 function inapplicableKeys(parsed: ParsedYaml): InputIssue[] {
-  const value = parsed.value;
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
-  return Object.keys(value)
+  return Object.keys(rawKeys(parsed))
     .filter((k) => (UNDERSCORE_ALIASES[k] ?? k) in INAPPLICABLE_KEYS)
     .map((k) => ({
       file: parsed.file,

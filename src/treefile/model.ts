@@ -40,10 +40,12 @@ const setting = <R, F>(s: Setting<R, F>): Setting<R, F> => s;
 const list = <T>(v: T[] | undefined): T[] => v ?? [];
 const scripts = (s: string | string[] | undefined): string[] =>
   s === undefined ? [] : Array.isArray(s) ? s : [s];
-const suiteOf = (base: string) => base.slice('debian:'.length);
-/** Package entries → names: an entry may hold several, separated by whitespace (rpm-ostree). */
+/** `debian:trixie` → `trixie`. */
+export const suiteOf = (base: string) => base.slice('debian:'.length);
+/** One package entry → its names: it may hold several, separated by whitespace (rpm-ostree). */
+export const packageEntryNames = (entry: string): string[] => entry.split(/\s+/).filter(Boolean);
 const packageNames = (...entries: (string[] | undefined)[]): string[] =>
-  entries.flatMap((e) => list(e).flatMap((p) => p.split(/\s+/).filter(Boolean)));
+  entries.flatMap((e) => list(e).flatMap(packageEntryNames));
 
 /** The default archive's components when the treefile names none (as mmdebstrap's default). */
 export const DEFAULT_COMPONENTS: readonly string[] = ['main'];

@@ -11,11 +11,16 @@ export function smbiosCredential(name: string, value: string): string {
 }
 
 /**
- * A drop-in for a unit, read by systemd-debug-generator from the credential
+ * The credential systemd-debug-generator reads a drop-in for a unit from:
  * `systemd.unit-dropin.UNIT~NAME` (systemd ≥ 256).
  */
+export function unitDropinName(unit: string, dropinName: string): string {
+  return `systemd.unit-dropin.${unit}~${dropinName}`;
+}
+
+/** A drop-in for a unit as an SMBIOS string (unitDropinName). */
 export function unitDropinCredential(unit: string, dropinName: string, text: string): string {
-  return smbiosCredential(`systemd.unit-dropin.${unit}~${dropinName}`, text);
+  return smbiosCredential(unitDropinName(unit, dropinName), text);
 }
 
 /** A whole unit, from `systemd.extra-unit.UNIT` (systemd-debug-generator, systemd ≥ 256). */

@@ -7,6 +7,7 @@
  */
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StepContext } from '../core/context.ts';
 import { start } from '../core/run.ts';
 
@@ -53,7 +54,7 @@ export interface VmSpec {
 }
 
 /** QEMU's name for a disk image format, from the file name (.qcow2, .vmdk, .vdi, else raw). */
-export function formatFromName(path: string): string {
+function formatFromName(path: string): string {
   return path.endsWith('.qcow2')
     ? 'qcow2'
     : path.endsWith('.vmdk')
@@ -228,8 +229,4 @@ export async function chooseAccel(
     { timeoutMs: 30_000, milestones: {}, until: /Linux version|ostree-prepare-root/, graceMs: 0 },
   );
   return /Linux version|ostree-prepare-root/.test(probe.serial) ? 'kvm' : 'tcg';
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

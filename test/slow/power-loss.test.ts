@@ -5,10 +5,8 @@
  * upgrade succeeds. About 15 minutes under TCG.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import type { UpgradeTestResult } from '../../src/workflows/upgrade-test.ts';
-import { outputDir } from '../helpers/scratch.ts';
+import { upgradeTest } from '../helpers/upgrade-test.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -16,16 +14,7 @@ test('power loss during pull and deploy: old deployment boots, retry succeeds', 
   skip: !isRoot && 'needs root',
   timeout: 60 * 60_000,
 }, () => {
-  const out = outputDir('power-loss');
-  const r = spawnSync(
-    './bib/particle-os',
-    ['upgrade-test', 'treefiles/debian-minimal.yaml', '--output', out, '--power-loss', '--json'],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const result = JSON.parse(r.stdout) as UpgradeTestResult;
+  const { status, result } = upgradeTest('power-loss', ['--power-loss']);
   assert.ok(result.powerLoss && result.powerLoss.length >= 4, 'at least four cut points');
   assert.ok(
     result.powerLoss.some((p) => p.phase === 'pull' && !p.finishedBeforeCut),
@@ -40,5 +29,5 @@ test('power loss during pull and deploy: old deployment boots, retry succeeds', 
     assert.deepEqual(failed, [], `${p.phase}+${p.delayMs}ms recovery`);
     assert.ok(p.passed);
   }
-  assert.equal(r.status, 0);
+  assert.equal(status, 0);
 });

@@ -6,10 +6,8 @@
  * change and every user of the new image, then the rollback to v1.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import type { UpgradeTestResult } from '../../src/workflows/upgrade-test.ts';
-import { outputDir } from '../helpers/scratch.ts';
+import { upgradeTest } from '../helpers/upgrade-test.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -17,25 +15,11 @@ test('upgrade-test via an OSTree remote: upgrade, reboot into v2, roll back', {
   skip: !isRoot && 'needs root',
   timeout: 60 * 60_000,
 }, () => {
-  const out = outputDir('upgrade-ostree');
-  const r = spawnSync(
-    './bib/particle-os',
-    [
-      'upgrade-test',
-      'treefiles/debian-minimal.yaml',
-      '--add-package',
-      'tcpdump',
-      '--output',
-      out,
-      '--json',
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const result = JSON.parse(r.stdout) as UpgradeTestResult;
-  const failed = result.boots.flatMap((b) =>
-    b.result.checks.filter((c) => !c.ok).map((c) => `${b.phase}: ${c.name} ${c.detail}`),
-  );
-  assert.deepEqual(failed, []);
+  const { status, result, failedChecks } = upgradeTest('upgrade-ostree', [
+    '--add-package',
+    'tcpdump',
+  ]);
+  assert.deepEqual(failedChecks, []);
   assert.equal(result.boots.length, 3, 'v1 → v2 → rollback to v1');
   const expected = [
     ['booted-commit', 'local-user', 'ostree-admin-upgrade', 'upgrade-is-default'],
@@ -53,5 +37,5 @@ test('upgrade-test via an OSTree remote: upgrade, reboot into v2, roll back', {
     const ran = result.boots[i]?.result.checks.map((c) => c.name) ?? [];
     for (const name of names) assert.ok(ran.includes(name), `boot ${i + 1} ran ${name}`);
   }
-  assert.equal(r.status, 0);
+  assert.equal(status, 0);
 });

@@ -9,10 +9,8 @@
  * stages v2.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import type { UpgradeTestResult } from '../../src/workflows/upgrade-test.ts';
-import { outputDir } from '../helpers/scratch.ts';
+import { upgradeTest } from '../helpers/upgrade-test.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -20,27 +18,13 @@ test('upgrade via a registry with the client: only changed layers, rollback, pow
   skip: !isRoot && 'needs root',
   timeout: 90 * 60_000,
 }, () => {
-  const out = outputDir('upgrade-registry');
-  const r = spawnSync(
-    './bib/particle-os',
-    [
-      'upgrade-test',
-      'treefiles/debian-minimal.yaml',
-      '--via',
-      'registry',
-      '--output',
-      out,
-      '--power-loss',
-      'pull:3000,pull:20000',
-      '--json',
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const result = JSON.parse(r.stdout) as UpgradeTestResult;
-  const failed = result.boots.flatMap((b) =>
-    b.result.checks.filter((c) => !c.ok).map((c) => `${b.phase}: ${c.name} ${c.detail}`),
-  );
-  assert.deepEqual(failed, []);
+  const { status, result, failedChecks } = upgradeTest('upgrade-registry', [
+    '--via',
+    'registry',
+    '--power-loss',
+    'pull:3000,pull:20000',
+  ]);
+  assert.deepEqual(failedChecks, []);
   assert.equal(result.boots.length, 4, 'v1 → v2 → rollback → v1 → switch from the USB stick → v2');
   const upgrade = result.boots[0]?.result.checks.find((c) => c.name === 'client-upgrade');
   const m = upgrade?.detail.match(
@@ -52,5 +36,5 @@ test('upgrade via a registry with the client: only changed layers, rollback, pow
   for (const p of result.powerLoss ?? [])
     assert.ok(p.passed, `power cut at ${p.phase}+${p.delayMs}ms: recovery failed`);
   assert.equal(result.powerLoss?.length, 2);
-  assert.equal(r.status, 0);
+  assert.equal(status, 0);
 });
