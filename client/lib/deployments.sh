@@ -12,7 +12,9 @@ list_deployments() {
 			if ($1 == "*") { stateroot = $2; id = $3; role = "booted"; booted = 1 }
 			else {
 				stateroot = $1; id = $2; role = "other"
-				if ($0 ~ /\(staged\)/) role = "staged"
+				# ostree 2023.8 and newer mark a staged deployment whose finalization is locked
+				# "(finalization locked)" instead of "(staged)".
+				if ($0 ~ /\((staged|finalization locked)\)/) role = "staged"
 				else if ($0 ~ /\(pending\)/) role = "pending"
 				else if ($0 ~ /\(rollback\)/) role = "rollback"
 				else if (scratch && !booted) { role = "booted"; booted = 1 }

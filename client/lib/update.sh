@@ -142,6 +142,10 @@ cmd_switch() {
 cmd_rollback() {
 	[ $# -eq 0 ] || die "$EX_USAGE" "rollback takes no arguments"
 	need_root rollback
+	# Choosing the next boot among existing deployments is `ostree admin set-default`, which
+	# came with ostree 2023.6 (bookworm has 2022.7): say so before changing anything.
+	ostree admin set-default --help >/dev/null 2>&1 ||
+		die "$EX_FAIL" "rollback needs 'ostree admin set-default' (ostree 2023.6 or newer); this system's ostree has none"
 	take_lock
 	local d index csum
 	d=$(deployment_with_role staged)

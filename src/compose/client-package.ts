@@ -33,6 +33,7 @@ const INSTALL: { from: string; to: string; mode: number }[] = [
   { from: 'bin', to: 'usr/bin', mode: 0o755 },
   { from: 'lib', to: 'usr/lib/particle-os', mode: 0o644 },
   { from: 'systemd', to: 'usr/lib/systemd/system', mode: 0o644 },
+  { from: 'generators', to: 'usr/lib/systemd/system-generators', mode: 0o755 },
 ];
 
 /** The package version: the tool's version and the first 10 hex digits of the sources' digest. */

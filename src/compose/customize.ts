@@ -18,6 +18,7 @@ import { EXCLUDE_PREFS } from './bootstrap.ts';
 import { inRoot } from './chroot.ts';
 import { buildClientPackage } from './client-package.ts';
 import { dracutArgs } from './initramfs.ts';
+import { checkOstreeInitramfs, listInitramfs } from './initramfs-contents.ts';
 import type { CachedInitramfs } from './tree-cache.ts';
 
 export interface Customized {
@@ -55,7 +56,7 @@ export async function customizeTree(
     const initramfs = tree.copyIn(reusable.image, image);
     return { initramfs, recipe, reused: true };
   }
-  await buildInitramfs(sc, root, kver, epoch, initramfsArgs(tf));
+  await buildInitramfs(sc, tree, kver, epoch, initramfsArgs(tf));
   return { initramfs: tree.path(image), recipe, reused: false };
 }
 
@@ -117,24 +118,32 @@ async function runPostprocess(sc: StepContext, tf: ResolvedTreefile, tree: Tree)
  * dracut, generic (not host-only), at the place ostree and bootc expect it. --reproducible with
  * a fixed date (the caller's SOURCE_DATE_EPOCH, else the kernel image's mtime) makes two
  * composes of the same packages produce the same initramfs, so its container layer is reused.
+ * Whether OSTree can boot from it is read from the image's own contents (initramfs-contents.ts),
+ * not from dracut's progress output.
  */
 async function buildInitramfs(
   sc: StepContext,
-  root: string,
+  tree: Tree,
   kver: string,
   epoch: string,
   args: string[],
 ): Promise<void> {
   const image = `/usr/lib/modules/${kver}/initramfs.img`;
-  const r = await inRoot(
+  await inRoot(
     sc,
-    root,
+    tree.root,
     ['dracut', '--force', '--no-hostonly', '--reproducible', ...args, '--kver', kver, image],
     { env: { SOURCE_DATE_EPOCH: epoch } },
   );
-  // dracut names every module it includes; 98ostree brings ostree-prepare-root.
-  if (!/\*\*\* Including module: ostree \*\*\*/.test(r.stdout + r.stderr))
-    throw new BuildError('initramfs lacks the ostree dracut module: is ostree-boot installed?');
+  const found = checkOstreeInitramfs(await listInitramfs(sc, tree.path(image)));
+  if (found.prepareRoot && found.prepareRootUnit) return;
+  const missing = found.prepareRoot
+    ? 'ostree-prepare-root.service'
+    : 'usr/lib/ostree/ostree-prepare-root';
+  const cause = tree.isFile('usr/lib/ostree/ostree-prepare-root')
+    ? "the tree has ostree-boot's files but dracut left its module out (check initramfs-args for --omit, and dracut's output in the log)"
+    : 'the tree has no /usr/lib/ostree/ostree-prepare-root: add the package ostree-boot';
+  throw new BuildError(`initramfs ${image} lacks ${missing}, which OSTree needs to boot: ${cause}`);
 }
 
 /**

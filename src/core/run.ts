@@ -133,7 +133,11 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
   else if (opts.stdin && child.stdin) opts.stdin.pipe(child.stdin);
 
   let killTimer: NodeJS.Timeout | undefined;
+  let gone = false;
   const onAbort = () => {
+    // Also called when the scope releases a child that already exited: no signal, no timer
+    // (a pending SIGKILL timer would keep the event loop alive for the grace period).
+    if (gone || child.exitCode !== null || child.signalCode !== null) return;
     signal('SIGTERM');
     killTimer ??= setTimeout(() => signal('SIGKILL'), (opts.killGraceSeconds ?? 10) * 1000);
   };
@@ -154,6 +158,7 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
     const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => {
       if (finished) return;
       finished = true;
+      gone = true;
       sc.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       markExited();

@@ -33,7 +33,11 @@ export function grubModules(sc: StepContext, cacheRoot: string): Promise<string>
   return cachedExtract(sc, {
     dir: join(cacheRoot, `grub-${NEWER_SUITE}`),
     packages: ['grub-pc-bin', 'grub-efi-amd64-bin'],
-    ready: (dir) => PLATFORMS.every((p) => existsSync(join(dir, p, 'normal.mod'))),
+    // blsuki is why these modules come from a newer suite: a cache without it is not ready.
+    ready: (dir) =>
+      PLATFORMS.every((p) =>
+        ['normal.mod', 'blsuki.mod'].every((m) => existsSync(join(dir, p, m))),
+      ),
     prepare: (root, out) => {
       for (const p of PLATFORMS)
         cpSync(join(root, 'usr/lib/grub', p), join(out, p), { recursive: true });

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
 import { CONDITION_SYNTAX, parseCondition } from './conditions.ts';
-import { SUITES } from './suites.ts';
+import { baseProblem } from './suites.ts';
 
 /** The initramfs-profile values (compose/initramfs.ts says what each includes). */
 export const INITRAMFS_PROFILES = ['pc', 'vm', 'generic'] as const;
@@ -24,9 +24,9 @@ export const RefSchema = z
 
 export const BaseSchema = z
   .string()
-  .regex(/^debian:[a-z]+$/, 'must look like "debian:<suite>", e.g. debian:trixie')
-  .refine((b) => b.slice('debian:'.length) in SUITES, {
-    message: `unknown Debian suite; known: ${Object.keys(SUITES).join(', ')}`,
+  .superRefine((b, ctx) => {
+    const problem = baseProblem(b);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
   })
   .describe(
     'A bootable atomic Debian of this suite: the tool adds kernel, systemd, ostree, dracut',

@@ -16,6 +16,7 @@ import {
   type GuestCheck,
   parseAnalysis,
   parseCheckLines,
+  UNIT_NAME,
 } from './guest-checks.ts';
 import { screenshot } from './screenshot.ts';
 
@@ -170,7 +171,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
         watch.powerCutAtMs !== undefined
           ? `power cut after ${(watch.powerCutAtMs / 1000).toFixed(1)}s`
           : watch.timedOut
-            ? `no result within ${o.timeoutSeconds}s (last console lines in ${kept})`
+            ? `no result within ${o.timeoutSeconds}s (last console lines in ${kept})${results.length === 0 && watch.seen.loginPrompt !== undefined ? `; the guest reached its login prompt but never started ${UNIT_NAME}: systemd reads systemd.extra-unit credentials from version 256 on, older ones (bookworm's 252) only through particle-os-client's credential generator, which this image may leave out` : ''}`
             : !done
               ? `guest stopped before the checks finished (see ${kept})`
               : undefined;

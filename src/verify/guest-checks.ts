@@ -38,7 +38,7 @@ export function guestChecks(e: Expectations): GuestCheck[] {
     },
     {
       name: 'usr-read-only',
-      script: `opts=$(findmnt -no OPTIONS /usr) && echo "$opts" && case ",$opts," in *,ro,*) ! touch /usr/.particle-os-write-test 2>/dev/null;; *) false;; esac`,
+      script: `opts=$(findmnt -no OPTIONS -T /usr) && echo "$opts" && case ",$opts," in *,ro,*) ! touch /usr/.particle-os-write-test 2>/dev/null;; *) false;; esac`,
     },
     {
       name: 'system-running',

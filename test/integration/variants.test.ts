@@ -1,6 +1,6 @@
 /**
  * All five shipped variants resolve against the real Debian archive (`compose tree --dry-run`:
- * apt simulation, nothing installed), and a package that does not exist is reported by name
+ * apt simulation, nothing installed), so does the minimal variant on the other suites, and a package that does not exist is reported by name
  * with exit 2.
  */
 import assert from 'node:assert/strict';
@@ -39,6 +39,28 @@ test('the five variants resolve with --dry-run', {
     process.stderr.write(
       `${v}: ${res.packages.length} packages, ${(res.downloadBytes / 2 ** 20).toFixed(0)} MiB download\n`,
     );
+  }
+});
+
+// The shipped treefiles are trixie; the minimal variant on the other supported suites must keep
+// resolving too (bench/suites builds and boots them), so a suite-specific regression shows up.
+test('the minimal variant resolves on bookworm, forky and sid', {
+  skip: !isRoot && 'mmdebstrap needs root',
+  timeout: 10 * 60_000,
+}, () => {
+  for (const [suite, number] of [
+    ['bookworm', '12'],
+    ['forky', '14'],
+    ['sid', 'sid'],
+  ]) {
+    const r = dryRun(`test/fixtures/treefiles/suites/debian-${suite}-minimal.yaml`);
+    assert.equal(r.status, 0, `${suite}: ${r.stderr}`);
+    const res = JSON.parse(r.stdout) as ResolvedPackages;
+    assert.equal(res.ref, `debian/${number}/x86_64/minimal`);
+    const names = new Set(res.packages.map((p) => p.name));
+    assert.equal(res.suite, suite);
+    for (const p of ['linux-image-amd64', 'systemd', 'ostree-boot', 'dracut', 'openssh-server'])
+      assert.ok(names.has(p), `${suite} has ${p}`);
   }
 });
 
