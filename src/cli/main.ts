@@ -29,6 +29,12 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }
     load: async () => (await import('../commands/build.ts')).registerBuild,
   },
   {
+    name: 'install',
+    summary:
+      'install a bootc image onto a block device or disk image file (like bootc install to-disk)',
+    load: async () => (await import('../commands/install.ts')).registerInstall,
+  },
+  {
     name: 'boot-test',
     summary: 'boot a disk image in QEMU and check from inside that it runs as an OSTree system',
     load: async () => (await import('../commands/boot-test.ts')).registerBootTest,

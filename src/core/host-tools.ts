@@ -13,7 +13,8 @@ export type Stage =
   | 'boot-test'
   | 'boot-test-uefi'
   | 'registry'
-  | 'run';
+  | 'run'
+  | 'install';
 
 interface Tool {
   tool: string;
@@ -58,6 +59,9 @@ export const HOST_TOOLS: readonly Tool[] = [
   },
   { tool: 'systemctl', debianPackage: 'systemd', stages: ['compose'] },
   { tool: 'unshare', debianPackage: 'util-linux', stages: ['compose'] },
+  // install to-disk: the target's signatures and a block device's size.
+  { tool: 'wipefs', debianPackage: 'util-linux', stages: ['install'] },
+  { tool: 'blockdev', debianPackage: 'util-linux', stages: ['install'] },
   { tool: 'openssl', debianPackage: 'openssl', stages: ['build'] },
   { tool: 'skopeo', debianPackage: 'skopeo', stages: ['registry'] },
   { tool: 'dpkg-deb', debianPackage: 'dpkg', stages: ['compose'] },

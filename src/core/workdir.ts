@@ -64,6 +64,7 @@ export function publish(from: string, to: string): void {
   }
 }
 
-function unescapeMountPath(p: string): string {
+/** A path as /proc/self/mountinfo and /proc/swaps write it (`\040` for a space) → the path. */
+export function unescapeMountPath(p: string): string {
   return p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 }

@@ -28,17 +28,34 @@ export function newDiskIds(): DiskIds {
   };
 }
 
+/** A disk.size below what the OS needs (`minBytes`, a whole MiB): bad input, exit 2. */
+export class DiskTooSmallError extends UsageError {
+  constructor(
+    message: string,
+    readonly minBytes: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The smallest disk an OS of `osBytes` fits on: room for it and a fifth more (whole MiB). */
+export function minimumDiskFor(osBytes: number): number {
+  return minimumDiskBytes(osBytes * 1.2);
+}
+
 export function diskLayout(
   osBytes: number,
   recipe: Recipe,
   ids: DiskIds,
-): { diskBytes: number; partitions: PartitionPlan[] } {
+): { diskBytes: number; minBytes: number; partitions: PartitionPlan[] } {
   const comfortable = minimumDiskBytes(osBytes * 2);
+  const minBytes = minimumDiskFor(osBytes);
   const requested = recipe.disk.size !== undefined ? parseSize(recipe.disk.size) : undefined;
-  if (requested !== undefined && requested < minimumDiskBytes(osBytes * 1.2)) {
-    throw new UsageError(
+  if (requested !== undefined && requested < minBytes) {
+    throw new DiskTooSmallError(
       `${recipe.file}: disk.size ${recipe.disk.size} is too small: the OS needs ${Math.round(osBytes / 2 ** 20)} MiB, ` +
         `use at least ${Math.ceil(comfortable / GiB)}G`,
+      minBytes,
     );
   }
   // Decimal sizes ("12 GB", "500 kB") need not be whole sectors: round up to a whole MiB.
@@ -57,5 +74,5 @@ export function diskLayout(
     ...p,
     uuid: uuidOf[p.name],
   }));
-  return { diskBytes, partitions };
+  return { diskBytes, minBytes, partitions };
 }

@@ -25,6 +25,7 @@ import {
   writeOutputs,
 } from './steps.ts';
 
+export { DiskTooSmallError } from './disk-size.ts';
 export { IMAGE_TYPES, type ImageType } from './formats.ts';
 export type { BuildPlan } from './plan.ts';
 

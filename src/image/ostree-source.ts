@@ -59,9 +59,11 @@ export async function readCommitKargs(
   const dir = `/${KARGS_DIR}`;
   const ls = await run(sc, ['ostree', `--repo=${repo}`, 'ls', commit, dir], { okCodes: [0, 1] });
   if (ls.code !== 0) return [];
+  // `ostree ls` lines: TYPE+MODE UID GID SIZE PATH (symlinks add " -> TARGET"). Only regular
+  // files count, as for bootc; the path is everything after the size (it may hold spaces).
   const files = ls.stdout
     .split('\n')
-    .map((l) => l.trim().split(/\s+/).pop() ?? '')
+    .flatMap((l) => /^-\S+\s+\d+\s+\d+\s+\d+\s+(.+)$/.exec(l)?.[1] ?? [])
     .filter((f) => f.endsWith('.toml'))
     .sort();
   const kargs: string[] = [];

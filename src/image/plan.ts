@@ -20,7 +20,8 @@ import { OS_NAME, UPDATE_REMOTE } from './sysroot.ts';
 export interface BuildPlan {
   recipe: string;
   image: { ref: string; manifestDigest: string; labels: Record<string, string> };
-  disk: { bytes: number; guid: string; partitions: PartitionPlan[] };
+  /** `minBytes`: the smallest disk.size the OS fits on (estimated in a dry run). */
+  disk: { bytes: number; minBytes: number; guid: string; partitions: PartitionPlan[] };
   bootloader: { bios: string; uefi: string; menu: string };
   deployment: { os: string; ref: string; commit: string; version?: string; kargs: string[] };
   update?: { remote: string; url: string; refspec: string };
@@ -97,11 +98,11 @@ export function plannedUsers(recipe: Recipe): CustomizeResult['users'] {
 
 export function planImage(i: PlanInput): BuildPlan {
   const { ref, version } = deploymentOf(i.labels);
-  const { diskBytes, partitions } = diskLayout(i.osBytes, i.recipe, i.ids);
+  const { diskBytes, minBytes, partitions } = diskLayout(i.osBytes, i.recipe, i.ids);
   return {
     recipe: i.recipe.file,
     image: { ref: formatImageRef(i.source), manifestDigest: i.manifestDigest, labels: i.labels },
-    disk: { bytes: diskBytes, guid: i.ids.disk, partitions },
+    disk: { bytes: diskBytes, minBytes, guid: i.ids.disk, partitions },
     bootloader: {
       bios: 'GRUB 2.14 i386-pc (core.img in BIOS-boot partition)',
       uefi: 'GRUB 2.14 x86_64-efi (\\EFI\\BOOT\\BOOTX64.EFI)',

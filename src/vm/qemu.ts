@@ -5,7 +5,7 @@
  * written to a file the caller watches (boot-test, upgrade-test) or connected to the terminal
  * (`run`). Shared by every stage that starts a VM.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StepContext } from '../core/context.ts';
@@ -164,6 +164,9 @@ export async function runVm(
   },
 ): Promise<WatchResult> {
   ensureUefiVars(spec);
+  // A log left by an earlier boot (boot-test boots again after a TCG oops) would be read before
+  // QEMU truncates it: its "Kernel panic" would end this boot after a few seconds.
+  rmSync(spec.serialLog, { force: true });
   const started = Date.now();
   const vm = start(sc, qemuArgv(spec), { killGraceSeconds: 5 });
   let exited = false;

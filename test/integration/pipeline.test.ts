@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { InstallResult } from '../../src/workflows/install.ts';
 import type { PipelineResult } from '../../src/workflows/pipeline.ts';
 import { outputDir } from '../helpers/scratch.ts';
 
@@ -171,7 +172,7 @@ function hostileTreefile(out: string, repo: string, ref: string): void {
   assert.equal(refOf(repo, ref), before, 'nothing committed');
 }
 
-test('pipeline: minimal treefile → commit → bootc image → disk → UEFI boot; registry round trip; full recipe (XFS root) in four formats → UEFI boot; Btrfs root → BIOS boot', {
+test('pipeline: minimal treefile → commit → bootc image → disk → UEFI boot; registry round trip; full recipe (XFS root) in four formats → UEFI boot; Btrfs root → BIOS boot; install to-disk onto an 8 GiB file → BIOS boot', {
   skip: !isRoot && 'needs root',
   timeout: 40 * 60_000,
 }, async () => {
@@ -456,6 +457,57 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
   assert.deepEqual(failedBtrfs, [], 'btrfs BIOS checks failed');
   assert.match(bios.checks.find((c) => c.name === 'root-filesystem')?.detail ?? '', /^btrfs/);
   assert.equal(bootBtrfs.status, 0);
+
+  // install to-disk onto an 8 GiB disk image file with the full recipe: the root filesystem
+  // spans the target (not the recipe's 3G), the recipe's user is there; a second install
+  // without --wipe is refused before anything is built.
+  const installed = join(out, 'installed.raw');
+  assert.equal(spawnSync('truncate', ['-s', '8G', installed]).status, 0);
+  const image = `oci-archive:${result.container.archive}`;
+  const recipe = 'test/fixtures/recipes/full.yml';
+  const install = particleOs([
+    'install',
+    'to-disk',
+    installed,
+    '--image',
+    image,
+    '--recipe',
+    recipe,
+    '--json',
+  ]);
+  assert.equal(install.status, 0, `install to-disk exited ${install.status}`);
+  const { build: installedPlan } = JSON.parse(install.stdout) as InstallResult;
+  const root = installedPlan.disk.partitions.find((p) => p.name === 'root');
+  assert.ok(root, 'the installed disk has a root partition');
+  assert.ok(
+    (root.startSector + root.sectors) * 512 > 8 * 2 ** 30 - 2 ** 20,
+    `the root partition ends at the end of the 8 GiB target (${root.startSector}+${root.sectors})`,
+  );
+  const bootInstalled = particleOs([
+    'boot-test',
+    installed,
+    '--firmware',
+    'bios',
+    '--check',
+    's=$(df -B1 --output=size /sysroot | tail -n 1); echo "root filesystem $s bytes"; test "$s" -gt 7000000000',
+    '--json',
+  ]);
+  const inst = JSON.parse(bootInstalled.stdout) as BootTest;
+  assert.deepEqual(failedChecks(inst), [], 'installed disk: BIOS checks failed');
+  for (const name of ['user:alice', 'hostname', 'custom-1'])
+    assert.ok(
+      inst.checks.some((c) => c.name === name && c.ok),
+      `installed disk: ${name}`,
+    );
+  assert.match(inst.checks.find((c) => c.name === 'root-filesystem')?.detail ?? '', /^xfs/);
+  assert.equal(bootInstalled.status, 0);
+  const reinstall = particleOs(
+    ['install', 'to-disk', installed, '--image', image, '--recipe', recipe],
+    'pipe',
+  );
+  assert.equal(reinstall.status, 2);
+  assert.match(reinstall.stderr, /holds a partition table\/filesystem \(gpt, PMBR\); pass --wipe/);
+
   process.stderr.write(
     `timings: compose ${result.compose.seconds}s, container ${result.container.seconds}s, image ${result.image.seconds}s, ` +
       `boot ${result.bootTests.map((b) => `${b.firmware} ${b.seconds}s (login ${((b.timings.loginPrompt ?? 0) / 1000).toFixed(1)}s)`).join(', ')}, ` +

@@ -14,6 +14,7 @@ const SUBCOMMANDS = [
   ['container', 'build'],
   ['container', 'lint'],
   ['build'],
+  ['install', 'to-disk'],
   ['boot-test'],
   ['pipeline'],
   ['upgrade-test'],
@@ -86,6 +87,18 @@ test('a missing base image is exit 2 and names the path', () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /image not found: \/nonexistent\/x\.ociarchive/);
   assert.deepEqual(readdirSync(out), [], 'nothing written to the output dir');
+});
+
+test('install to-disk refuses a target that is missing or neither a device nor a file (exit 2)', () => {
+  const image = ['--image', 'oci-archive:/nonexistent/x.ociarchive'];
+  const missing = cli(['install', 'to-disk', '/nonexistent/disk.raw', ...image]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /\/nonexistent\/disk\.raw does not exist/);
+  const dir = scratchDir('install');
+  const notFile = cli(['install', 'to-disk', dir, ...image, '--dry-run']);
+  assert.equal(notFile.code, 2);
+  assert.match(notFile.stderr, /is neither a block device nor a regular file/);
+  assert.equal(cli(['install', 'to-disk', dir]).code, 2, '--image is required');
 });
 
 test('help lists the seed commands with examples', () => {
