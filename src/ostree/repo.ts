@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { run } from '../core/run.ts';
+import { parseGVariantString } from './gvariant-text.ts';
 
 export type RepoMode = 'bare' | 'bare-user' | 'archive';
 
@@ -37,18 +38,22 @@ export async function commitMetadata(
     },
   );
   if (r.code !== 0) return undefined;
-  // GVariant text format: 'value' for strings.
-  const m = r.stdout.trim().match(/^'(.*)'$/s);
-  return m ? (m[1] as string) : r.stdout.trim();
+  // GVariant text format: a quoted string with escapes; other types as printed.
+  return parseGVariantString(r.stdout) ?? r.stdout.trim();
 }
 
 /** Commit timestamp (seconds since the epoch). */
 export async function commitTimestamp(sc: StepContext, repo: string, rev: string): Promise<number> {
   const r = await run(sc, ['ostree', `--repo=${repo}`, 'log', rev]);
-  const m = r.stdout.match(/^Date:\s+(.+)$/m);
-  return m
-    ? Math.floor(Date.parse((m[1] as string).replace(' +0000', 'Z').replace(' ', 'T')) / 1000)
-    : 0;
+  // `ostree log` has printed "Date:  YYYY-MM-DD HH:MM:SS +0000" since 2013; anything else is
+  // an error here rather than a commit from 1970.
+  const m = r.stdout.match(/^Date:\s+(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) \+0000$/m);
+  const seconds = m ? Date.parse(`${m[1]}T${m[2]}Z`) / 1000 : Number.NaN;
+  if (!Number.isFinite(seconds))
+    throw new Error(
+      `ostree log ${rev}: no "Date:" line in UTC in its output: ${r.stdout.slice(0, 300)}`,
+    );
+  return seconds;
 }
 
 /** A literal OSTree ref: "/"-separated parts of letters, digits, "_", "-", "." (no leading dot). */

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
 import { CONDITION_SYNTAX, parseCondition } from './conditions.ts';
-import { baseProblem } from './suites.ts';
+import { baseProblem, SUITES } from './suites.ts';
 
 /** The initramfs-profile values (compose/initramfs.ts says what each includes). */
 export const INITRAMFS_PROFILES = ['pc', 'vm', 'generic'] as const;
@@ -22,11 +22,10 @@ export const RefSchema = z
   .regex(REF_RE, 'not a valid OSTree ref (letters, digits, "_", "-", "." in "/"-separated parts)')
   .describe('OSTree branch the commit is stored under, e.g. debian/13/x86_64/minimal');
 
+// An enum, so editors offer the suites from the JSON Schema; the message says what to write.
 export const BaseSchema = z
-  .string()
-  .superRefine((b, ctx) => {
-    const problem = baseProblem(b);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  .enum(Object.keys(SUITES).map((s) => `debian:${s}`) as [string, ...string[]], {
+    error: (issue) => baseProblem(String(issue.input)) ?? 'not a supported base',
   })
   .describe(
     'A bootable atomic Debian of this suite: the tool adds kernel, systemd, ostree, dracut',
