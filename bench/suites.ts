@@ -61,8 +61,20 @@ function runSuite(suite: string, out: string): Row {
   } catch {
     // A failed pipeline prints its error on stderr and no JSON.
   }
+  // A failed boot check is in the JSON; otherwise the error is the last line on stderr.
+  const failedBoot = result?.bootTests.find((b) => !b.passed);
   const error =
-    r.status === 0 ? undefined : r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
+    r.status === 0
+      ? undefined
+      : failedBoot
+        ? `${failedBoot.firmware}: ${
+            failedBoot.problem ??
+            failedBoot.checks
+              .filter((c) => !c.ok)
+              .map((c) => c.name)
+              .join(', ')
+          }`
+        : (r.stderr.trim().split('\n').pop() ?? '').slice(0, 300);
   return { suite, passed: r.status === 0 && !!result?.passed, seconds, result, error };
 }
 

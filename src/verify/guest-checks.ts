@@ -328,7 +328,9 @@ export const upgradeSteps = {
   }),
   rollback: (): GuestCheck => ({
     name: 'rollback',
-    script: 'ostree admin set-default 1 && ostree admin status | head -n 4',
+    // set-default came with ostree 2023.6: bookworm's 2022.7 has none, say so plainly.
+    script:
+      'ostree admin set-default --help >/dev/null 2>&1 || { echo "this ostree has no admin set-default (ostree 2023.6 or newer needed)"; exit 1; }; ostree admin set-default 1 && ostree admin status | head -n 4',
   }),
 };
 

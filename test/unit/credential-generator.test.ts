@@ -10,10 +10,7 @@ import { scratchDir } from '../helpers/scratch.ts';
 const GENERATOR = projectPath('client/generators/particle-os-credential-generator');
 
 /** Runs the generator over `creds` (name → content); returns the late directory and stderr. */
-function generate(
-  creds: Record<string, string>,
-  provisionConf = '/nonexistent',
-): { late: string; stderr: string } {
+function generate(creds: Record<string, string>): { late: string; stderr: string } {
   const dir = scratchDir('generator');
   const credDir = join(dir, 'creds');
   mkdirSync(credDir);
@@ -21,11 +18,7 @@ function generate(
   const dirs = ['normal', 'early', 'late'].map((d) => join(dir, d));
   for (const d of dirs) mkdirSync(d);
   const r = spawnSync('sh', [GENERATOR, ...dirs], {
-    env: {
-      PATH: '/usr/bin:/bin',
-      CREDENTIALS_DIRECTORY: credDir,
-      PARTICLE_OS_PROVISION_CONF: provisionConf,
-    },
+    env: { PATH: '/usr/bin:/bin', CREDENTIALS_DIRECTORY: credDir },
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);
@@ -76,16 +69,4 @@ test('credential generator: no credentials directory, nothing to do', () => {
     env: { PATH: '/usr/bin:/bin', CREDENTIALS_DIRECTORY: '/nonexistent' },
   });
   assert.equal(r.status, 0);
-});
-
-test('credential generator: root SSH keys get a unit only where tmpfiles has no provision.conf', () => {
-  const key = { 'ssh.authorized_keys.root': 'ssh-ed25519 AAAA test\n' };
-  const { late } = generate(key);
-  const unit = readFileSync(join(late, 'particle-os-root-ssh-keys.service'), 'utf8');
-  assert.match(unit, /^LoadCredential=ssh\.authorized_keys\.root$/m);
-  assert.match(unit, /^ConditionPathExists=!\/root\/\.ssh\/authorized_keys$/m);
-  assert.ok(existsSync(join(late, 'multi-user.target.wants/particle-os-root-ssh-keys.service')));
-  const provision = join(scratchDir('provision'), 'provision.conf');
-  writeFileSync(provision, '');
-  assert.deepEqual(readdirSync(generate(key, provision).late), [], 'systemd does it itself');
 });
