@@ -75,7 +75,7 @@ export function registerInstall(install: Command, setExit: (code: number) => voi
             };
             requireTools(['build', 'install']);
             if (o.dryRun) {
-              const { plan } = await planInstallToDisk(ctx, options);
+              const plan = await planInstallToDisk(ctx, options);
               if (o.json) printJson(plan);
               else process.stdout.write(formatInstallPlan(plan, true));
               if (plan.refusal) throw new UsageError(plan.refusal);

@@ -36,6 +36,31 @@ const COMPRESSIONS: { name: string; magic: number[]; argv: string[] }[] = [
 const pad4 = (n: number): number => (4 - (n % 4)) % 4;
 
 /**
+ * The newc entry whose header starts at `p`: its name, mode and where its data starts and ends
+ * (padded); undefined when `buf` ends before the name does. Throws on a malformed header.
+ */
+function entryAt(
+  buf: Buffer,
+  p: number,
+): { name: string; mode: number; dataStart: number; end: number } | undefined {
+  if (buf.length < p + HEADER) return undefined;
+  const magic = buf.toString('latin1', p, p + 6);
+  if (!NEWC_MAGIC.includes(magic))
+    throw new BuildError(`initramfs: not a newc cpio header (magic "${magic}")`);
+  const field = (i: number): number =>
+    Number.parseInt(buf.toString('latin1', p + 6 + i * 8, p + 14 + i * 8), 16);
+  const mode = field(1);
+  const fileSize = field(6);
+  const nameSize = field(11);
+  if ([mode, fileSize, nameSize].some(Number.isNaN) || nameSize < 1)
+    throw new BuildError('initramfs: malformed cpio header');
+  const dataStart = p + HEADER + nameSize + pad4(HEADER + nameSize);
+  if (buf.length < dataStart) return undefined;
+  const name = buf.toString('utf8', p + HEADER, p + HEADER + nameSize - 1);
+  return { name, mode, dataStart, end: dataStart + fileSize + pad4(fileSize) };
+}
+
+/**
  * A streaming newc reader: fed bytes in any chunking, it collects entries and notes each
  * archive's end. Data is skipped, never copied, so a 100 MiB archive costs little memory.
  */
@@ -60,27 +85,19 @@ export class NewcReader {
       let z = 0;
       while (z < buf.length && buf[z] === 0) z++;
       buf = buf.subarray(z);
-      if (buf.length < HEADER) break;
-      const magic = buf.toString('latin1', 0, 6);
-      if (!NEWC_MAGIC.includes(magic))
-        throw new BuildError(`initramfs: not a newc cpio header (magic "${magic}")`);
-      const field = (i: number): number =>
-        Number.parseInt(buf.toString('latin1', 6 + i * 8, 14 + i * 8), 16);
-      const mode = field(1);
-      const fileSize = field(6);
-      const nameSize = field(11);
-      if ([mode, fileSize, nameSize].some(Number.isNaN) || nameSize < 1)
-        throw new BuildError('initramfs: malformed cpio header');
-      const nameEnd = HEADER + nameSize;
-      const dataStart = nameEnd + pad4(HEADER + nameSize);
-      if (buf.length < dataStart) break;
-      const name = buf.toString('utf8', HEADER, nameEnd - 1);
-      if (name === TRAILER) this.archives++;
-      else this.entries.push({ path: name.replace(/^(\.\/|\/)+/, ''), mode });
-      buf = buf.subarray(dataStart);
-      this.skip = fileSize + pad4(fileSize);
+      const e = entryAt(buf, 0);
+      if (!e) break;
+      this.add(e);
+      buf = buf.subarray(e.dataStart);
+      this.skip = e.end - e.dataStart;
     }
     this.pending = Buffer.from(buf);
+  }
+
+  /** Records an entry, or the end of an archive. */
+  add(e: { name: string; mode: number }): void {
+    if (e.name === TRAILER) this.archives++;
+    else this.entries.push({ path: e.name.replace(/^(\.\/|\/)+/, ''), mode: e.mode });
   }
 
   /** True when everything fed so far ended at an archive boundary. */
@@ -90,37 +107,25 @@ export class NewcReader {
 }
 
 /**
- * Splits an initramfs into its leading uncompressed archives and the offset where the
- * compressed rest starts (equal to the length when there is none).
+ * Reads the uncompressed archives an initramfs starts with; returns them and the offset where
+ * the compressed rest starts (equal to the length when there is none).
  */
 export function readUncompressedPrefix(data: Buffer): { reader: NewcReader; rest: number } {
   const reader = new NewcReader();
-  let offset = 0;
+  let p = 0;
+  let inArchive = false;
   for (;;) {
-    while (offset < data.length && data[offset] === 0) offset++;
-    if (offset >= data.length || !NEWC_MAGIC.includes(data.toString('latin1', offset, offset + 6)))
-      return { reader, rest: offset };
-    const end = archiveEnd(data, offset);
-    reader.push(data.subarray(offset, end));
-    offset = end;
-  }
-}
-
-/** Offset just past the trailer of the newc archive starting at `start`. */
-function archiveEnd(data: Buffer, start: number): number {
-  let p = start;
-  for (;;) {
-    if (p + HEADER > data.length) throw new BuildError('initramfs: cpio archive cut short');
-    if (!NEWC_MAGIC.includes(data.toString('latin1', p, p + 6)))
-      throw new BuildError('initramfs: not a newc cpio header');
-    const field = (i: number): number =>
-      Number.parseInt(data.toString('latin1', p + 6 + i * 8, p + 14 + i * 8), 16);
-    const fileSize = field(6);
-    const nameSize = field(11);
-    const name = data.toString('utf8', p + HEADER, p + HEADER + nameSize - 1);
-    const dataStart = p + HEADER + nameSize + pad4(HEADER + nameSize);
-    p = dataStart + fileSize + pad4(fileSize);
-    if (name === TRAILER) return p;
+    // Zeros and anything that is not a cpio header may only come after an archive's trailer.
+    if (!inArchive) {
+      while (p < data.length && data[p] === 0) p++;
+      if (p >= data.length || !NEWC_MAGIC.includes(data.toString('latin1', p, p + 6)))
+        return { reader, rest: p };
+    }
+    const e = entryAt(data, p);
+    if (!e || e.end > data.length) throw new BuildError('initramfs: cpio archive cut short');
+    reader.add(e);
+    inArchive = e.name !== TRAILER;
+    p = e.end;
   }
 }
 

@@ -135,9 +135,10 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
   let killTimer: NodeJS.Timeout | undefined;
   let gone = false;
   const onAbort = () => {
-    // Also called when the scope releases a child that already exited: no signal, no timer
-    // (a pending SIGKILL timer would keep the event loop alive for the grace period).
-    if (gone || child.exitCode !== null || child.signalCode !== null) return;
+    // Also called when the scope releases a child that already finished: no signal, no timer
+    // (a pending SIGKILL timer would keep the event loop alive for the grace period). Between
+    // exit and close, signalChild sends nothing and finish clears the timer.
+    if (gone) return;
     signal('SIGTERM');
     killTimer ??= setTimeout(() => signal('SIGKILL'), (opts.killGraceSeconds ?? 10) * 1000);
   };

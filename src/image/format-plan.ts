@@ -2,7 +2,8 @@
 import type { BuildPlan } from './index.ts';
 import { SECTOR } from './partitions.ts';
 
-const size = (b: number) =>
+/** Bytes for people: "8.0 GiB", "512 MiB". */
+export const formatSize = (b: number): string =>
   b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${Math.round(b / 2 ** 20)} MiB`;
 
 export function formatPlan(p: BuildPlan): string {
@@ -10,10 +11,10 @@ export function formatPlan(p: BuildPlan): string {
     `plan${p.estimated ? ' (dry run: sizes estimated, nothing written)' : ''} for ${p.recipe}`,
     `  image      ${p.image.ref} ${p.image.manifestDigest}`,
     `  deploy     ${p.deployment.os} ${p.deployment.ref} ${p.deployment.version ?? ''} commit ${p.deployment.commit}`,
-    `  disk       ${size(p.disk.bytes)} GPT ${p.disk.guid}`,
+    `  disk       ${formatSize(p.disk.bytes)} GPT ${p.disk.guid}`,
     ...p.disk.partitions.map(
       (x, i) =>
-        `    ${i + 1} ${x.name.padEnd(9)} ${size(x.sectors * SECTOR).padStart(9)}  ${x.filesystem.padEnd(5)} ${x.mountpoint ?? ''} ${x.uuid ?? ''}`,
+        `    ${i + 1} ${x.name.padEnd(9)} ${formatSize(x.sectors * SECTOR).padStart(9)}  ${x.filesystem.padEnd(5)} ${x.mountpoint ?? ''} ${x.uuid ?? ''}`,
     ),
     `  bootloader ${p.bootloader.bios}; ${p.bootloader.uefi}; menu: ${p.bootloader.menu}`,
     `  kargs      ${p.deployment.kargs.join(' ')}`,
@@ -31,7 +32,7 @@ export function formatPlan(p: BuildPlan): string {
     lines.push(`  updates    particle-os upgrade from ${p.target.transport}:${p.target.image}`);
   for (const o of p.outputs)
     lines.push(
-      `  output     ${o.type.padEnd(5)} ${o.file}${o.bytes ? ` (${size(o.bytes)} on disk)` : ''}`,
+      `  output     ${o.type.padEnd(5)} ${o.file}${o.bytes ? ` (${formatSize(o.bytes)} on disk)` : ''}`,
     );
   return `${lines.join('\n')}\n`;
 }

@@ -43,6 +43,12 @@ export interface BuildOptions {
   formats?: FormatOptions;
   /** Only print the plan: nothing is unpacked or written. */
   dryRun?: boolean;
+  /**
+   * Called with the plan a dry run would return (sizes estimated) once the image is read and
+   * before anything is unpacked; throwing stops the build there. install to-disk refuses a
+   * target this way without reading the image a second time.
+   */
+  beforeBuild?: (estimate: BuildPlan) => void | Promise<void>;
 }
 
 export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPlan> {
@@ -76,19 +82,19 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
     target,
     ids,
   };
-  if (o.dryRun) {
-    // Nothing unpacked, nothing written: sizes come from the compressed layers.
-    return {
-      ...planImage({
-        ...planned,
-        osBytes: estimatedOsBytes(image),
-        commit: '(made at build time)',
-        imageKargs: ['(kargs.d of the image)'],
-        users: plannedUsers(o.recipe),
-      }),
-      estimated: true,
-    };
-  }
+  // Nothing unpacked yet: sizes come from the compressed layers.
+  const estimate = (): BuildPlan => ({
+    ...planImage({
+      ...planned,
+      osBytes: estimatedOsBytes(image),
+      commit: '(made at build time)',
+      imageKargs: ['(kargs.d of the image)'],
+      users: plannedUsers(o.recipe),
+    }),
+    estimated: true,
+  });
+  if (o.dryRun) return estimate();
+  await o.beforeBuild?.(estimate());
 
   const tree = await timed('prepare the OS tree', (sc) =>
     prepareTree(sc, o.image, image, join(work, 'rootfs')),

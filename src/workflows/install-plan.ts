@@ -4,6 +4,8 @@
  * `--dry-run`/`--json`, and computed again right before the target is written.
  */
 
+import { formatSize } from '../image/format-plan.ts';
+
 const MiB = 2 ** 20;
 
 /** A filesystem or partition-table signature `wipefs --no-act --json` reported. */
@@ -55,9 +57,14 @@ export interface InstallPlan {
   refusal?: string;
 }
 
+/** The disk built for a target of `bytes`: rounded down to a whole MiB. */
+export function diskBytesFor(bytes: number): number {
+  return wholeMiB(bytes) * MiB;
+}
+
 export function planInstall(i: InstallPlanInput): InstallPlan {
   const t = i.target;
-  const diskBytes = Math.floor(t.bytes / MiB) * MiB;
+  const diskBytes = diskBytesFor(t.bytes);
   const reasons: string[] = [];
   if (t.partitionOf !== undefined)
     reasons.push(
@@ -107,7 +114,7 @@ export function formatInstallPlan(p: InstallPlan, dryRun: boolean): string {
   const t = p.target;
   const lines = [
     `install plan${dryRun ? ' (dry run: the OS size is estimated, nothing written)' : ''}`,
-    `  target     ${t.path} (${t.kind === 'block' ? 'block device' : 'regular file'}, ${mib(t.bytes)}, ${t.bytes} bytes)`,
+    `  target     ${t.path} (${t.kind === 'block' ? 'block device' : 'regular file'}, ${formatSize(t.bytes)}, ${t.bytes} bytes)`,
     `  contents   ${
       t.signatures.length === 0
         ? 'no partition table or filesystem signature'
@@ -118,8 +125,8 @@ export function formatInstallPlan(p: InstallPlan, dryRun: boolean): string {
   lines.push(
     `  image      ${p.image}`,
     `  recipe     ${p.recipe}`,
-    `  disk       ${mib(p.diskBytes)} (GPT; the root partition takes all but the fixed ones)`,
-    `  needs      at least ${mib(p.minBytes)}`,
+    `  disk       ${formatSize(p.diskBytes)} (GPT; the root partition takes all but the fixed ones)`,
+    `  needs      at least ${formatSize(p.minBytes)}`,
     `  wipe       ${p.wipe ? 'yes' : 'no'}`,
   );
   lines.push(p.refusal ? `  refused    ${p.refusal}` : '  ok         the target may be written');
@@ -127,12 +134,6 @@ export function formatInstallPlan(p: InstallPlan, dryRun: boolean): string {
 }
 
 const wholeMiB = (bytes: number) => Math.floor(bytes / MiB);
-
-function mib(bytes: number): string {
-  return bytes >= 2 ** 30
-    ? `${(bytes / 2 ** 30).toFixed(1)} GiB`
-    : `${Math.floor(bytes / MiB)} MiB`;
-}
 
 /**
  * The argv that writes the built raw disk onto the target. `-n`: the target exists and is

@@ -72,7 +72,7 @@ test('the dry run plans a disk of the whole target, the minimum from the image s
   if (!findOnPath('wipefs')) return t.skip('wipefs missing');
   const target = sparseFile('2G');
   const ctx = testContext();
-  const { plan } = await planInstallToDisk(ctx, options(target));
+  const plan = await planInstallToDisk(ctx, options(target));
   await ctx.scope.close();
   assert.equal(plan.refusal, undefined);
   assert.equal(plan.diskBytes, 2048 * MiB);
