@@ -331,6 +331,18 @@ export const RECIPE_KEYS: Record<string, KeyDoc> = {
     equivalent: '— (same as `particle-os build --update-url`, which wins over the key)',
     example: 'update:\n  url: https://updates.example.com/repo',
   },
+  installer: {
+    equivalent:
+      'bootc-image-builder `anaconda-iso` with a kickstart (`customizations.installer.kickstart`): `ignoredisk`, `clearpart`',
+  },
+  'installer.device': {
+    equivalent: 'kickstart `ignoredisk --only-use=`; coreos-installer `coreos.inst.install_dev=`',
+    example: 'installer:\n  device: /dev/nvme0n1',
+  },
+  'installer.wipe': {
+    equivalent: 'kickstart `clearpart --all --initlabel`; `particle-os install to-disk --wipe`',
+    example: 'installer:\n  wipe: true',
+  },
 };
 
 /** bootc-image-builder config keys this tool reads, and the recipe key each becomes. */

@@ -1,10 +1,13 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
+import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
+import { parseSize } from '../recipe/schema.ts';
 import { bootTest } from '../verify/boot-test.ts';
 import { expectationsFromPlan } from '../verify/expectations.ts';
 import { guestChecks } from '../verify/guest-checks.ts';
+import { bootTestIso, type IsoBootTestResult } from '../verify/iso-install.ts';
 import { readPlanNextTo } from '../vm/build-plan.ts';
 import { bootStages, formatBootTest, parseFirmware, parseTimeout } from './flags.ts';
 
@@ -12,7 +15,7 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
   cmd
     .argument(
       '<image>',
-      'disk image (.qcow2 or .raw); a <name>.plan.json next to it adds expectations',
+      'disk image (.qcow2 or .raw; a <name>.plan.json next to it adds expectations) or an installer ISO (.iso)',
     )
     .option('--firmware <fw>', 'bios or uefi', 'bios')
     .option('--timeout <seconds>', 'give up after this long', '300')
@@ -39,10 +42,25 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
       '--analyze',
       'also report systemd-analyze time, blame and critical-chain from the guest (JSON: analysis)',
     )
+    .option(
+      '--target-disk <file>',
+      'an ISO installs onto this disk image file, made blank first (default: NAME-installed.raw next to the ISO)',
+    )
+    .option('--target-size <size>', 'size of that blank disk (e.g. 8G, 20GiB)', '8G')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  particle-os boot-test output/debian-minimal.qcow2 --firmware uefi\n  particle-os boot-test output/debian-minimal.qcow2 --analyze   # where the boot time goes',
+      [
+        '',
+        'An installer ISO (build --type iso) boots with a blank disk attached; its installer runs',
+        'unattended and powers off; then the disk boots alone and must pass every check of the plan',
+        'the installer printed, and its root filesystem must span the disk.',
+        '',
+        'Examples:',
+        '  particle-os boot-test output/debian-minimal.qcow2 --firmware uefi',
+        '  particle-os boot-test output/debian-minimal.qcow2 --analyze   # where the boot time goes',
+        '  particle-os boot-test output/debian-minimal.iso --firmware uefi --timeout 1200',
+      ].join('\n'),
     )
     .action(
       async (
@@ -55,6 +73,8 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
           screenshot?: string;
           screenshotDelay: string;
           analyze?: boolean;
+          targetDisk?: string;
+          targetSize: string;
           json?: boolean;
         },
       ) => {
@@ -64,6 +84,19 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
             const timeout = parseTimeout(o.timeout);
             requireTools(bootStages([firmware]));
             const disk = resolve(image);
+            if (disk.endsWith('.iso')) {
+              const r = await bootTestIso(ctx, {
+                iso: disk,
+                disk: resolve(o.targetDisk ?? disk.replace(/\.iso$/, '-installed.raw')),
+                diskBytes: parseSizeFlag('--target-size', o.targetSize),
+                firmware,
+                timeoutSeconds: timeout,
+                extraChecks: o.check,
+              });
+              if (o.json) printJson(r);
+              else process.stdout.write(formatIsoBootTest(r));
+              return r.passed ? 0 : 1;
+            }
             const plan = readPlanNextTo(disk);
             const expect = plan ? expectationsFromPlan(plan) : {};
             if (o.expectCommit) expect.commit = o.expectCommit;
@@ -84,4 +117,21 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
         );
       },
     );
+}
+
+function parseSizeFlag(flag: string, v: string): number {
+  try {
+    return parseSize(v);
+  } catch {
+    throw new UsageError(`${flag} must be a size like 8G or 20GiB, not ${v}`);
+  }
+}
+
+function formatIsoBootTest(r: IsoBootTestResult): string {
+  const i = r.install;
+  const s = (ms?: number) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(0)}s`);
+  const lines = [
+    `install: ${i.passed ? 'ok' : `FAILED: ${i.problem}`} (live kernel ${s(i.timings.kernel)}, installer ${s(i.timings.installerStart)}, installed ${s(i.timings.installed)}, total ${s(i.timings.total)}; console ${i.serialLog})`,
+  ];
+  return `${lines.join('\n')}\n${r.boot ? formatBootTest(r.boot) : ''}`;
 }

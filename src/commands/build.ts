@@ -8,7 +8,8 @@ import { formatPlan } from '../image/format-plan.ts';
 import { buildImage, IMAGE_TYPES } from '../image/index.ts';
 import { loadRecipe } from '../recipe/load.ts';
 import { type Recipe, ROOT_FILESYSTEMS, type RootFilesystem } from '../recipe/schema.ts';
-import { cacheDirs, parseTypes } from './flags.ts';
+import { buildInstallerIso } from '../workflows/installer-iso.ts';
+import { cacheDirs, parseBuildTypes } from './flags.ts';
 
 export function registerBuild(cmd: Command, setExit: (code: number) => void): void {
   cmd
@@ -19,7 +20,11 @@ export function registerBuild(cmd: Command, setExit: (code: number) => void): vo
       'instead of an image: an OSTree repo (with --ref); the commit is deployed as it is',
     )
     .option('--ref <ref>', 'the ref or commit in --repo to deploy')
-    .option('--type <types>', `comma-separated output types: ${IMAGE_TYPES.join(', ')}`, 'qcow2')
+    .option(
+      '--type <types>',
+      `comma-separated output types: ${IMAGE_TYPES.join(', ')}, iso (installer)`,
+      'qcow2',
+    )
     .option('--output <dir>', 'directory for the images and the plan', 'output')
     .option('--cachedir <dir>', 'cache for bootloader files (default: ~/.cache/particle-os)')
     .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')
@@ -73,26 +78,50 @@ export function registerBuild(cmd: Command, setExit: (code: number) => void): vo
           await runCommand('build', cmd.optsWithGlobals<GlobalFlags>(), async (ctx) => {
             const recipe = withRootfs(loadRecipe(recipePath), o.rootfs);
             const image = sourceFromFlags(o);
-            const types = parseTypes(o.type);
-            requireTools(['build']);
-            const plan = await buildImage(ctx, {
-              image,
-              recipe,
-              types,
-              outputDir: resolve(o.output),
-              cacheDir: cacheDirs(o.cachedir).root,
-              workBase: o.workdir,
-              updateUrl: o.updateUrl,
-              targetImgref: o.targetImgref,
-              dryRun: !!o.dryRun,
-              formats: {
-                vmdkSubformat: parseVmdkSubformat(o.vmdkSubformat),
-                qcow2Compress: !!o.qcow2Compress,
-              },
-            });
-            if (o.json) printJson(plan);
-            else if (o.dryRun) process.stdout.write(formatPlan(plan));
-            else for (const out of plan.outputs) process.stdout.write(`${out.file}\n`);
+            const { disks, iso } = parseBuildTypes(o.type);
+            requireTools(iso ? ['build', 'iso'] : ['build']);
+            const cache = cacheDirs(o.cachedir);
+            if (recipe.installer && !iso)
+              ctx.reporter.warn(
+                `${recipe.file}: installer applies to the installer ISO (--type iso) only; it does nothing for ${disks.join(', ')}`,
+              );
+            if (iso && (o.dryRun || o.updateUrl || image.transport === 'ostree'))
+              throw new UsageError(
+                'build --type iso takes a bootc image (--base-image) and no --dry-run or --update-url: the installed system follows the image (--target-imgref)',
+              );
+            if (disks.length > 0) {
+              const plan = await buildImage(ctx, {
+                image,
+                recipe,
+                types: disks,
+                outputDir: resolve(o.output),
+                cacheDir: cache.root,
+                workBase: o.workdir,
+                updateUrl: o.updateUrl,
+                targetImgref: o.targetImgref,
+                dryRun: !!o.dryRun,
+                formats: {
+                  vmdkSubformat: parseVmdkSubformat(o.vmdkSubformat),
+                  qcow2Compress: !!o.qcow2Compress,
+                },
+              });
+              if (o.json) printJson(plan);
+              else if (o.dryRun) process.stdout.write(formatPlan(plan));
+              else for (const out of plan.outputs) process.stdout.write(`${out.file}\n`);
+            }
+            if (iso) {
+              const r = await buildInstallerIso(ctx, {
+                image,
+                recipe,
+                outputDir: resolve(o.output),
+                cacheDir: cache.root,
+                debCacheDir: cache.debs,
+                workBase: o.workdir,
+                targetImgref: o.targetImgref,
+              });
+              if (o.json) printJson(r);
+              else process.stdout.write(`${r.file}\n`);
+            }
             return 0;
           }),
         );

@@ -54,14 +54,25 @@ export function logFlags(globals: { logDir?: string; verbose?: boolean }, output
 export const DEFAULT_RECIPE = projectPath('recipes', 'minimal.yml');
 
 export function parseTypes(s: string): ImageType[] {
+  const { disks, iso } = parseBuildTypes(s);
+  if (iso)
+    throw new UsageError(`type iso is made by build, not here: use ${IMAGE_TYPES.join(', ')}`);
+  return disks;
+}
+
+/** `build --type`: disk image types and the installer ISO (iso). */
+export function parseBuildTypes(s: string): { disks: ImageType[]; iso: boolean } {
   const types = s
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
-  const bad = types.filter((t) => !(IMAGE_TYPES as readonly string[]).includes(t));
+  const known = [...IMAGE_TYPES, 'iso'];
+  const bad = types.filter((t) => !known.includes(t));
   if (bad.length)
-    throw new UsageError(`unknown image type ${bad.join(', ')}: use ${IMAGE_TYPES.join(', ')}`);
-  return [...new Set(types)] as ImageType[];
+    throw new UsageError(`unknown image type ${bad.join(', ')}: use ${known.join(', ')}`);
+  if (types.length === 0) throw new UsageError('no output type given');
+  const disks = [...new Set(types.filter((t) => t !== 'iso'))] as ImageType[];
+  return { disks, iso: types.includes('iso') };
 }
 
 export function formatBootTest(r: BootTestResult): string {

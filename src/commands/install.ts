@@ -5,6 +5,7 @@ import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, parseImageRef } from '../core/image-ref.ts';
 import { loadRecipe } from '../recipe/load.ts';
 import { type InstallOptions, installToDisk, planInstallToDisk } from '../workflows/install.ts';
+import { installFromMedium } from '../workflows/install-medium.ts';
 import { formatInstallPlan } from '../workflows/install-plan.ts';
 import { cacheDirs, DEFAULT_RECIPE } from './flags.ts';
 
@@ -94,4 +95,43 @@ export function registerInstall(install: Command, setExit: (code: number) => voi
         );
       },
     );
+
+  const fromMedium = install
+    .command('from-medium')
+    .description(
+      'install the bootc image an installer ISO carries onto the disk its recipe names (what the ISO runs at boot)',
+    );
+  fromMedium
+    .argument('<dir>', 'where the medium is mounted (the live system: /run/initramfs/live)')
+    .option('--cachedir <dir>', 'cache for bootloader files (default: ~/.cache/particle-os)')
+    .option('--workdir <dir>', 'where temporary files go (default: the system temp dir)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Reads DIR/particle-os/install.json (written by build --type iso): the payload, the recipe',
+        "and the smallest disk it fits. The recipe's installer.device picks the disk (auto: the first",
+        'writable, unmounted disk large enough), installer.wipe allows overwriting one that holds',
+        'partitions. The installer ISO runs this once at boot, then powers off.',
+      ].join('\n'),
+    )
+    .action(async (dir: string, o: { cachedir?: string; workdir?: string; json?: boolean }) => {
+      setExit(
+        await runCommand('install', fromMedium.optsWithGlobals<GlobalFlags>(), async (ctx) => {
+          requireTools(['build', 'install']);
+          const r = await installFromMedium(ctx, {
+            medium: dir,
+            cacheDir: cacheDirs(o.cachedir).root,
+            workBase: o.workdir,
+          });
+          if (o.json) printJson(r);
+          else
+            process.stdout.write(
+              `installed ${r.plan.image} onto ${r.device} (${(r.plan.diskBytes / 2 ** 30).toFixed(1)} GiB) in ${r.seconds.toFixed(1)}s\n`,
+            );
+          return 0;
+        }),
+      );
+    });
 }

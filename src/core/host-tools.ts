@@ -14,7 +14,8 @@ export type Stage =
   | 'boot-test-uefi'
   | 'registry'
   | 'run'
-  | 'install';
+  | 'install'
+  | 'iso';
 
 interface Tool {
   tool: string;
@@ -26,8 +27,9 @@ interface Tool {
 
 export const HOST_TOOLS: readonly Tool[] = [
   { tool: 'mmdebstrap', debianPackage: 'mmdebstrap', stages: ['compose', 'build'] },
-  // Runs postprocess scripts, dracut and incremental installs inside the tree, no host mounts.
-  { tool: 'bwrap', debianPackage: 'bubblewrap', stages: ['compose'] },
+  // Runs postprocess scripts, dracut and incremental installs inside the tree, no host mounts;
+  // confines tar when it unpacks an image's layers (build).
+  { tool: 'bwrap', debianPackage: 'bubblewrap', stages: ['compose', 'build'] },
   {
     tool: 'ostree',
     debianPackage: 'ostree',
@@ -62,6 +64,11 @@ export const HOST_TOOLS: readonly Tool[] = [
   // install to-disk: the target's signatures and a block device's size.
   { tool: 'wipefs', debianPackage: 'util-linux', stages: ['install'] },
   { tool: 'blockdev', debianPackage: 'util-linux', stages: ['install'] },
+  // install from-medium: the disks of the machine.
+  { tool: 'lsblk', debianPackage: 'util-linux', stages: ['install'] },
+  // build --type iso: the live system's root and the ISO itself.
+  { tool: 'mksquashfs', debianPackage: 'squashfs-tools', stages: ['iso'] },
+  { tool: 'xorriso', debianPackage: 'xorriso', stages: ['iso'] },
   { tool: 'openssl', debianPackage: 'openssl', stages: ['build'] },
   { tool: 'skopeo', debianPackage: 'skopeo', stages: ['registry'] },
   { tool: 'dpkg-deb', debianPackage: 'dpkg', stages: ['compose'] },

@@ -198,6 +198,26 @@ export const RecipeSchema = z
       })
       .optional()
       .describe('Where the installed system gets its updates from'),
+    installer: z
+      .strictObject({
+        device: z
+          .string()
+          .regex(/^(auto|\/dev\/[A-Za-z0-9._/-]+)$/, 'auto or a device path like /dev/nvme0n1')
+          .default('auto')
+          .describe(
+            'The disk the installer ISO installs onto: auto (the first disk that is not the installer medium, not read-only and large enough) or a device path like /dev/sda',
+          ),
+        wipe: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Overwrite a disk that holds partitions or filesystems (default false: such a disk is refused)',
+          ),
+      })
+      .optional()
+      .describe(
+        'How the installer ISO (build --type iso) installs the image; other types warn that it does not apply',
+      ),
   })
   .describe('particle-os image recipe: how the disk image is laid out and configured');
 

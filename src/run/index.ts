@@ -54,7 +54,13 @@ export async function runMachine(
   if (opts.dryRun) return plan;
   const key = await step(ctx, `prepare machine ${plan.name}`, (sc) => prepare(sc, plan, facts));
   const accel = await step(ctx, 'choose accelerator (KVM probe)', (sc) =>
-    chooseAccel(sc, plan.image.path, plan.firmware, plan.machineDir),
+    chooseAccel(
+      sc,
+      plan.cdrom ? plan.overlay.path : plan.image.path,
+      plan.firmware,
+      plan.machineDir,
+      plan.cdrom,
+    ),
   );
   const consoleLog = join(ctx.logDir, `console-${plan.name}.log`);
   // The value of each credential the plan names.
@@ -79,10 +85,13 @@ export async function runMachine(
       network: true,
       forwards: [{ hostPort: plan.ssh.port, guestPort: 22 }],
       oemStrings: plan.credentials.map((name) => smbiosCredential(name, values[name] as string)),
+      cdrom: plan.cdrom,
     });
     sc.reporter.info(
       [
-        `machine ${plan.name}: ${plan.image.path} under ${accel.toUpperCase()}, ${plan.firmware.toUpperCase()}, writes go to ${plan.overlay.path}${plan.overlay.persistent ? ' (kept)' : ' (thrown away)'}`,
+        plan.cdrom
+          ? `machine ${plan.name}: installer ${plan.cdrom} in the DVD drive under ${accel.toUpperCase()}, ${plan.firmware.toUpperCase()}; it installs onto the blank disk ${plan.overlay.path}${plan.overlay.persistent ? ' (kept: particle-os run it afterwards)' : ' (thrown away)'}`
+          : `machine ${plan.name}: ${plan.image.path} under ${accel.toUpperCase()}, ${plan.firmware.toUpperCase()}, writes go to ${plan.overlay.path}${plan.overlay.persistent ? ' (kept)' : ' (thrown away)'}`,
         `  log in: particle-os ssh ${plan.name}  (root, key of this session, 127.0.0.1:${plan.ssh.port}; the image needs openssh-server)`,
         `  console log: ${consoleLog}${plan.autologin ? '; root is logged in on the console' : ''}${plan.console === 'terminal' ? '; Ctrl-a x quits' : ''}`,
       ].join('\n'),
@@ -209,7 +218,17 @@ async function prepare(
     '-f',
     privateKey,
   ]);
-  if (plan.overlay.create) {
+  if (plan.overlay.create && plan.overlay.blankBytes !== undefined) {
+    await run(sc, [
+      'qemu-img',
+      'create',
+      '-q',
+      '-f',
+      'qcow2',
+      plan.overlay.path,
+      String(plan.overlay.blankBytes),
+    ]);
+  } else if (plan.overlay.create) {
     await run(sc, [
       'qemu-img',
       'create',

@@ -46,7 +46,7 @@ export function machineDir(name: string, root = machinesRoot()): string {
 
 /** The default machine name: the image's file name without its extension, made valid. */
 export function nameFromImage(image: string): string {
-  const base = (image.split('/').pop() ?? 'machine').replace(/\.(qcow2|raw|img|vmdk|vdi)$/, '');
+  const base = (image.split('/').pop() ?? 'machine').replace(/\.(qcow2|raw|img|vmdk|vdi|iso)$/, '');
   const clean = base.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
   return clean.slice(0, 64) || 'machine';
 }

@@ -55,8 +55,13 @@ export interface RunFacts {
 export interface RunPlan {
   name: string;
   image: { path: string; format: string; virtualSize: number };
-  /** Takes every write, so the image itself stays unchanged. */
-  overlay: { path: string; persistent: boolean; create: boolean };
+  /**
+   * Takes every write, so the image itself stays unchanged. For an installer ISO: the blank
+   * disk it installs onto (`blankBytes`, no backing file).
+   */
+  overlay: { path: string; persistent: boolean; create: boolean; blankBytes?: number };
+  /** An installer ISO (build --type iso) in the DVD drive, booted first. */
+  cdrom?: string;
   firmware: Firmware;
   memoryMiB: number;
   cpus: number;
@@ -90,6 +95,7 @@ export const AUTOLOGIN_CREDENTIAL = unitDropinName(
  * was made (the overlay's blocks would then sit on top of different data).
  */
 export function planRun(req: RunRequest, facts: RunFacts): RunPlan {
+  if (req.image.endsWith('.iso')) return planIsoRun(req, facts);
   const img = facts.image;
   if (!(RUN_FORMATS as readonly string[]).includes(img.format))
     throw new UsageError(
@@ -121,6 +127,46 @@ export function planRun(req: RunRequest, facts: RunFacts): RunPlan {
         );
     }
   }
+  return finish(req, facts, name, dir, overlay);
+}
+
+/** The size of the blank disk an installer ISO gets in `run`: room for any shipped variant. */
+export const ISO_TARGET_BYTES = 20 * 2 ** 30;
+
+/**
+ * `run X.iso`: the ISO in the DVD drive and a blank 20 GiB disk its installer installs onto
+ * (thrown away, or kept with --persist: then `run FILE` boots the installed system). A --persist
+ * file that exists must be a plain qcow2 disk (what an earlier run left).
+ */
+function planIsoRun(req: RunRequest, facts: RunFacts): RunPlan {
+  if (facts.image.format !== 'raw')
+    throw new UsageError(
+      `${req.image}: qemu-img reads it as ${facts.image.format}, not an ISO image`,
+    );
+  const name = req.name ?? nameFromImage(req.image);
+  const dir = machineDir(name, facts.machinesRoot);
+  const o = facts.overlay;
+  if (req.persist && o && (o.format !== 'qcow2' || o.backing))
+    throw new UsageError(
+      `--persist ${req.persist}: not the disk of an earlier installer run (it is ${o.format}${o.backing ? ` over ${o.backing}` : ''}); pick another file or remove it`,
+    );
+  const overlay = {
+    path: req.persist ?? join(dir, 'disk.qcow2'),
+    persistent: !!req.persist,
+    create: !(req.persist && o),
+    blankBytes: ISO_TARGET_BYTES,
+  };
+  return { ...finish(req, facts, name, dir, overlay), cdrom: req.image };
+}
+
+function finish(
+  req: RunRequest,
+  facts: RunFacts,
+  name: string,
+  dir: string,
+  overlay: RunPlan['overlay'],
+): RunPlan {
+  const img = facts.image;
   const autologin = req.autologin ?? !(facts.planUsers && facts.planUsers.length > 0);
   return {
     name,

@@ -51,6 +51,8 @@ export interface VmSpec {
   monitorSocket?: string;
   /** Raw disk images attached read-only after the boot disk (/dev/vdb, …: a "USB stick"). */
   extraDisks?: string[];
+  /** An ISO in a SATA DVD drive, booted first (an installer); the disk is then its target. */
+  cdrom?: string;
 }
 
 /** QEMU's name for a disk image format, from the file name (.qcow2, .vmdk, .vdi, else raw). */
@@ -113,6 +115,14 @@ export function qemuArgv(v: VmSpec): string[] {
   ];
   for (const d of v.extraDisks ?? [])
     argv.push('-drive', `file=${optValue(d)},format=raw,if=virtio,readonly=on`);
+  if (v.cdrom)
+    argv.push(
+      '-drive',
+      `file=${optValue(v.cdrom)},format=raw,media=cdrom,if=none,id=dvd,readonly=on`,
+      // bootindex: first for SeaBIOS and OVMF alike, whatever the disk holds.
+      '-device',
+      'ide-cd,drive=dvd,bus=ide.0,bootindex=0',
+    );
   if (v.firmware === 'uefi') {
     argv.push(
       '-drive',
@@ -224,11 +234,13 @@ export async function chooseAccel(
   disk: string,
   firmware: Firmware,
   work: string,
+  /** An ISO to probe with instead of the disk (a blank target disk boots no kernel). */
+  cdrom?: string,
 ): Promise<Accel> {
   if (!existsSync('/dev/kvm')) return 'tcg';
   const probe = await runVm(
     sc,
-    { disk, firmware, accel: 'kvm', serialLog: join(work, 'kvm-probe.log'), work },
+    { disk, firmware, accel: 'kvm', serialLog: join(work, 'kvm-probe.log'), work, cdrom },
     { timeoutMs: 30_000, milestones: {}, until: /Linux version|ostree-prepare-root/, graceMs: 0 },
   );
   return /Linux version|ostree-prepare-root/.test(probe.serial) ? 'kvm' : 'tcg';

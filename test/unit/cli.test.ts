@@ -57,11 +57,25 @@ test('bad image references and types are usage errors', () => {
     '--base-image',
     'oci:/nonexistent',
     '--type',
-    'iso',
+    'ova',
     'recipes/minimal.yml',
   ]);
   assert.equal(t.code, 2);
-  assert.match(t.stderr, /unknown image type iso/);
+  assert.match(t.stderr, /unknown image type ova: use raw, qcow2, vmdk, vdi, iso/);
+  const isoDry = cli([
+    'build',
+    '--base-image',
+    'oci:/nonexistent',
+    '--type',
+    'iso',
+    '--dry-run',
+    'recipes/minimal.yml',
+  ]);
+  assert.equal(isoDry.code, 2);
+  assert.match(
+    isoDry.stderr,
+    /build --type iso takes a bootc image \(--base-image\) and no --dry-run/,
+  );
   const fs = cli([
     'build',
     '--base-image',
@@ -87,6 +101,20 @@ test('a missing base image is exit 2 and names the path', () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /image not found: \/nonexistent\/x\.ociarchive/);
   assert.deepEqual(readdirSync(out), [], 'nothing written to the output dir');
+  // The installer ISO reads its payload before it composes anything.
+  const iso = cli([
+    'build',
+    '--type',
+    'iso',
+    '--base-image',
+    'oci-archive:/nonexistent/x.ociarchive',
+    '--output',
+    out,
+    'recipes/minimal.yml',
+  ]);
+  assert.equal(iso.code, 2);
+  assert.match(iso.stderr, /image not found: \/nonexistent\/x\.ociarchive/);
+  assert.doesNotMatch(iso.stderr, /installer/, 'no compose of the live system');
 });
 
 test('install to-disk refuses a target that is missing or neither a device nor a file (exit 2)', () => {

@@ -29,6 +29,7 @@ const ALLOWED: Record<string, string> = {
   'image/grub.ts': 'the GRUB modules cache (Debian packages) and the /boot stage',
   'image/steps.ts': 'the output dir, grub.cfg in the /boot stage, the work dir',
   'image/mkfs.ts': 'filesystem images in the work dir',
+  'image/iso.ts': 'the UEFI GRUB image’s early config in the work dir',
   'image/suite-extract.ts': 'the extraction cache (made and renamed into place)',
   'image/sysroot.ts':
     'the staging sysroot ostree makes, the /boot stage, the origin file beside it',

@@ -92,3 +92,45 @@ test('a machine name that could leave the machines directory is refused', () => 
   for (const name of ['../etc', 'a/b', '.hidden', ''])
     assert.throws(() => planRun({ ...req, name }, facts), UsageError, name);
 });
+
+test('an installer ISO: in the DVD drive, with a blank 20 GiB disk to install onto', () => {
+  const iso = { ...req, image: '/images/debian-minimal.iso' };
+  const isoFacts: RunFacts = {
+    ...facts,
+    image: { format: 'raw', virtualSize: 600e6, size: 600e6, mtimeMs: 1000 },
+  };
+  const p = planRun(iso, isoFacts);
+  assert.equal(p.cdrom, iso.image);
+  assert.deepEqual(p.overlay, {
+    path: '/run/particle-os/machines/debian-minimal/disk.qcow2',
+    persistent: false,
+    create: true,
+    blankBytes: 20 * 2 ** 30,
+  });
+  const kept = planRun({ ...iso, persist: '/vm/installed.qcow2' }, isoFacts);
+  assert.deepEqual(kept.overlay, {
+    path: '/vm/installed.qcow2',
+    persistent: true,
+    create: true,
+    blankBytes: 20 * 2 ** 30,
+  });
+  // A kept disk from an earlier run is reused; an overlay of some image is not that.
+  const again = planRun(
+    { ...iso, persist: '/vm/installed.qcow2' },
+    { ...isoFacts, overlay: { format: 'qcow2', virtualSize: 20 * 2 ** 30 } },
+  );
+  assert.equal(again.overlay.create, false);
+  assert.throws(
+    () =>
+      planRun(
+        { ...iso, persist: '/vm/x.qcow2' },
+        { ...isoFacts, overlay: { format: 'qcow2', virtualSize: 1, backing: '/etc/shadow' } },
+      ),
+    (e: Error) =>
+      e instanceof UsageError && /not the disk of an earlier installer run/.test(e.message),
+  );
+  assert.throws(
+    () => planRun(iso, { ...isoFacts, image: { ...isoFacts.image, format: 'qcow2' } }),
+    /not an ISO image/,
+  );
+});

@@ -57,3 +57,22 @@ test('QEMU command line for run: console on stdio with a log, SSH forwarded, reb
   assert.ok(!a.includes('-no-reboot'));
   assert.ok(!a.includes('-monitor'));
 });
+
+test('QEMU command line: an installer ISO in a DVD drive boots first, the disk is its target', () => {
+  const a = qemuArgv({
+    disk: '/d/target.raw',
+    firmware: 'uefi',
+    accel: 'tcg',
+    serialLog: '/d/s.log',
+    work: '/w',
+    snapshot: false,
+    cdrom: '/d/inst,1.iso',
+  });
+  const s = a.join(' ');
+  assert.match(s, /file=\/d\/target\.raw,format=raw,if=virtio,snapshot=off/);
+  assert.match(
+    s,
+    /-drive file=\/d\/inst,,1\.iso,format=raw,media=cdrom,if=none,id=dvd,readonly=on/,
+  );
+  assert.match(s, /-device ide-cd,drive=dvd,bus=ide\.0,bootindex=0/);
+});
