@@ -218,30 +218,15 @@ async function prepare(
     '-f',
     privateKey,
   ]);
-  if (plan.overlay.create && plan.overlay.blankBytes !== undefined) {
-    await run(sc, [
-      'qemu-img',
-      'create',
-      '-q',
-      '-f',
-      'qcow2',
-      plan.overlay.path,
-      String(plan.overlay.blankBytes),
-    ]);
-  } else if (plan.overlay.create) {
-    await run(sc, [
-      'qemu-img',
-      'create',
-      '-q',
-      '-f',
-      'qcow2',
-      '-F',
-      plan.image.format,
-      '-b',
-      plan.image.path,
-      plan.overlay.path,
-    ]);
-    if (plan.overlay.persistent)
+  if (plan.overlay.create) {
+    const blank = plan.overlay.blankBytes;
+    // An installer's blank target disk, or an overlay reading unwritten blocks from the image.
+    const tail =
+      blank !== undefined
+        ? [plan.overlay.path, String(blank)]
+        : ['-F', plan.image.format, '-b', plan.image.path, plan.overlay.path];
+    await run(sc, ['qemu-img', 'create', '-q', '-f', 'qcow2', ...tail]);
+    if (plan.overlay.persistent && blank === undefined)
       writeFileSync(
         `${plan.overlay.path}.json`,
         `${JSON.stringify({ image: plan.image.path, size: facts.image.size, mtimeMs: facts.image.mtimeMs })}\n`,

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { InstallResult } from '../../src/workflows/install.ts';
 import type { PipelineResult } from '../../src/workflows/pipeline.ts';
+import { bootTestInstallerIso, buildInstallerIso } from '../helpers/installer-iso.ts';
 import { outputDir } from '../helpers/scratch.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -25,8 +26,11 @@ function particleOs(args: string[], stderr: 'inherit' | 'pipe' = 'inherit') {
 }
 
 type BootTest = PipelineResult['bootTests'][number];
-const failedChecks = (b: BootTest): string[] =>
+const failedChecks = (b: Pick<BootTest, 'checks'>): string[] =>
   b.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+
+/** The pipeline test's bootc image, for the installer ISO test after it. */
+let pipelineArchive: string | undefined;
 
 /** debian-minimal plus a postprocess script (setcap), kernel-args and remove-files. */
 const TREEFILE = 'test/fixtures/treefiles/pipeline.yaml';
@@ -192,6 +196,7 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
   ]);
   assert.equal(r.status, 0, `pipeline exited ${r.status}`);
   const result = JSON.parse(r.stdout) as PipelineResult;
+  pipelineArchive = result.container.archive;
 
   // compose: a commit in a repo that fsck finds clean
   assert.match(result.compose.commit, /^[0-9a-f]{64}$/);
@@ -513,5 +518,36 @@ test('pipeline: minimal treefile → commit → bootc image → disk → UEFI bo
     `timings: compose ${result.compose.seconds}s, container ${result.container.seconds}s, image ${result.image.seconds}s, ` +
       `boot ${result.bootTests.map((b) => `${b.firmware} ${b.seconds}s (login ${((b.timings.loginPrompt ?? 0) / 1000).toFixed(1)}s)`).join(', ')}, ` +
       `uefi ${(uefi.timings.total / 1000).toFixed(1)}s (login ${((uefi.timings.loginPrompt ?? 0) / 1000).toFixed(1)}s)\n`,
+  );
+});
+
+test('installer ISO: built from the pipeline’s image; boots UEFI with a blank 8 GiB disk, installs unattended (XFS root spanning the disk, alice), powers off; the disk alone passes every check', {
+  skip: !isRoot && 'needs root',
+  timeout: 30 * 60_000,
+}, () => {
+  assert.ok(pipelineArchive, 'the pipeline test made an image');
+  const out = outputDir('iso');
+  const iso = buildInstallerIso(pipelineArchive, out);
+  assert.equal(iso.file, join(out, 'debian-installer-test.iso'));
+  // xorriso: El Torito entries for BIOS and UEFI, the ESP as an appended GPT partition.
+  const report = spawnSync('xorriso', ['-indev', iso.file, '-report_el_torito', 'plain'], {
+    encoding: 'utf8',
+  });
+  assert.match(report.stdout, /El Torito boot img : +1 +BIOS/);
+  assert.match(report.stdout, /El Torito boot img : +2 +UEFI/);
+  // (xorriso reports the volume id among its messages, on stderr.)
+  assert.match(report.stderr, /Volume id +: 'PARTICLE_OS_INSTALL'/);
+  const parts = spawnSync('sfdisk', ['--json', iso.file], { encoding: 'utf8' });
+  assert.match(
+    parts.stdout,
+    /"type": ?"C12A7328-F81F-11D2-BA4B-00A0C93EC93B"/i,
+    'an EFI System partition',
+  );
+
+  const disk = join(out, 'target.raw');
+  const r = bootTestInstallerIso(iso.file, 'uefi', disk);
+  process.stderr.write(
+    `installer ISO: ${(iso.bytes / 2 ** 20).toFixed(0)} MiB (live squashfs ${(iso.live.squashfsBytes / 2 ** 20).toFixed(0)} MiB, payload ${(iso.payload.bytes / 2 ** 20).toFixed(0)} MiB), built in ${iso.seconds.toFixed(0)}s; ` +
+      `UEFI install ${(r.install.timings.total / 1000).toFixed(0)}s (installer started at ${((r.install.timings.installerStart ?? 0) / 1000).toFixed(0)}s), installed disk boot ${((r.boot?.timings.total ?? 0) / 1000).toFixed(0)}s\n`,
   );
 });
