@@ -46,7 +46,7 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
       '--target-disk <file>',
       'an ISO installs onto this disk image file, made blank first (default: NAME-installed.raw next to the ISO)',
     )
-    .option('--target-size <size>', 'size of that blank disk (e.g. 8G, 20GiB)', '8G')
+    .option('--target-size <size>', 'size of that blank disk (e.g. 20G, 20GiB; default 8G)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -74,7 +74,7 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
           screenshotDelay: string;
           analyze?: boolean;
           targetDisk?: string;
-          targetSize: string;
+          targetSize?: string;
           json?: boolean;
         },
       ) => {
@@ -84,11 +84,26 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
             const timeout = parseTimeout(o.timeout);
             requireTools(bootStages([firmware]));
             const disk = resolve(image);
-            if (disk.endsWith('.iso')) {
+            const iso = disk.endsWith('.iso');
+            const misplaced = iso
+              ? {
+                  '--expect-commit': o.expectCommit,
+                  '--screenshot': o.screenshot,
+                  '--analyze': o.analyze,
+                }
+              : { '--target-disk': o.targetDisk, '--target-size': o.targetSize };
+            const given = Object.entries(misplaced).filter(
+              ([, v]) => v !== undefined && v !== false,
+            );
+            if (given.length)
+              throw new UsageError(
+                `${given.map(([f]) => f).join(', ')}: not for ${iso ? 'an installer ISO (the installed disk is checked against the plan its installer printed)' : 'a disk image (only an installer ISO installs onto a target disk)'}`,
+              );
+            if (iso) {
               const r = await bootTestIso(ctx, {
                 iso: disk,
                 disk: resolve(o.targetDisk ?? disk.replace(/\.iso$/, '-installed.raw')),
-                diskBytes: parseSizeFlag('--target-size', o.targetSize),
+                diskBytes: parseSizeFlag('--target-size', o.targetSize ?? '8G'),
                 firmware,
                 timeoutSeconds: timeout,
                 extraChecks: o.check,

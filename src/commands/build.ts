@@ -5,10 +5,10 @@ import { UsageError } from '../core/errors.ts';
 import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, type ImageRef, parseImageRef } from '../core/image-ref.ts';
 import { formatPlan } from '../image/format-plan.ts';
-import { buildImage, IMAGE_TYPES } from '../image/index.ts';
+import { IMAGE_TYPES } from '../image/index.ts';
 import { loadRecipe } from '../recipe/load.ts';
 import { type Recipe, ROOT_FILESYSTEMS, type RootFilesystem } from '../recipe/schema.ts';
-import { buildInstallerIso } from '../workflows/installer-iso.ts';
+import { buildAll } from '../workflows/build.ts';
 import { cacheDirs, parseBuildTypes } from './flags.ts';
 
 export function registerBuild(cmd: Command, setExit: (code: number) => void): void {
@@ -81,47 +81,29 @@ export function registerBuild(cmd: Command, setExit: (code: number) => void): vo
             const { disks, iso } = parseBuildTypes(o.type);
             requireTools(iso ? ['build', 'iso'] : ['build']);
             const cache = cacheDirs(o.cachedir);
-            if (recipe.installer && !iso)
-              ctx.reporter.warn(
-                `${recipe.file}: installer applies to the installer ISO (--type iso) only; it does nothing for ${disks.join(', ')}`,
-              );
-            if (iso && (o.dryRun || o.updateUrl || image.transport === 'ostree'))
-              throw new UsageError(
-                'build --type iso takes a bootc image (--base-image) and no --dry-run or --update-url: the installed system follows the image (--target-imgref)',
-              );
-            if (disks.length > 0) {
-              const plan = await buildImage(ctx, {
-                image,
-                recipe,
-                types: disks,
-                outputDir: resolve(o.output),
-                cacheDir: cache.root,
-                workBase: o.workdir,
-                updateUrl: o.updateUrl,
-                targetImgref: o.targetImgref,
-                dryRun: !!o.dryRun,
-                formats: {
-                  vmdkSubformat: parseVmdkSubformat(o.vmdkSubformat),
-                  qcow2Compress: !!o.qcow2Compress,
-                },
-              });
-              if (o.json) printJson(plan);
-              else if (o.dryRun) process.stdout.write(formatPlan(plan));
-              else for (const out of plan.outputs) process.stdout.write(`${out.file}\n`);
-            }
-            if (iso) {
-              const r = await buildInstallerIso(ctx, {
-                image,
-                recipe,
-                outputDir: resolve(o.output),
-                cacheDir: cache.root,
-                debCacheDir: cache.debs,
-                workBase: o.workdir,
-                targetImgref: o.targetImgref,
-              });
-              if (o.json) printJson(r);
-              else process.stdout.write(`${r.file}\n`);
-            }
+            const r = await buildAll(ctx, {
+              image,
+              recipe,
+              disks,
+              iso,
+              outputDir: resolve(o.output),
+              cacheDir: cache.root,
+              debCacheDir: cache.debs,
+              workBase: o.workdir,
+              updateUrl: o.updateUrl,
+              targetImgref: o.targetImgref,
+              dryRun: !!o.dryRun,
+              formats: {
+                vmdkSubformat: parseVmdkSubformat(o.vmdkSubformat),
+                qcow2Compress: !!o.qcow2Compress,
+              },
+            });
+            // --json: the disks' plan as before; with an ISO, {disks?, iso}.
+            if (o.json) printJson(r.iso ? r : r.disks);
+            else if (o.dryRun && r.disks) process.stdout.write(formatPlan(r.disks));
+            else
+              for (const f of [...(r.disks?.outputs ?? []).map((x) => x.file), r.iso?.file])
+                if (f) process.stdout.write(`${f}\n`);
             return 0;
           }),
         );

@@ -66,7 +66,9 @@ export function isoGrubCfg(m: IsoMenu): string {
     'rd.live.overlay.overlayfs=1',
     ...m.kargs.map((a) => grubWord(a, 'kernel argument')),
   ].join(' ');
-  const title = m.title.replace(/["\\$]/g, '');
+  // The version part comes from the image's labels (hostile input): only characters that can
+  // neither end the quoted title nor start another line or a GRUB substitution stay.
+  const title = m.title.replace(/[^A-Za-z0-9 ._:+(),@-]/g, '');
   const entry = (name: string, extra: string) => [
     `menuentry "${name}" {`,
     `  linux ${grubWord(m.kernel, 'kernel')} ${args}${extra}`,

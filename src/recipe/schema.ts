@@ -202,7 +202,8 @@ export const RecipeSchema = z
       .strictObject({
         device: z
           .string()
-          .regex(/^(auto|\/dev\/[A-Za-z0-9._/-]+)$/, 'auto or a device path like /dev/nvme0n1')
+          .regex(/^(auto|\/dev\/[A-Za-z0-9._:/-]+)$/, 'auto or a device path like /dev/nvme0n1')
+          .refine((d) => !d.split('/').includes('..'), 'a device path below /dev, without ".."')
           .default('auto')
           .describe(
             'The disk the installer ISO installs onto: auto (the first disk that is not the installer medium, not read-only and large enough) or a device path like /dev/sda',

@@ -29,6 +29,34 @@ export interface Expectations {
 export const UNIT_NAME = 'particle-os-boot-check.service';
 const SCRIPT_CREDENTIAL = 'particle-os.boot-check';
 
+/**
+ * A desktop image is up only when a person could log in: with graphical.target as the default,
+ * display-manager.service (GDM, SDDM, LightDM, greetd) must be active and, within a minute of
+ * boot finishing, a session on a seat must be either a greeter's (logind class "greeter": each
+ * of those display managers opens its greeter through PAM so; greetd's tuigreet is one on a
+ * text console) or, with autologin, a user's of type x11 or wayland. A text login on tty1 is
+ * neither. Images that boot to a console pass with the reason.
+ */
+export const GRAPHICAL_SESSION = [
+  't=$(systemctl get-default)',
+  'if [ "$t" != graphical.target ]; then echo "default target $t: no display manager expected"; exit 0; fi',
+  'dm=$(systemctl show -P Id display-manager.service)',
+  'a=$(systemctl is-active display-manager.service)',
+  'if [ "$a" != active ]; then echo "display-manager.service ($dm) is $a"; exit 1; fi',
+  'i=0',
+  'while [ $i -lt 60 ]; do',
+  "  for s in $(loginctl list-sessions --no-legend | awk '{print $1}'); do",
+  '    c=$(loginctl show-session "$s" -P Class); ty=$(loginctl show-session "$s" -P Type); seat=$(loginctl show-session "$s" -P Seat)',
+  '    case "$c:$ty" in (greeter:*|user:x11|user:wayland)',
+  '      [ -n "$seat" ] && { echo "$dm: $c session $s ($ty) of $(loginctl show-session "$s" -P Name) on $seat"; exit 0; };;',
+  '    esac',
+  '  done',
+  '  i=$((i + 1)); sleep 1',
+  'done',
+  "echo \"$dm is active but no greeter or user session runs on a seat: $(loginctl list-sessions --no-legend | tr '\\n' ';')\"",
+  'exit 1',
+].join('\n');
+
 export function guestChecks(e: Expectations): GuestCheck[] {
   const checks: GuestCheck[] = [
     { name: 'cmdline-has-ostree', script: `grep -o 'ostree=[^ ]*' /proc/cmdline` },
@@ -44,6 +72,7 @@ export function guestChecks(e: Expectations): GuestCheck[] {
       name: 'system-running',
       script: `s=$(systemctl is-system-running); echo "$s $(systemctl --failed --no-legend --plain | cut -d' ' -f1 | tr '\\n' ' ')"; test "$s" = running`,
     },
+    { name: 'graphical-session', script: GRAPHICAL_SESSION },
     {
       name: 'dpkg-database',
       script: `n=$(dpkg-query -W -f='\${db:Status-Abbrev}\\n' | grep -c '^ii'); echo "$n packages"; test "$n" -gt 0`,

@@ -4,7 +4,7 @@
  * boot-test of a `.iso` does this before booting the disk alone (the proof the installer ISO
  * issue asks for: every boot check on the installed disk, BIOS and UEFI).
  */
-import { existsSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
@@ -39,12 +39,22 @@ export interface IsoInstallResult {
 
 const PLAN_LINE = /particle-os-installer: plan (\{.*\})\r?$/m;
 const FAILED = /particle-os-installer: the installation failed/;
+const PANIC = /Kernel panic - not syncing/;
 
 /** The build plan from the installer's console output, if it printed one. */
 export function installedPlan(serial: string): BuildPlan | undefined {
   // runVm reads the console as latin1 (it is bytes); the plan was printed as UTF-8.
   const m = PLAN_LINE.exec(Buffer.from(serial, 'latin1').toString('utf8'));
-  return m?.[1] ? (JSON.parse(m[1]) as BuildPlan) : undefined;
+  if (!m?.[1]) return undefined;
+  try {
+    const plan = JSON.parse(m[1]) as BuildPlan;
+    // The fields boot-test reads (kernel messages printed into the line would break these).
+    if (typeof plan.deployment?.commit !== 'string' || !Array.isArray(plan.disk?.partitions))
+      return undefined;
+    return plan;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function installFromIso(
@@ -79,7 +89,7 @@ export async function installFromIso(
             installed: /particle-os-installer: installed/,
           },
           // The installer powers off (QEMU exits); a failure leaves the live system up.
-          until: /particle-os-installer: the installation failed|Kernel panic - not syncing/,
+          until: new RegExp(`${FAILED.source}|${PANIC.source}`),
           graceMs: 5_000,
         },
       );
@@ -88,11 +98,13 @@ export async function installFromIso(
       const plan = installedPlan(watch.serial);
       const problem = FAILED.test(watch.serial)
         ? `the installer failed (console: ${kept})`
-        : !watch.exited
-          ? `the installer did not finish within ${o.timeoutSeconds}s (console: ${kept})`
-          : plan === undefined
-            ? `the machine powered off without the installer's plan line (console: ${kept})`
-            : undefined;
+        : PANIC.test(watch.serial)
+          ? `the live system's kernel panicked (console: ${kept})`
+          : !watch.exited
+            ? `the installer did not finish within ${o.timeoutSeconds}s (console: ${kept})`
+            : plan === undefined
+              ? `the machine powered off without a readable plan line from the installer (console: ${kept})`
+              : undefined;
       let planFile: string | undefined;
       if (plan && !problem) {
         planFile = planFileFor(o.disk);
@@ -136,6 +148,12 @@ const ISO_VM_MEMORY_MIB = 4096;
  * root filesystem spans the disk.
  */
 export async function bootTestIso(ctx: Context, o: IsoBootTestOptions): Promise<IsoBootTestResult> {
+  // Made blank: only a regular file (or nothing) may be there; never a device or a directory.
+  const st = existsSync(o.disk) ? lstatSync(o.disk) : undefined;
+  if (st && !st.isFile())
+    throw new UsageError(
+      `--target-disk ${o.disk}: not a regular file; boot-test makes a blank disk image file there`,
+    );
   const work = makeWorkDir(ctx, 'particle-os-iso-test');
   rmSync(o.disk, { force: true });
   writeFileSync(o.disk, '');

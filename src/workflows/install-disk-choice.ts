@@ -1,18 +1,22 @@
 /**
  * Which disk the installer ISO installs onto when the recipe says `installer.device: auto`
- * (pure). Like Anaconda's and coreos-installer's automatic choice: the first whole disk, in
- * the kernel's order, that is writable, large enough and free (nothing on it mounted: the
- * medium the installer runs from is mounted, so it is never chosen). Whether a disk holding
- * partitions may be overwritten is install to-disk's own check (recipe `installer.wipe`).
+ * (pure): the first whole disk in lsblk's order (the kernel's: sda, …, vda, …, nvme0n1, …)
+ * that is fixed (not removable: a USB stick or card is only ever named), writable, large
+ * enough and free (nothing on it mounted, so never the medium the installer runs from), and,
+ * unless the recipe allows wiping (`installer.wipe`), blank: a disk holding partitions or a
+ * filesystem is passed over for a later blank one, not refused outright.
  */
 import { z } from 'zod';
 
-/** One node of `lsblk --json --bytes --output PATH,TYPE,SIZE,RO,MOUNTPOINTS` (util-linux ≥ 2.37). */
+/** One node of `lsblk --json --bytes --output PATH,TYPE,SIZE,RO,RM,FSTYPE,MOUNTPOINTS` (util-linux ≥ 2.37). */
 export interface BlockNode {
   path: string;
   type: string;
   size: number;
   ro: boolean;
+  /** Removable media (USB sticks, card readers). */
+  rm: boolean;
+  fstype: string | null;
   mountpoints: (string | null)[];
   children?: BlockNode[];
 }
@@ -23,6 +27,8 @@ const Node: z.ZodType<BlockNode> = z.lazy(() =>
     type: z.string(),
     size: z.number(),
     ro: z.boolean(),
+    rm: z.boolean(),
+    fstype: z.string().nullable().default(null),
     mountpoints: z.array(z.string().nullable()).default([]),
     children: z.array(Node).optional(),
   }),
@@ -36,11 +42,17 @@ export const LSBLK_ARGV = [
   '--json',
   '--bytes',
   '--output',
-  'PATH,TYPE,SIZE,RO,MOUNTPOINTS',
+  'PATH,TYPE,SIZE,RO,RM,FSTYPE,MOUNTPOINTS',
 ];
 
 export function parseLsblk(stdout: string): BlockNode[] {
-  const parsed = LsblkOutput.safeParse(JSON.parse(stdout));
+  let doc: unknown;
+  try {
+    doc = JSON.parse(stdout);
+  } catch {
+    throw new Error(`lsblk --json printed no JSON: ${stdout.slice(0, 200)}`);
+  }
+  const parsed = LsblkOutput.safeParse(doc);
   if (!parsed.success) throw new Error(`lsblk --json printed an unexpected document: ${stdout}`);
   return parsed.data.blockdevices;
 }
@@ -62,19 +74,30 @@ export interface DiskChoice {
 
 const GiB = 2 ** 30;
 
-export function chooseDisk(devices: BlockNode[], minBytes: number): DiskChoice {
+/** What a disk holds: its partitions, or a filesystem on the whole disk. */
+function contents(d: BlockNode): string | undefined {
+  if (d.children?.length) return `${d.children.length} partition(s)`;
+  return d.fstype ? `a ${d.fstype} filesystem` : undefined;
+}
+
+export function chooseDisk(devices: BlockNode[], minBytes: number, wipe: boolean): DiskChoice {
   const passed: DiskChoice['passed'] = [];
   for (const d of devices) {
     // rom (the CD), loop; zram devices are disks in RAM (swap, /tmp).
     if (d.type !== 'disk' || /^\/dev\/zram\d+$/.test(d.path)) continue;
     const mounts = mountsBelow(d);
+    const held = contents(d);
     const why = d.ro
       ? 'read-only'
       : mounts.length > 0
         ? `in use (mounted on ${mounts.join(', ')})`
-        : d.size < minBytes
-          ? `too small (${(d.size / GiB).toFixed(1)} GiB, the image needs ${(minBytes / GiB).toFixed(1)} GiB)`
-          : undefined;
+        : d.rm
+          ? 'removable (name it in installer.device to install there)'
+          : d.size < minBytes
+            ? `too small (${(d.size / GiB).toFixed(1)} GiB, the image needs ${(minBytes / GiB).toFixed(1)} GiB)`
+            : held && !wipe
+              ? `not blank (${held}; installer.wipe: true allows overwriting it)`
+              : undefined;
     if (why === undefined) return { path: d.path, passed };
     passed.push({ path: d.path, why });
   }

@@ -51,13 +51,15 @@ export async function installFromMedium(
   o: FromMediumOptions,
 ): Promise<FromMediumResult> {
   const m = readMedium(o.medium);
-  const recipe = loadRecipe(join(m.dir, m.recipe));
+  const file = loadRecipe(join(m.dir, m.recipe));
+  const recipe = { ...file, disk: { ...file.disk, rootfs: m.rootfs } };
   const installer = recipe.installer ?? { device: 'auto', wipe: false };
   const device =
     installer.device !== 'auto'
       ? installer.device
       : await step(ctx, 'choose the disk to install onto', async (sc) => {
-          const choice = chooseDisk(parseLsblk((await run(sc, LSBLK_ARGV)).stdout), m.minBytes);
+          const disks = parseLsblk((await run(sc, LSBLK_ARGV)).stdout);
+          const choice = chooseDisk(disks, m.minBytes, installer.wipe);
           for (const p of choice.passed) sc.reporter.info(`passed over ${p.path}: ${p.why}`);
           if (!choice.path) throw new UsageError(noDiskMessage(choice));
           return choice.path;

@@ -25,7 +25,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { composeTree } from '../compose/index.ts';
 import {
   type Context,
@@ -48,6 +48,8 @@ import { assembleIso, isoGrubCfg } from '../image/iso.ts';
 import { MEDIA } from '../oci/descriptor.ts';
 import { openImage } from '../oci/read.ts';
 import { blobPath } from '../oci/write.ts';
+import { parseTargetImage } from '../ostree/container.ts';
+import { isBibConfig } from '../recipe/bib-config.ts';
 import type { Recipe } from '../recipe/schema.ts';
 import { loadTreefile } from '../treefile/load.ts';
 import { MEDIUM_DIR, MEDIUM_FILE, type Medium, PAYLOAD_TAG } from './medium.ts';
@@ -100,6 +102,11 @@ export async function buildInstallerIso(ctx: Context, o: IsoOptions): Promise<Is
   mkdirSync(medium, { recursive: true });
   const bundle = cliBundle();
 
+  const followed = followedImage(o);
+  if (followed === undefined && o.image.transport === 'docker' && !o.recipe.update?.url)
+    ctx.reporter.warn(
+      `the installed system follows no image: ${o.image.path} is not a name it can pull (HOST/PATH:TAG); pass --target-imgref`,
+    );
   // The payload first: a bad image reference fails before the live system is composed.
   const payload = await timed(`copy ${formatImageRef(o.image)} onto the medium`, (sc) =>
     copyPayload(sc, o.image, join(medium, 'image'), work),
@@ -111,7 +118,7 @@ export async function buildInstallerIso(ctx: Context, o: IsoOptions): Promise<Is
     outputDir: o.outputDir,
     cacheDir: o.cacheDir,
     workBase: o.workBase,
-    targetImgref: o.targetImgref,
+    targetImgref: followed,
     dryRun: true,
   });
   const live = await composeTree(ctx, loadTreefile(LIVE_TREEFILE), {
@@ -149,13 +156,16 @@ export async function buildInstallerIso(ctx: Context, o: IsoOptions): Promise<Is
   });
   const file = join(o.outputDir, `${o.recipe.name}.iso`);
   await timed('write the ISO (BIOS + UEFI, hybrid)', async (sc) => {
-    const recipeName = `recipe${o.recipe.file.endsWith('.toml') ? '.toml' : '.yml'}`;
+    // The loader tells a bootc-image-builder config (.toml, .json) from a recipe by its name.
+    const ext = isBibConfig(o.recipe.file) ? extname(o.recipe.file).toLowerCase() : '.yml';
+    const recipeName = `recipe${ext}`;
     cpSync(o.recipe.file, join(medium, recipeName));
     const doc: Medium = {
       image: 'image',
       recipe: recipeName,
       minBytes: estimate.disk.minBytes,
-      ...(o.targetImgref ? { targetImgref: o.targetImgref } : {}),
+      rootfs: o.recipe.disk.rootfs,
+      ...(followed ? { targetImgref: followed } : {}),
     };
     writeFileSync(join(medium, MEDIUM_FILE), `${JSON.stringify(doc, null, 2)}\n`);
     const marker = `/${MEDIUM_DIR}/medium-${randomBytes(8).toString('hex')}`;
@@ -207,6 +217,35 @@ export async function buildInstallerIso(ctx: Context, o: IsoOptions): Promise<Is
 }
 
 /**
+ * The image the installed system follows: --target-imgref, else the recipe's update.image, else
+ * the registry image the ISO was built from (as bootc-image-builder's ISOs do); an image from
+ * a local file or layout has no such name, so the system then follows none (as from `build`),
+ * or the recipe's update.url.
+ */
+export function followedImage(
+  o: Pick<IsoOptions, 'targetImgref' | 'recipe' | 'image'>,
+): string | undefined {
+  return (
+    o.targetImgref ??
+    o.recipe.update?.image ??
+    // A recipe whose update.url names an OSTree remote follows that instead.
+    (o.image.transport === 'docker' && !o.recipe.update?.url && pullable(o.image.path)
+      ? o.image.path
+      : undefined)
+  );
+}
+
+/** True when the installed system's client can pull `name` (HOST/PATH:TAG). */
+function pullable(name: string): boolean {
+  try {
+    parseTargetImage(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The files of this particle-os the live system runs: the bundle (not the TypeScript sources,
  * so dist/ must be current) and its launcher. Throws UsageError when dist/ is stale.
  */
@@ -218,10 +257,13 @@ function cliBundle(): string[] {
   const src = join(root, 'src');
   if (existsSync(src)) {
     const builtMs = statSync(built).mtimeMs;
-    const newer = walkDir(src).find((e) => e.stats.isFile() && e.stats.mtimeMs > builtMs);
+    const newer =
+      statSync(join(root, 'package.json')).mtimeMs > builtMs
+        ? 'package.json'
+        : walkDir(src).find((e) => e.stats.isFile() && e.stats.mtimeMs > builtMs)?.path;
     if (newer)
       throw new UsageError(
-        `the CLI bundle is older than src/${newer.path}: run npm run build before build --type iso`,
+        `the CLI bundle is older than ${newer === 'package.json' ? newer : `src/${newer}`}: run npm run build before build --type iso`,
       );
   }
   return ['package.json', 'bib', 'dist'];

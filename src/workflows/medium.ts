@@ -5,6 +5,7 @@
  * medium and may not leave it.
  */
 import { z } from 'zod';
+import { ROOT_FILESYSTEMS } from '../recipe/schema.ts';
 
 /** The directory on the medium that holds the payload, the recipe and this file. */
 export const MEDIUM_DIR = 'particle-os';
@@ -28,6 +29,8 @@ export const MediumSchema = z.strictObject({
   targetImgref: z.string().optional(),
   /** The smallest disk the image fits on, from the build's estimate (bytes). */
   minBytes: z.number().int().positive(),
+  /** The root filesystem, as build decided it (`--rootfs` wins over the recipe file). */
+  rootfs: z.enum(ROOT_FILESYSTEMS),
 });
 
 export type Medium = z.infer<typeof MediumSchema>;

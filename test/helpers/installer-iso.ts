@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { IsoBootTestResult } from '../../src/verify/iso-install.ts';
+import type { BuildAllResult } from '../../src/workflows/build.ts';
 import type { IsoResult } from '../../src/workflows/installer-iso.ts';
 
 /** The recipe both ISO tests install: XFS root, alice, installer.device auto, no wipe. */
@@ -29,7 +30,9 @@ export function buildInstallerIso(archive: string, out: string): IsoResult {
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   assert.equal(r.status, 0, `build --type iso exited ${r.status}`);
-  return JSON.parse(r.stdout) as IsoResult;
+  const { iso } = JSON.parse(r.stdout) as BuildAllResult;
+  assert.ok(iso, 'build printed the ISO result');
+  return iso;
 }
 
 /**

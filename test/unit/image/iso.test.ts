@@ -26,10 +26,10 @@ test('ISO menu: a label, karg or title cannot break out of its line or quotes', 
   assert.throws(() => isoGrubCfg({ ...menu, label: 'a b' }), /A-Z, 0-9 and _/);
   assert.throws(() => isoGrubCfg({ ...menu, kargs: ['x; reboot'] }), /not a plain word/);
   assert.throws(() => isoGrubCfg({ ...menu, kargs: ['a\nmenuentry'] }), /not a plain word/);
-  assert.match(
-    isoGrubCfg({ ...menu, title: 'evil" { $x \\' }),
-    /menuentry "Install evil \{ x " \{/,
-  );
+  // The title's version comes from an image label: quotes, $, braces and newlines are dropped.
+  const evil = isoGrubCfg({ ...menu, title: 'evil" { $x \\\nmenuentry "x" {\n  linux /y\n}' });
+  assert.match(evil, /menuentry "Install evil {2}x menuentry x {3}linux y" \{/);
+  assert.equal(evil.match(/^menuentry /gm)?.length, 2, 'no third entry smuggled in');
 });
 
 test('the UEFI image finds the medium by its marker file', () => {

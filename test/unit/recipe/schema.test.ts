@@ -71,3 +71,14 @@ test('hostnames may be fully qualified; kernel.append takes a list or one comman
   assert.equal(append('a="open').success, false);
   assert.equal(append('quiet\ninitrd /evil').success, false, 'no line break, even between args');
 });
+
+test('installer.device is auto or a path below /dev; wipe defaults to false', () => {
+  const device = (d: unknown) => RecipeSchema.safeParse({ name: 'x', installer: { device: d } });
+  for (const ok of ['auto', '/dev/sda', '/dev/nvme0n1', '/dev/disk/by-path/pci-0000:00:1f.2-ata-1'])
+    assert.ok(device(ok).success, ok);
+  for (const bad of ['sda', '/etc/passwd', '/dev/../root/disk.img', '/dev/sda\n', '/dev/sd a', ''])
+    assert.ok(!device(bad).success, JSON.stringify(bad));
+  const parsed = RecipeSchema.parse({ name: 'x', installer: {} });
+  assert.deepEqual(parsed.installer, { device: 'auto', wipe: false });
+  assert.equal(RecipeSchema.parse({ name: 'x' }).installer, undefined);
+});

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   checkScript,
   checkUnit,
   credentialStrings,
+  GRAPHICAL_SESSION,
   guestChecks,
   parseAnalysis,
   parseCheckLines,
@@ -104,4 +109,73 @@ test('the analysis runs only when asked for, after the checks', () => {
   const s = checkScript(guestChecks({}), { analyze: true });
   assert.ok(s.indexOf('critical-chain') > s.lastIndexOf('report pass'));
   assert.ok(s.indexOf('critical-chain') < s.indexOf('PARTICLE-DONE'));
+});
+
+/** Run the graphical check with stub systemctl/loginctl answering from `state`. */
+function graphicalCheck(state: {
+  target: string;
+  dm?: string;
+  active?: string;
+  sessions?: { id: string; cls: string; type: string; seat: string; name: string }[];
+}): { code: number | null; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'graphical-check-'));
+  const sessions = state.sessions ?? [];
+  writeFileSync(
+    join(dir, 'systemctl'),
+    `#!/bin/sh\ncase "$1" in get-default) echo ${state.target};; show) echo ${state.dm ?? 'gdm.service'};; is-active) echo ${state.active ?? 'active'};; esac\n`,
+    { mode: 0o755 },
+  );
+  const show = sessions
+    .map(
+      (s) =>
+        `${s.id}) case "$4" in Class) echo ${s.cls};; Type) echo ${s.type};; Seat) echo ${s.seat};; Name) echo ${s.name};; esac;;`,
+    )
+    .join(' ');
+  writeFileSync(
+    join(dir, 'loginctl'),
+    `#!/bin/sh\nif [ "$1" = list-sessions ]; then\n${sessions.map((s) => `echo "${s.id} 0 ${s.name} ${s.seat}"`).join('\n')}\n:\nelse case "$2" in ${show} esac; fi\n`,
+    { mode: 0o755 },
+  );
+  writeFileSync(join(dir, 'sleep'), '#!/bin/sh\n', { mode: 0o755 }); // no real waiting
+  const r = spawnSync('sh', ['-c', `( ${GRAPHICAL_SESSION} ) 2>&1`], {
+    encoding: 'utf8',
+    env: { PATH: `${dir}:${process.env.PATH}` },
+  });
+  rmSync(dir, { recursive: true });
+  return { code: r.status, out: r.stdout.trim() };
+}
+
+test('graphical check: passes on a console image, needs an active display manager and a greeter on a seat', () => {
+  assert.deepEqual(graphicalCheck({ target: 'multi-user.target' }), {
+    code: 0,
+    out: 'default target multi-user.target: no display manager expected',
+  });
+  const failed = graphicalCheck({
+    target: 'graphical.target',
+    dm: 'lightdm.service',
+    active: 'failed',
+  });
+  assert.deepEqual(failed, { code: 1, out: 'display-manager.service (lightdm.service) is failed' });
+  const greeter = {
+    id: 'c1',
+    cls: 'greeter',
+    type: 'wayland',
+    seat: 'seat0',
+    name: 'gdm',
+  };
+  assert.deepEqual(graphicalCheck({ target: 'graphical.target', sessions: [greeter] }), {
+    code: 0,
+    out: 'gdm.service: greeter session c1 (wayland) of gdm on seat0',
+  });
+  // greetd's tuigreet greets on a text console; autologin gives a user's graphical session.
+  for (const s of [
+    { ...greeter, type: 'tty', name: 'greeter' },
+    { ...greeter, cls: 'user', type: 'x11', name: 'alice' },
+  ])
+    assert.equal(graphicalCheck({ target: 'graphical.target', sessions: [s] }).code, 0);
+  // A text login on tty1 (Budgie without an X server) is no greeter.
+  const tty = { ...greeter, cls: 'user', type: 'tty', name: 'root' };
+  const none = graphicalCheck({ target: 'graphical.target', sessions: [tty] });
+  assert.equal(none.code, 1);
+  assert.match(none.out, /gdm\.service is active but no greeter or user session runs on a seat/);
 });

@@ -15,6 +15,12 @@ test('the installer’s plan line is read from the console, UTF-8 included', () 
   ).toString('latin1');
   assert.deepEqual(installedPlan(serial), plan);
   assert.equal(installedPlan('particle-os-installer: the installation failed (exit 1)'), undefined);
+  // Kernel messages printed into the line, or a plan without what boot-test reads: none.
+  assert.equal(
+    installedPlan('particle-os-installer: plan {"deployment":[   12.3] sd 0:0 {}}\n'),
+    undefined,
+  );
+  assert.equal(installedPlan('particle-os-installer: plan {"hostname":"x"}\n'), undefined);
 });
 
 test('the root filesystem must hold most of the disk, not the image’s build-time size', () => {

@@ -17,12 +17,18 @@ function medium(doc: unknown): string {
 }
 
 test('install.json of a medium: paths resolve below its particle-os/ directory', () => {
-  const dir = medium({ image: 'image', recipe: 'recipe.yml', minBytes: 3 * 2 ** 30 });
+  const dir = medium({
+    image: 'image',
+    recipe: 'recipe.yml',
+    minBytes: 3 * 2 ** 30,
+    rootfs: 'xfs',
+  });
   try {
     const m = readMedium(dir);
     assert.equal(m.dir, join(dir, 'particle-os'));
     assert.equal(m.image, 'image');
     assert.equal(m.minBytes, 3 * 2 ** 30);
+    assert.equal(m.rootfs, 'xfs');
   } finally {
     rmSync(dir, { recursive: true });
   }
@@ -30,9 +36,16 @@ test('install.json of a medium: paths resolve below its particle-os/ directory',
 
 test('install.json that leaves the medium, has unknown keys or is not JSON is refused by name', () => {
   for (const [doc, why] of [
-    [{ image: '../../etc', recipe: 'r.yml', minBytes: 1 }, /image: .*(relative path|leave)/],
-    [{ image: '/etc', recipe: 'r.yml', minBytes: 1 }, /image: a relative path/],
-    [{ image: 'i', recipe: 'r.yml', minBytes: 1, device: '/dev/sda' }, /Unrecognized key/],
+    [
+      { image: '../../etc', recipe: 'r.yml', minBytes: 1, rootfs: 'ext4' },
+      /image: .*(relative path|leave)/,
+    ],
+    [{ image: '/etc', recipe: 'r.yml', minBytes: 1, rootfs: 'ext4' }, /image: a relative path/],
+    [
+      { image: 'i', recipe: 'r.yml', minBytes: 1, rootfs: 'ext4', device: '/dev/sda' },
+      /Unrecognized key/,
+    ],
+    [{ image: 'i', recipe: 'r.yml', minBytes: 1, rootfs: 'zfs' }, /rootfs: /],
     ['{not json', /not JSON/],
   ] as const) {
     const dir = medium(doc);
