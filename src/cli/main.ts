@@ -41,7 +41,8 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register> }
   },
   {
     name: 'run',
-    summary: 'start a disk image in QEMU, its console in this terminal (like mkosi vm)',
+    summary:
+      'start a disk image or installer ISO in QEMU, its console in this terminal (like mkosi vm)',
     load: async () => (await import('../commands/run.ts')).registerRun,
   },
   {

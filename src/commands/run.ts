@@ -9,7 +9,10 @@ import { bootStages, parseFirmware, parseWholeNumber } from './flags.ts';
 
 export function registerRun(cmd: Command, setExit: (code: number) => void): void {
   cmd
-    .argument('<image>', 'disk image built by particle-os build (.qcow2, .raw, .vmdk, .vdi)')
+    .argument(
+      '<image>',
+      'disk image built by particle-os build (.qcow2, .raw, .vmdk, .vdi) or its installer ISO (.iso)',
+    )
     .option('--name <name>', 'machine name for particle-os ssh (default: the image file name)')
     .option('--firmware <fw>', 'bios or uefi', 'bios')
     .option('--memory <MiB>', 'guest memory in MiB', '2048')
@@ -40,10 +43,14 @@ export function registerRun(cmd: Command, setExit: (code: number) => void): void
         'written into the image): `particle-os ssh NAME` logs in (the image needs openssh-server).',
         'Ctrl-a x quits QEMU; Ctrl-C goes to the guest.',
         '',
+        'An installer ISO boots from a DVD drive with a blank 20 GiB disk it installs onto (thrown',
+        'away, or kept with --persist FILE.qcow2: `particle-os run FILE.qcow2` boots it afterwards).',
+        '',
         'Examples:',
         '  particle-os run build/debian-minimal.qcow2',
         '  particle-os ssh debian-minimal -- particle-os status   # from a second terminal',
         '  particle-os run build/debian-minimal.qcow2 --firmware uefi --persist build/vm.qcow2',
+        '  particle-os run output/debian-minimal.iso --persist build/installed.qcow2',
       ].join('\n'),
     )
     .action(

@@ -30,8 +30,9 @@ export const UNIT_NAME = 'particle-os-boot-check.service';
 const SCRIPT_CREDENTIAL = 'particle-os.boot-check';
 
 /**
- * A desktop image is up only when a person could log in: with graphical.target as the default,
- * display-manager.service (GDM, SDDM, LightDM, greetd) must be active and, within a minute of
+ * A desktop image is up only when a person could log in: with graphical.target as the default
+ * and a display manager enabled (the display-manager.service alias GDM, SDDM, LightDM and
+ * greetd install), that unit must be active and, within a minute of
  * boot finishing, a session on a seat must be either a greeter's (logind class "greeter": each
  * of those display managers opens its greeter through PAM so; greetd's tuigreet is one on a
  * text console) or, with autologin, a user's of type x11 or wayland. A text login on tty1 is
@@ -40,6 +41,10 @@ const SCRIPT_CREDENTIAL = 'particle-os.boot-check';
 export const GRAPHICAL_SESSION = [
   't=$(systemctl get-default)',
   'if [ "$t" != graphical.target ]; then echo "default target $t: no display manager expected"; exit 0; fi',
+  // Debian's default.target is graphical.target even without a desktop: no display manager
+  // enabled (no display-manager.service alias) means a console image.
+  'l=$(systemctl show -P LoadState display-manager.service)',
+  'if [ "$l" != loaded ]; then echo "default target $t without a display manager (display-manager.service $l)"; exit 0; fi',
   'dm=$(systemctl show -P Id display-manager.service)',
   'a=$(systemctl is-active display-manager.service)',
   'if [ "$a" != active ]; then echo "display-manager.service ($dm) is $a"; exit 1; fi',

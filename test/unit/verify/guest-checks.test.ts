@@ -122,7 +122,7 @@ function graphicalCheck(state: {
   const sessions = state.sessions ?? [];
   writeFileSync(
     join(dir, 'systemctl'),
-    `#!/bin/sh\ncase "$1" in get-default) echo ${state.target};; show) echo ${state.dm ?? 'gdm.service'};; is-active) echo ${state.active ?? 'active'};; esac\n`,
+    `#!/bin/sh\ncase "$1:$3" in get-default:*) echo ${state.target};; show:LoadState) echo ${state.dm === 'none' ? 'not-found' : 'loaded'};; show:Id) echo ${state.dm ?? 'gdm.service'};; is-active:*) echo ${state.active ?? 'active'};; esac\n`,
     { mode: 0o755 },
   );
   const show = sessions
@@ -149,6 +149,11 @@ test('graphical check: passes on a console image, needs an active display manage
   assert.deepEqual(graphicalCheck({ target: 'multi-user.target' }), {
     code: 0,
     out: 'default target multi-user.target: no display manager expected',
+  });
+  // Debian's default.target is graphical.target on a console image too.
+  assert.deepEqual(graphicalCheck({ target: 'graphical.target', dm: 'none' }), {
+    code: 0,
+    out: 'default target graphical.target without a display manager (display-manager.service not-found)',
   });
   const failed = graphicalCheck({
     target: 'graphical.target',
