@@ -74,19 +74,34 @@ export interface DiskChoice {
 
 const GiB = 2 ** 30;
 
-/** What a disk holds: its partitions, or a filesystem on the whole disk. */
-function contents(d: BlockNode): string | undefined {
+/**
+ * What a disk holds: the partition-table and filesystem signatures wipefs found on it (the
+ * same probe install to-disk refuses by; lsblk's view depends on what udev has recorded), else
+ * the partitions or filesystem lsblk shows.
+ */
+function contents(d: BlockNode, signatures: readonly string[]): string | undefined {
+  if (signatures.length) return [...new Set(signatures)].join(', ');
   if (d.children?.length) return `${d.children.length} partition(s)`;
   return d.fstype ? `a ${d.fstype} filesystem` : undefined;
 }
 
-export function chooseDisk(devices: BlockNode[], minBytes: number, wipe: boolean): DiskChoice {
+/** The whole disks chooseDisk looks at (wipefs is run on each of them first). */
+export function candidateDisks(devices: BlockNode[]): BlockNode[] {
+  // rom (the CD), loop; zram devices are disks in RAM (swap, /tmp).
+  return devices.filter((d) => d.type === 'disk' && !/^\/dev\/zram\d+$/.test(d.path));
+}
+
+export function chooseDisk(
+  devices: BlockNode[],
+  minBytes: number,
+  wipe: boolean,
+  /** Signature types wipefs found, per disk path (none: blank). */
+  signatures: Record<string, readonly string[]> = {},
+): DiskChoice {
   const passed: DiskChoice['passed'] = [];
-  for (const d of devices) {
-    // rom (the CD), loop; zram devices are disks in RAM (swap, /tmp).
-    if (d.type !== 'disk' || /^\/dev\/zram\d+$/.test(d.path)) continue;
+  for (const d of candidateDisks(devices)) {
     const mounts = mountsBelow(d);
-    const held = contents(d);
+    const held = contents(d, signatures[d.path] ?? []);
     const why = d.ro
       ? 'read-only'
       : mounts.length > 0

@@ -12,7 +12,14 @@ import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { loadRecipe } from '../recipe/load.ts';
 import { type InstallResult, installToDisk } from './install.ts';
-import { chooseDisk, LSBLK_ARGV, noDiskMessage, parseLsblk } from './install-disk-choice.ts';
+import {
+  candidateDisks,
+  chooseDisk,
+  LSBLK_ARGV,
+  noDiskMessage,
+  parseLsblk,
+} from './install-disk-choice.ts';
+import { parseWipefs } from './install-target.ts';
 import { MEDIUM_DIR, MEDIUM_FILE, type Medium, MediumSchema, PAYLOAD_TAG } from './medium.ts';
 
 export interface FromMediumOptions {
@@ -59,7 +66,12 @@ export async function installFromMedium(
       ? installer.device
       : await step(ctx, 'choose the disk to install onto', async (sc) => {
           const disks = parseLsblk((await run(sc, LSBLK_ARGV)).stdout);
-          const choice = chooseDisk(disks, m.minBytes, installer.wipe);
+          const signatures: Record<string, string[]> = {};
+          for (const d of candidateDisks(disks)) {
+            const r = await run(sc, ['wipefs', '--no-act', '--json', d.path], { okCodes: [0, 1] });
+            if (r.code === 0) signatures[d.path] = parseWipefs(r.stdout).map((x) => x.type);
+          }
+          const choice = chooseDisk(disks, m.minBytes, installer.wipe, signatures);
           for (const p of choice.passed) sc.reporter.info(`passed over ${p.path}: ${p.why}`);
           if (!choice.path) throw new UsageError(noDiskMessage(choice));
           return choice.path;

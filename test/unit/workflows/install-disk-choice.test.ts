@@ -62,6 +62,17 @@ test('the first fixed, free, writable, blank disk that is large enough is chosen
   ]);
 });
 
+test('wipefs’s signatures count even when lsblk shows no partitions (udev has not recorded them)', () => {
+  const c = chooseDisk([disk('/dev/vda', 8 * GiB), disk('/dev/vdb', 8 * GiB)], GiB, false, {
+    '/dev/vda': ['gpt', 'gpt', 'PMBR'],
+    '/dev/vdb': [],
+  });
+  assert.equal(c.path, '/dev/vdb');
+  assert.deepEqual(c.passed, [
+    { path: '/dev/vda', why: 'not blank (gpt, PMBR; installer.wipe: true allows overwriting it)' },
+  ]);
+});
+
 test('with installer.wipe a disk holding partitions qualifies; a mounted one never does', () => {
   const used = disk('/dev/vda', 16 * GiB, { children: [part('/dev/vda1')] });
   assert.equal(chooseDisk([used], GiB, true).path, '/dev/vda');
