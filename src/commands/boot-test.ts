@@ -145,8 +145,6 @@ function parseSizeFlag(flag: string, v: string): number {
 function formatIsoBootTest(r: IsoBootTestResult): string {
   const i = r.install;
   const s = (ms?: number) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(0)}s`);
-  const lines = [
-    `install: ${i.passed ? 'ok' : `FAILED: ${i.problem}`} (live kernel ${s(i.timings.kernel)}, installer ${s(i.timings.installerStart)}, installed ${s(i.timings.installed)}, total ${s(i.timings.total)}; console ${i.serialLog})`,
-  ];
-  return `${lines.join('\n')}\n${r.boot ? formatBootTest(r.boot) : ''}`;
+  const install = `install: ${i.passed ? 'ok' : `FAILED: ${i.problem}`} (live kernel ${s(i.timings.kernel)}, installer ${s(i.timings.installerStart)}, installed ${s(i.timings.installed)}, total ${s(i.timings.total)}; console ${i.serialLog})`;
+  return `${install}\n${r.boot ? formatBootTest(r.boot) : ''}`;
 }

@@ -131,14 +131,20 @@ export async function buildInstallerIso(ctx: Context, o: IsoOptions): Promise<Is
   const kernel = await timed(`check out the live system ${live.version}`, (sc) =>
     checkoutLive(sc, live.repo, live.commit, root, join(staging, 'boot')),
   );
-  await timed('add the installer (particle-os CLI, GRUB and mkfs tools)', async (sc) => {
-    // A directory this step creates: nothing of the live tree's own lies below it.
-    const cli = root.mkdir(CLI_DIR);
-    for (const dir of [await grubModules(sc, o.cacheDir), (await fsTools(sc, o.cacheDir)).dir])
-      cpSync(dir, join(cli, 'cache', basename(dir)), { recursive: true, verbatimSymlinks: true });
-    for (const f of bundle) cpSync(join(projectRoot(), f), join(cli, f), { recursive: true });
-    root.symlink('../lib/particle-os-cli/bib/particle-os', 'usr/bin/particle-os');
-  });
+  // The GRUB modules go into the live system's cache and make the ISO's own boot images.
+  const grub = await timed(
+    'add the installer (particle-os CLI, GRUB and mkfs tools)',
+    async (sc) => {
+      // A directory this step creates: nothing of the live tree's own lies below it.
+      const cli = root.mkdir(CLI_DIR);
+      const modules = await grubModules(sc, o.cacheDir);
+      for (const dir of [modules, (await fsTools(sc, o.cacheDir)).dir])
+        cpSync(dir, join(cli, 'cache', basename(dir)), { recursive: true, verbatimSymlinks: true });
+      for (const f of bundle) cpSync(join(projectRoot(), f), join(cli, f), { recursive: true });
+      root.symlink('../lib/particle-os-cli/bib/particle-os', 'usr/bin/particle-os');
+      return modules;
+    },
+  );
   const epoch = sourceDateEpoch();
   const squashfs = join(staging, 'LiveOS', 'squashfs.img');
   await timed('squash the live system (zstd)', async (sc) => {
@@ -189,7 +195,7 @@ export async function buildInstallerIso(ctx: Context, o: IsoOptions): Promise<Is
       out,
       label: ISO_LABEL,
       marker,
-      grubModules: await grubModules(sc, o.cacheDir),
+      grubModules: grub,
       work,
       epoch,
     });
