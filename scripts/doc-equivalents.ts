@@ -292,6 +292,20 @@ export const RECIPE_KEYS: Record<string, KeyDoc> = {
     equivalent: '— (not in the accepted config.toml subset)',
     example: 'users:\n  - name: alice\n    shell: /bin/sh',
   },
+  autologin: {
+    equivalent:
+      '— (bootc-image-builder has none; a kickstart or Fedora kiosk sets GDM’s `AutomaticLogin` in `/etc/gdm/custom.conf`)',
+    example: 'users:\n  - name: kiosk\nautologin: kiosk',
+  },
+  'autologin.user': {
+    equivalent: '—',
+    example: 'users:\n  - name: alice\nautologin:\n  user: alice',
+  },
+  'autologin.session': {
+    equivalent: '— (LightDM `autologin-session`, SDDM `[Autologin] Session`)',
+    example: 'users:\n  - name: alice\nautologin:\n  user: alice\n  session: plasmax11',
+    default: 'the image’s only Wayland session, else its only X11 one; GDM: its own default',
+  },
   timezone: {
     equivalent: '`[customizations.timezone]` `timezone`',
     example: 'timezone: Europe/Berlin',

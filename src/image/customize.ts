@@ -1,7 +1,7 @@
 /**
  * Apply a recipe's settings to the deployment's /etc (which ostree keeps across upgrades with a
  * three-way merge) and to the shared /var (home directories): hostname, users with passwords
- * and SSH keys, time zone, locale, extra files. The commit itself is never touched. The image
+ * and SSH keys, time zone, locale, extra files, the display manager's autologin. The commit itself is never touched. The image
  * may carry any symlink in /etc (say `etc/shadow -> /etc/shadow`), so every path is resolved
  * inside the deployment or the stateroot's /var (core/tree.ts), never on the build host.
  */
@@ -13,6 +13,7 @@ import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
 import type { Recipe } from '../recipe/schema.ts';
 import { addUsers, isCryptHash } from './accounts.ts';
+import { type AutologinResult, configureAutologin } from './autologin.ts';
 
 export interface CustomizeResult {
   users: {
@@ -22,6 +23,7 @@ export interface CustomizeResult {
     sshKeys: number;
     password: 'hash' | 'hashed-at-build' | 'none';
   }[];
+  autologin?: AutologinResult;
 }
 
 export async function customizeDeployment(
@@ -40,7 +42,13 @@ export async function customizeDeployment(
       os.write('etc/default/locale', `LANG=${recipe.locale}\n`);
   }
   for (const f of recipe.files) os.write(f.path, f.content, Number.parseInt(f.mode, 8));
-  return { users: await addRecipeUsers(sc, os, new Tree(stateVar), recipe) };
+  const varTree = new Tree(stateVar);
+  const users = await addRecipeUsers(sc, os, varTree, recipe);
+  // After the users: the autologin user may be one the recipe adds.
+  const autologin =
+    recipe.autologin &&
+    configureAutologin(os, varTree, recipe.autologin, `${recipe.file}: autologin`);
+  return { users, autologin };
 }
 
 function setTimezone(os: Tree, tz: string, recipeFile: string): void {

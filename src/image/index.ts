@@ -125,6 +125,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
           commit: deployment.commit,
           imageKargs: tree.imageKargs,
           users: deployment.users,
+          autologin: deployment.autologin,
         }),
       stage,
       bootStage,

@@ -11,6 +11,7 @@ import { originReference, type TargetImage } from '../ostree/container.ts';
 import { isValidRef } from '../ostree/repo.ts';
 import type { Recipe } from '../recipe/schema.ts';
 import { isCryptHash } from './accounts.ts';
+import type { AutologinResult } from './autologin.ts';
 import type { CustomizeResult } from './customize.ts';
 import { type DiskIds, diskLayout } from './disk-size.ts';
 import type { ImageType } from './formats.ts';
@@ -29,6 +30,8 @@ export interface BuildPlan {
   target?: { transport: TargetImage['transport']; image: string; origin: string };
   hostname?: string;
   users: CustomizeResult['users'];
+  /** The display manager's autologin (a dry run knows only the user and requested session). */
+  autologin?: Partial<AutologinResult> & { user: string };
   timezone?: string;
   locale?: string;
   outputs: { type: ImageType; file: string; bytes: number; seconds?: number }[];
@@ -54,6 +57,8 @@ export interface PlanInput {
   commit: string;
   imageKargs: string[];
   users: CustomizeResult['users'];
+  /** What customize wrote (a real build); a dry run plans the recipe's request. */
+  autologin?: AutologinResult;
 }
 
 /** The deployment's name and version, from the image's labels. */
@@ -117,6 +122,12 @@ export function planImage(i: PlanInput): BuildPlan {
     },
     hostname: i.recipe.hostname,
     users: i.users,
+    autologin:
+      i.autologin ??
+      (i.recipe.autologin && {
+        user: i.recipe.autologin.user,
+        session: i.recipe.autologin.session,
+      }),
     timezone: i.recipe.timezone,
     locale: i.recipe.locale,
     target: i.target && {

@@ -134,7 +134,7 @@ export interface DeployInput {
 export async function deployOs(
   sc: StepContext,
   i: DeployInput,
-): Promise<Deployment & { users: CustomizeResult['users'] }> {
+): Promise<Deployment & CustomizeResult> {
   const { ref, version, timestamp } = deploymentOf(i.labels);
   const d = await deploy(sc, {
     content: i.content,
@@ -149,7 +149,7 @@ export async function deployOs(
   });
   const custom = await customizeDeployment(sc, d.dir, d.stateVar, i.recipe);
   splitBoot(i.stage, i.bootStage);
-  return { ...d, users: custom.users };
+  return { ...d, ...custom };
 }
 
 export interface BootFiles {

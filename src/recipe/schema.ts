@@ -66,15 +66,13 @@ export const SizeSchema = z
   );
 const Size = SizeSchema;
 
+const UserName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'not a valid user name (lowercase letters, digits, "_", "-")');
+
 const UserSchema = z
   .strictObject({
-    name: z
-      .string()
-      .regex(
-        /^[a-z_][a-z0-9_-]{0,31}$/,
-        'not a valid user name (lowercase letters, digits, "_", "-")',
-      )
-      .describe('Login name'),
+    name: UserName.describe('Login name'),
     password: oneLine()
       .min(1)
       .optional()
@@ -145,6 +143,24 @@ export const RecipeSchema = z
       .default({ append: [] })
       .describe('Kernel command line'),
     users: z.array(UserSchema).default([]).describe('Users created in /etc of the deployment'),
+    autologin: z
+      .union([
+        UserName.transform((user) => ({ user, session: undefined })),
+        z.strictObject({
+          user: UserName.describe('The user logged in at boot'),
+          session: z
+            .string()
+            .regex(/^[A-Za-z0-9_.+-]+$/, 'a session file name like plasma or gnome-xorg')
+            .optional()
+            .describe(
+              'Session file name (without .desktop) in /usr/share/wayland-sessions or xsessions; default: the only Wayland session, else the only X11 one (GDM: its own default)',
+            ),
+        }),
+      ])
+      .optional()
+      .describe(
+        'The display manager (GDM, LightDM, SDDM, greetd) logs this user into the desktop at boot, without a greeter: a user name, or {user, session}. The user comes from users: or the image; kiosks and desktop tests use it',
+      ),
     timezone: z
       .string()
       .regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, 'not a time zone name like Europe/Berlin')

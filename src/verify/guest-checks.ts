@@ -21,6 +21,8 @@ export interface Expectations {
   kargs?: string[];
   users?: { name: string; groups: string[]; sshKeys: number }[];
   timezone?: string;
+  /** The user the display manager logs in at boot, and the process its desktop runs. */
+  autologin?: { user: string; shell?: string };
   /** Filesystem type of the root partition (mounted at /sysroot). */
   rootFilesystem?: string;
   extra?: string[];
@@ -61,6 +63,35 @@ export const GRAPHICAL_SESSION = [
   "echo \"$dm is active but no greeter or user session runs on a seat: $(loginctl list-sessions --no-legend | tr '\\n' ';')\"",
   'exit 1',
 ].join('\n');
+
+/**
+ * With the recipe's autologin, a person sees a desktop: within `seconds` of boot finishing the
+ * user has an x11 or wayland session on a seat and, when the session is one we know, its
+ * desktop process (gnome-shell, plasmashell, budgie-panel, sway) runs as that user. Processes
+ * are found through /proc, so the image needs no procps.
+ */
+export function autologinSessionCheck(user: string, shell?: string, seconds = 300): string {
+  return [
+    `u=${shq(user)}; sh=${shq(shell ?? '')}`,
+    'i=0; found=; running=',
+    `while [ $i -lt ${seconds} ]; do`,
+    "  for s in $(loginctl list-sessions --no-legend | awk '{print $1}'); do",
+    '    [ "$(loginctl show-session "$s" -P Name)" = "$u" ] || continue',
+    '    ty=$(loginctl show-session "$s" -P Type); seat=$(loginctl show-session "$s" -P Seat)',
+    '    case "$ty" in (x11|wayland) [ -n "$seat" ] && found="session $s ($ty) on $seat";; esac',
+    '  done',
+    '  if [ -n "$found" ] && [ -n "$sh" ]; then',
+    '    for p in /proc/[0-9]*; do',
+    '      [ "$(cat "$p/comm" 2>/dev/null)" = "$sh" ] && [ "$(stat -c %U "$p" 2>/dev/null)" = "$u" ] && running=" and $sh runs as $u (pid ${p#/proc/})" && break',
+    '    done',
+    '  fi',
+    '  if [ -n "$found" ] && { [ -z "$sh" ] || [ -n "$running" ]; }; then echo "$u: $found$running"; exit 0; fi',
+    '  i=$((i + 1)); sleep 1',
+    'done',
+    `if [ -z "$found" ]; then echo "no x11/wayland session of $u on a seat: $(loginctl list-sessions --no-legend | tr '\\n' ';')"; else echo "$u: $found but no $sh process of $u"; fi`,
+    'exit 1',
+  ].join('\n');
+}
 
 export function guestChecks(e: Expectations): GuestCheck[] {
   const checks: GuestCheck[] = [
@@ -125,6 +156,11 @@ export function guestChecks(e: Expectations): GuestCheck[] {
       script: `t=$(readlink /etc/localtime); echo "$t"; case "$t" in */${e.timezone}) true;; *) false;; esac`,
     });
   }
+  if (e.autologin)
+    checks.push({
+      name: `autologin:${e.autologin.user}`,
+      script: autologinSessionCheck(e.autologin.user, e.autologin.shell),
+    });
   if (e.rootFilesystem) {
     checks.push({
       name: 'root-filesystem',

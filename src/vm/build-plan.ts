@@ -12,6 +12,8 @@ export interface BuildPlan {
   deployment: { commit: string; version?: string; kargs: string[] };
   hostname?: string;
   users?: { name: string; groups: string[]; sshKeys: number }[];
+  /** The display manager's autologin: `shell` is the process the session's desktop runs. */
+  autologin?: { user: string; displayManager?: string; session?: string; shell?: string };
   timezone?: string;
   disk: { partitions: { name: string; filesystem?: string }[] };
 }

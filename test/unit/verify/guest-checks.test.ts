@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
+  autologinSessionCheck,
   checkScript,
   checkUnit,
   credentialStrings,
@@ -183,4 +184,75 @@ test('graphical check: passes on a console image, needs an active display manage
   const none = graphicalCheck({ target: 'graphical.target', sessions: [tty] });
   assert.equal(none.code, 1);
   assert.match(none.out, /gdm\.service is active but no greeter or user session runs on a seat/);
+});
+
+/** Run the autologin check with a stub loginctl listing `sessions`; waiting is a no-op. */
+function autologinCheck(
+  user: string,
+  shell: string | undefined,
+  sessions: { id: string; type: string; seat: string; name: string }[],
+): { code: number | null; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'autologin-check-'));
+  const show = sessions
+    .map(
+      (s) =>
+        `${s.id}) case "$4" in Type) echo ${s.type};; Seat) echo ${s.seat};; Name) echo ${s.name};; esac;;`,
+    )
+    .join(' ');
+  writeFileSync(
+    join(dir, 'loginctl'),
+    `#!/bin/sh\nif [ "$1" = list-sessions ]; then\n${sessions.map((s) => `echo "${s.id} 0 ${s.name} ${s.seat}"`).join('\n')}\n:\nelse case "$2" in ${show} esac; fi\n`,
+    { mode: 0o755 },
+  );
+  writeFileSync(join(dir, 'sleep'), '#!/bin/sh\n', { mode: 0o755 });
+  const r = spawnSync('sh', ['-c', `( ${autologinSessionCheck(user, shell, 3)} ) 2>&1`], {
+    encoding: 'utf8',
+    env: { PATH: `${dir}:${process.env.PATH}` },
+  });
+  rmSync(dir, { recursive: true });
+  return { code: r.status, out: r.stdout.trim() };
+}
+
+test("autologin check: the user's graphical session on a seat and its desktop process as that user", () => {
+  const me = userInfo().username;
+  const x11 = { id: '3', type: 'x11', seat: 'seat0', name: me };
+  // A real process of this user stands for the desktop shell (found through /proc).
+  const shell = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const ok = autologinCheck(me, 'sleep', [x11]);
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(
+      ok.out,
+      new RegExp(`^${me}: session 3 \\(x11\\) on seat0 and sleep runs as ${me} \\(pid \\d+\\)$`),
+    );
+  } finally {
+    shell.kill();
+  }
+  assert.deepEqual(autologinCheck(me, undefined, [x11]), {
+    code: 0,
+    out: `${me}: session 3 (x11) on seat0`,
+  });
+  const noShell = autologinCheck(me, 'no-such-shell', [x11]);
+  assert.deepEqual(noShell, {
+    code: 1,
+    out: `${me}: session 3 (x11) on seat0 but no no-such-shell process of ${me}`,
+  });
+  // A text login of the user, or a graphical session of someone else, is not the desktop.
+  for (const s of [
+    { ...x11, type: 'tty' },
+    { ...x11, name: 'gdm' },
+    { ...x11, seat: '' },
+  ]) {
+    const r = autologinCheck(me, undefined, [s]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, new RegExp(`^no x11/wayland session of ${me} on a seat`));
+  }
+});
+
+test('an autologin in the plan adds its check', () => {
+  const names = guestChecks({ autologin: { user: 'alice', shell: 'budgie-panel' } }).map(
+    (c) => c.name,
+  );
+  assert.ok(names.includes('autologin:alice'));
+  assert.ok(!guestChecks({}).some((c) => c.name.startsWith('autologin')));
 });

@@ -1,0 +1,250 @@
+/**
+ * The recipe's `autologin`: the display manager the image enables logs a user straight into a
+ * desktop session, without a greeter (kiosks, and the desktop tests). Written into the
+ * deployment's /etc only, in each display manager's own configuration:
+ *
+ * | display manager | file | keys |
+ * |---|---|---|
+ * | GDM (gdm3) | /etc/gdm3/daemon.conf, section [daemon] | AutomaticLoginEnable, AutomaticLogin |
+ * | LightDM | /etc/lightdm/lightdm.conf.d/50-particle-os-autologin.conf, [Seat:*] | autologin-user, autologin-user-timeout, autologin-session |
+ * | SDDM | /etc/sddm.conf.d/50-particle-os-autologin.conf, [Autologin] | User, Session |
+ * | greetd | /etc/greetd/config.toml, table [initial_session] | user, command |
+ *
+ * The display manager is the one the image enabled as display-manager.service (each of these
+ * units declares that alias). The session is the recipe's, or the image's only Wayland session,
+ * or its only X11 session (session files in /usr/share/{wayland-sessions,xsessions}); GDM picks
+ * its own default when the recipe names none. Sources: gdm3's daemon.conf, LightDM's
+ * lightdm.conf, sddm.conf(5), greetd(5) as Debian trixie ships them.
+ */
+import { basename } from 'node:path';
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
+import { UsageError } from '../core/errors.ts';
+import type { Tree } from '../core/tree.ts';
+
+export type DisplayManager = 'gdm' | 'lightdm' | 'sddm' | 'greetd';
+
+/** What the build did, as the build plan records it for boot-test. */
+export interface AutologinResult {
+  user: string;
+  displayManager: DisplayManager;
+  /** Session file name without .desktop; undefined: the display manager's default (GDM). */
+  session?: string;
+  /**
+   * The process that shows the session's desktop is up (gnome-shell, plasmashell,
+   * budgie-panel, sway), when the session is one we know; boot-test waits for it.
+   */
+  shell?: string;
+}
+
+/** display-manager.service's target unit → the display manager. gdm3's unit is gdm.service. */
+const UNITS: Record<string, DisplayManager> = {
+  'gdm.service': 'gdm',
+  'gdm3.service': 'gdm',
+  'lightdm.service': 'lightdm',
+  'sddm.service': 'sddm',
+  'greetd.service': 'greetd',
+};
+
+/**
+ * The process each known session runs once its desktop is drawn (what a person sees): GNOME's
+ * compositor and shell, Plasma's desktop shell, Budgie's panel, Sway itself.
+ */
+const SESSION_SHELLS: [RegExp, string][] = [
+  [/^gnome(-wayland|-xorg|-classic.*)?$/, 'gnome-shell'],
+  [/^plasma(x11|wayland)?$/, 'plasmashell'],
+  [/^budgie-desktop$/, 'budgie-panel'],
+  [/^sway$/, 'sway'],
+];
+
+/** Session files that only start "the user's default" and name no desktop. */
+const GENERIC_SESSIONS = new Set(['lightdm-xsession', 'default']);
+
+const WAYLAND_DIR = 'usr/share/wayland-sessions';
+const X11_DIR = 'usr/share/xsessions';
+
+/** The display manager the deployment enables, from its display-manager.service link. */
+export function enabledDisplayManager(os: Tree): { unit: string; dm?: DisplayManager } | undefined {
+  const link = 'etc/systemd/system/display-manager.service';
+  if (!os.lstat(link)?.isSymbolicLink()) return undefined;
+  const unit = basename(os.readlink(link));
+  return { unit, dm: UNITS[unit] };
+}
+
+/** Session names (file names without .desktop) in one of the session directories. */
+function sessionsIn(os: Tree, dir: string): string[] {
+  return os
+    .readdir(dir)
+    .filter((f) => f.endsWith('.desktop'))
+    .map((f) => f.slice(0, -'.desktop'.length))
+    .filter((s) => !GENERIC_SESSIONS.has(s))
+    .sort();
+}
+
+/**
+ * The session to log into: the recipe's (it must exist in the image), else the only Wayland
+ * session, else the only X11 one. Undefined for GDM without a choice (GDM's default is GNOME).
+ * Throws UsageError naming the recipe key when the choice is missing or ambiguous.
+ */
+export function chooseSession(
+  os: Tree,
+  dm: DisplayManager,
+  wanted: string | undefined,
+  where: string,
+): { name: string; wayland: boolean } | undefined {
+  const wayland = sessionsIn(os, WAYLAND_DIR);
+  const x11 = sessionsIn(os, X11_DIR);
+  if (wanted) {
+    if (wayland.includes(wanted)) return { name: wanted, wayland: true };
+    if (x11.includes(wanted)) return { name: wanted, wayland: false };
+    throw new UsageError(
+      `${where}.session: ${wanted}: no such session in the image (${describe(wayland, x11)})`,
+    );
+  }
+  if (dm === 'gdm') return undefined;
+  if (wayland.length === 1) return { name: wayland[0] as string, wayland: true };
+  if (wayland.length === 0 && x11.length === 1) return { name: x11[0] as string, wayland: false };
+  throw new UsageError(
+    `${where}: the image has ${wayland.length + x11.length === 0 ? 'no desktop session' : 'several sessions'} (${describe(wayland, x11)}); name one with ${where}.session`,
+  );
+}
+
+function describe(wayland: string[], x11: string[]): string {
+  return `Wayland: ${wayland.join(', ') || 'none'}; X11: ${x11.join(', ') || 'none'}`;
+}
+
+/** The process that shows a session is up, when the session is one we know. */
+export function sessionShell(session: string | undefined, dm: DisplayManager): string | undefined {
+  // GDM's default session is GNOME.
+  const name = session ?? (dm === 'gdm' ? 'gnome' : undefined);
+  if (!name) return undefined;
+  return SESSION_SHELLS.find(([re]) => re.test(name))?.[1];
+}
+
+/**
+ * Set `keys` in `[section]` of an INI text (GLib key files, as gdm3's daemon.conf): an
+ * existing uncommented key is replaced in place, a missing one is added right after the
+ * section header, and a missing section is appended. Comments and other keys stay.
+ */
+export function setIniKeys(text: string, section: string, keys: Record<string, string>): string {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const header = `[${section}]`;
+  const start = lines.findIndex((l) => l.trim() === header);
+  if (start < 0) {
+    const body = Object.entries(keys).map(([k, v]) => `${k}=${v}`);
+    return `${[...lines, ...(lines.length ? [''] : []), header, ...body].join('\n')}\n`;
+  }
+  let end = lines.findIndex((l, i) => i > start && /^\s*\[/.test(l));
+  if (end < 0) end = lines.length;
+  const missing: string[] = [];
+  for (const [k, v] of Object.entries(keys)) {
+    const i = lines.findIndex(
+      (l, j) => j > start && j < end && l.split('=')[0]?.trim() === k && !/^\s*[#;]/.test(l),
+    );
+    if (i >= 0) lines[i] = `${k}=${v}`;
+    else missing.push(`${k}=${v}`);
+  }
+  lines.splice(start + 1, 0, ...missing);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The plain command a session file's Exec line runs (greetd starts it without a shell). */
+function sessionCommand(os: Tree, session: { name: string; wayland: boolean }): string {
+  const file = `${session.wayland ? WAYLAND_DIR : X11_DIR}/${session.name}.desktop`;
+  const exec = os
+    .readText(file)
+    .split('\n')
+    .find((l) => l.startsWith('Exec='))
+    ?.slice('Exec='.length)
+    .trim();
+  if (!exec || !/^[A-Za-z0-9_./ -]+$/.test(exec))
+    throw new UsageError(`/${file}: Exec line is not a plain command greetd can run`);
+  return exec;
+}
+
+/**
+ * Configure the enabled display manager to log `user` in at boot. `where` names the recipe key
+ * for errors (`recipes/kiosk.yml: autologin`). Throws UsageError when the image has no display
+ * manager we know, the user does not exist in the deployment's passwd, or the session is
+ * unknown or ambiguous.
+ */
+export function configureAutologin(
+  os: Tree,
+  stateVar: Tree,
+  want: { user: string; session?: string },
+  where: string,
+): AutologinResult {
+  const enabled = enabledDisplayManager(os);
+  if (!enabled)
+    throw new UsageError(
+      `${where}: the image enables no display manager (no display-manager.service): autologin needs GDM, LightDM, SDDM or greetd`,
+    );
+  const dm = enabled.dm;
+  if (!dm)
+    throw new UsageError(
+      `${where}: display-manager.service is ${enabled.unit}; autologin knows GDM, LightDM, SDDM and greetd`,
+    );
+  const passwd = os.readText('etc/passwd').split('\n');
+  const entry = passwd.find((l) => l.split(':')[0] === want.user);
+  if (!entry)
+    throw new UsageError(
+      `${where}: user ${want.user} is neither in the recipe's users nor the image`,
+    );
+  if (entry.split(':')[2] === '0')
+    throw new UsageError(`${where}: ${want.user} is root; display managers refuse to log root in`);
+  const session = chooseSession(os, dm, want.session, where);
+  switch (dm) {
+    case 'gdm': {
+      const file = 'etc/gdm3/daemon.conf';
+      const text = os.isFile(file) ? os.readText(file) : '';
+      os.write(
+        file,
+        setIniKeys(text, 'daemon', { AutomaticLoginEnable: 'true', AutomaticLogin: want.user }),
+      );
+      if (session) {
+        // GDM takes a user's session from AccountsService (in the shared /var), not from
+        // daemon.conf; XSession is the key for an X11 one.
+        stateVar.mkdir('lib/AccountsService', 0o755);
+        stateVar.mkdir('lib/AccountsService/users', 0o700);
+        const key = session.wayland ? 'Session' : 'XSession';
+        stateVar.write(
+          `lib/AccountsService/users/${want.user}`,
+          `[User]\n${key}=${session.name}\n`,
+          0o600,
+        );
+      }
+      break;
+    }
+    case 'lightdm':
+      os.write(
+        'etc/lightdm/lightdm.conf.d/50-particle-os-autologin.conf',
+        `# Written by particle-os from the recipe's autologin.\n[Seat:*]\nautologin-user=${want.user}\nautologin-user-timeout=0\nautologin-session=${session?.name}\n`,
+      );
+      break;
+    case 'sddm':
+      os.write(
+        'etc/sddm.conf.d/50-particle-os-autologin.conf',
+        `# Written by particle-os from the recipe's autologin.\n[Autologin]\nUser=${want.user}\nSession=${session?.name}.desktop\n`,
+      );
+      break;
+    case 'greetd': {
+      const file = 'etc/greetd/config.toml';
+      const config = os.isFile(file) ? parseToml(os.readText(file)) : {};
+      config.initial_session = {
+        command: sessionCommand(os, session as { name: string; wayland: boolean }),
+        user: want.user,
+      };
+      os.write(
+        file,
+        `# Written by particle-os from the recipe's autologin (and the image's settings).\n${stringifyToml(config)}\n`,
+      );
+      break;
+    }
+  }
+  return {
+    user: want.user,
+    displayManager: dm,
+    session: session?.name,
+    shell: sessionShell(session?.name, dm),
+  };
+}
