@@ -190,13 +190,13 @@ test('graphical check: passes on a console image, needs an active display manage
 function autologinCheck(
   user: string,
   shell: string | undefined,
-  sessions: { id: string; type: string; seat: string; name: string }[],
+  sessions: { id: string; type: string; seat: string; name: string; state?: string }[],
 ): { code: number | null; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'autologin-check-'));
   const show = sessions
     .map(
       (s) =>
-        `${s.id}) case "$4" in Type) echo ${s.type};; Seat) echo ${s.seat};; Name) echo ${s.name};; esac;;`,
+        `${s.id}) case "$4" in Type) echo ${s.type};; Seat) echo ${s.seat};; Name) echo ${s.name};; State) echo ${s.state ?? 'active'};; esac;;`,
     )
     .join(' ');
   writeFileSync(
@@ -205,7 +205,7 @@ function autologinCheck(
     { mode: 0o755 },
   );
   writeFileSync(join(dir, 'sleep'), '#!/bin/sh\n', { mode: 0o755 });
-  const r = spawnSync('sh', ['-c', `( ${autologinSessionCheck(user, shell, 3)} ) 2>&1`], {
+  const r = spawnSync('sh', ['-c', `( ${autologinSessionCheck(user, shell, 1)} ) 2>&1`], {
     encoding: 'utf8',
     env: { PATH: `${dir}:${process.env.PATH}` },
   });
@@ -242,6 +242,7 @@ test("autologin check: the user's graphical session on a seat and its desktop pr
     { ...x11, type: 'tty' },
     { ...x11, name: 'gdm' },
     { ...x11, seat: '' },
+    { ...x11, state: 'closing' },
   ]) {
     const r = autologinCheck(me, undefined, [s]);
     assert.equal(r.code, 1);
