@@ -3,7 +3,8 @@
  * graphical checks, screenshots for the docs, and times and sizes per variant.
  *
  *   npx tsx bench/variants.ts [--variants minimal,gnome,kde,sway,budgie] [--firmware bios,uefi]
- *                             [--workdir DIR] [--screenshots DIR] [--cachedir DIR] [--json]
+ *                             [--workdir DIR] [--screenshots DIR] [--screenshot-delay S]
+ *                             [--cachedir DIR] [--json]
  *
  * --workdir keeps the repo, disks and logs there (a second run composes incrementally);
  * without it they go to a temporary directory removed at the end.
@@ -46,6 +47,8 @@ const { values } = parseArgs({
     firmware: { type: 'string', default: 'bios,uefi' },
     workdir: { type: 'string' },
     screenshots: { type: 'string', default: 'docs/screenshots' },
+    // gnome-shell under TCG draws its first frame up to a minute after its process starts.
+    'screenshot-delay': { type: 'string', default: '90' },
     cachedir: { type: 'string', default: join(homedir(), '.cache', 'particle-os') },
     json: { type: 'boolean', default: false },
   },
@@ -175,7 +178,9 @@ async function variant(ctx: Context, work: string, name: string): Promise<Varian
         '--timeout',
         String(BOOT_TIMEOUT),
         '--json',
-        ...(shot ? ['--screenshot', shot, '--screenshot-delay', '20'] : []),
+        ...(shot
+          ? ['--screenshot', shot, '--screenshot-delay', values['screenshot-delay'] as string]
+          : []),
       ],
       logs,
     );
