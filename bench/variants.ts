@@ -102,6 +102,9 @@ async function timedCli(ctx: Context, title: string, args: string[], logs: strin
     // boot-test exits 1 when a check fails: its JSON says which, so that is a result here.
     run(sc, [CLI, '--log-dir', join(logs, title.replace(/[^A-Za-z0-9]+/g, '-')), ...args], {
       okCodes: [0, 1],
+      // On Ctrl-C the CLI stops mmdebstrap or QEMU and removes gigabytes of work files: give it
+      // time rather than SIGKILL after the default 10 s (which left a compose's rootfs behind).
+      killGraceSeconds: 300,
     }),
   );
   return { ...r, seconds: (Date.now() - t0) / 1000 };
