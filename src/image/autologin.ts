@@ -107,12 +107,13 @@ export function chooseSession(
   where: string,
 ): { name: string; wayland: boolean } | undefined {
   const wayland = sessionsIn(os, WAYLAND_DIR);
+  const imageX11 = sessionsIn(os, X11_DIR);
   // greetd starts no X server, so an X11 session cannot run under it.
-  const x11 = dm === 'greetd' ? [] : sessionsIn(os, X11_DIR);
+  const x11 = dm === 'greetd' ? [] : imageX11;
   if (wanted) {
     if (wayland.includes(wanted)) return { name: wanted, wayland: true };
     if (x11.includes(wanted)) return { name: wanted, wayland: false };
-    if (dm === 'greetd' && sessionsIn(os, X11_DIR).includes(wanted))
+    if (imageX11.includes(wanted))
       throw new UsageError(
         `${where}.session: ${wanted} is an X11 session; greetd starts no X server (Wayland sessions: ${wayland.join(', ') || 'none'})`,
       );

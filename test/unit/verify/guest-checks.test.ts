@@ -112,38 +112,56 @@ test('the analysis runs only when asked for, after the checks', () => {
   assert.ok(s.indexOf('critical-chain') < s.indexOf('PARTICLE-DONE'));
 });
 
-/** Run the graphical check with stub systemctl/loginctl answering from `state`. */
-function graphicalCheck(state: {
-  target: string;
-  dm?: string;
-  active?: string;
-  sessions?: { id: string; cls: string; type: string; seat: string; name: string }[];
-}): { code: number | null; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'graphical-check-'));
-  const sessions = state.sessions ?? [];
-  writeFileSync(
-    join(dir, 'systemctl'),
-    `#!/bin/sh\ncase "$1:$3" in get-default:*) echo ${state.target};; show:LoadState) echo ${state.dm === 'none' ? 'not-found' : 'loaded'};; show:Id) echo ${state.dm ?? 'gdm.service'};; is-active:*) echo ${state.active ?? 'active'};; esac\n`,
-    { mode: 0o755 },
-  );
+interface StubSession {
+  id: string;
+  type: string;
+  seat: string;
+  name: string;
+  cls?: string;
+  state?: string;
+}
+
+/**
+ * Run a guest check script with stub commands on PATH: a loginctl listing `sessions` (and
+ * answering show-session -P), `extra` scripts by name, and a sleep that does not wait.
+ */
+function runWithStubs(
+  script: string,
+  sessions: StubSession[],
+  extra: Record<string, string> = {},
+): { code: number | null; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'guest-check-'));
   const show = sessions
     .map(
       (s) =>
-        `${s.id}) case "$4" in Class) echo ${s.cls};; Type) echo ${s.type};; Seat) echo ${s.seat};; Name) echo ${s.name};; esac;;`,
+        `${s.id}) case "$4" in Class) echo ${s.cls ?? 'user'};; Type) echo ${s.type};; Seat) echo ${s.seat};; Name) echo ${s.name};; State) echo ${s.state ?? 'active'};; esac;;`,
     )
     .join(' ');
-  writeFileSync(
-    join(dir, 'loginctl'),
-    `#!/bin/sh\nif [ "$1" = list-sessions ]; then\n${sessions.map((s) => `echo "${s.id} 0 ${s.name} ${s.seat}"`).join('\n')}\n:\nelse case "$2" in ${show} esac; fi\n`,
-    { mode: 0o755 },
-  );
-  writeFileSync(join(dir, 'sleep'), '#!/bin/sh\n', { mode: 0o755 }); // no real waiting
-  const r = spawnSync('sh', ['-c', `( ${GRAPHICAL_SESSION} ) 2>&1`], {
+  const stubs = {
+    ...extra,
+    loginctl: `#!/bin/sh\nif [ "$1" = list-sessions ]; then\n${sessions.map((s) => `echo "${s.id} 0 ${s.name} ${s.seat}"`).join('\n')}\n:\nelse case "$2" in ${show} esac; fi\n`,
+    sleep: '#!/bin/sh\n', // no real waiting
+  };
+  for (const [name, text] of Object.entries(stubs))
+    writeFileSync(join(dir, name), text, { mode: 0o755 });
+  const r = spawnSync('sh', ['-c', `( ${script} ) 2>&1`], {
     encoding: 'utf8',
     env: { PATH: `${dir}:${process.env.PATH}` },
   });
   rmSync(dir, { recursive: true });
   return { code: r.status, out: r.stdout.trim() };
+}
+
+/** Run the graphical check with stub systemctl/loginctl answering from `state`. */
+function graphicalCheck(state: {
+  target: string;
+  dm?: string;
+  active?: string;
+  sessions?: (StubSession & { cls: string })[];
+}): { code: number | null; out: string } {
+  return runWithStubs(GRAPHICAL_SESSION, state.sessions ?? [], {
+    systemctl: `#!/bin/sh\ncase "$1:$3" in get-default:*) echo ${state.target};; show:LoadState) echo ${state.dm === 'none' ? 'not-found' : 'loaded'};; show:Id) echo ${state.dm ?? 'gdm.service'};; is-active:*) echo ${state.active ?? 'active'};; esac\n`,
+  });
 }
 
 test('graphical check: passes on a console image, needs an active display manager and a greeter on a seat', () => {
@@ -186,31 +204,13 @@ test('graphical check: passes on a console image, needs an active display manage
   assert.match(none.out, /gdm\.service is active but no greeter or user session runs on a seat/);
 });
 
-/** Run the autologin check with a stub loginctl listing `sessions`; waiting is a no-op. */
+/** Run the autologin check (a 1 s deadline) with a stub loginctl listing `sessions`. */
 function autologinCheck(
   user: string,
   shell: string | undefined,
-  sessions: { id: string; type: string; seat: string; name: string; state?: string }[],
+  sessions: StubSession[],
 ): { code: number | null; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'autologin-check-'));
-  const show = sessions
-    .map(
-      (s) =>
-        `${s.id}) case "$4" in Type) echo ${s.type};; Seat) echo ${s.seat};; Name) echo ${s.name};; State) echo ${s.state ?? 'active'};; esac;;`,
-    )
-    .join(' ');
-  writeFileSync(
-    join(dir, 'loginctl'),
-    `#!/bin/sh\nif [ "$1" = list-sessions ]; then\n${sessions.map((s) => `echo "${s.id} 0 ${s.name} ${s.seat}"`).join('\n')}\n:\nelse case "$2" in ${show} esac; fi\n`,
-    { mode: 0o755 },
-  );
-  writeFileSync(join(dir, 'sleep'), '#!/bin/sh\n', { mode: 0o755 });
-  const r = spawnSync('sh', ['-c', `( ${autologinSessionCheck(user, shell, 1)} ) 2>&1`], {
-    encoding: 'utf8',
-    env: { PATH: `${dir}:${process.env.PATH}` },
-  });
-  rmSync(dir, { recursive: true });
-  return { code: r.status, out: r.stdout.trim() };
+  return runWithStubs(autologinSessionCheck(user, shell, 1), sessions);
 }
 
 test("autologin check: the user's graphical session on a seat and its desktop process as that user", () => {
