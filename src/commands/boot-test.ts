@@ -9,7 +9,13 @@ import { expectationsFromPlan } from '../verify/expectations.ts';
 import { guestChecks } from '../verify/guest-checks.ts';
 import { bootTestIso, type IsoBootTestResult } from '../verify/iso-install.ts';
 import { readPlanNextTo } from '../vm/build-plan.ts';
-import { bootStages, formatBootTest, parseFirmware, parseTimeout } from './flags.ts';
+import {
+  bootStages,
+  formatBootTest,
+  parseFirmware,
+  parseTimeout,
+  parseWholeNumber,
+} from './flags.ts';
 
 export function registerBootTest(cmd: Command, setExit: (code: number) => void): void {
   cmd
@@ -19,6 +25,7 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
     )
     .option('--firmware <fw>', 'bios or uefi', 'bios')
     .option('--timeout <seconds>', 'give up after this long', '300')
+    .option('--memory <MiB>', 'guest memory in MiB (default 2048; not for an ISO)')
     .option(
       '--expect-commit <checksum>',
       'the deployment that must be booted (default: from the plan)',
@@ -68,6 +75,7 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
         o: {
           firmware: string;
           timeout: string;
+          memory?: string;
           expectCommit?: string;
           check: string[];
           screenshot?: string;
@@ -90,6 +98,8 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
                   '--expect-commit': o.expectCommit,
                   '--screenshot': o.screenshot,
                   '--analyze': o.analyze,
+                  // The live system's memory is fixed: it builds the disk in RAM.
+                  '--memory': o.memory,
                 }
               : { '--target-disk': o.targetDisk, '--target-size': o.targetSize };
             const given = Object.entries(misplaced).filter(
@@ -124,6 +134,10 @@ export function registerBootTest(cmd: Command, setExit: (code: number) => void):
               screenshot: o.screenshot ? resolve(o.screenshot) : undefined,
               screenshotDelaySeconds: parseTimeout(o.screenshotDelay),
               analyze: o.analyze,
+              memoryMiB:
+                o.memory === undefined
+                  ? undefined
+                  : parseWholeNumber('--memory', o.memory, 1024 * 1024),
             });
             if (o.json) printJson(r);
             else process.stdout.write(formatBootTest(r));

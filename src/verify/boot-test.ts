@@ -44,6 +44,8 @@ export interface BootTestOptions {
   extraDisks?: string[];
   /** Also collect systemd-analyze time, blame and critical-chain from the guest. */
   analyze?: boolean;
+  /** Guest memory in MiB (default: the VM layer's 2048). */
+  memoryMiB?: number;
 }
 
 export interface BootTestResult {
@@ -122,6 +124,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
             snapshot: !o.persistent,
             network: !!o.network,
             extraDisks: o.extraDisks,
+            memoryMiB: o.memoryMiB,
           },
           {
             timeoutMs: o.timeoutSeconds * 1000,

@@ -67,16 +67,28 @@ export const GRAPHICAL_SESSION = [
 /**
  * With the recipe's autologin, a person sees a desktop: within `seconds` of boot finishing the
  * user has an x11 or wayland session on a seat and, when the session is one we know, its
- * desktop process (gnome-shell, plasmashell, budgie-panel, sway) runs as that user. Processes
- * are found through /proc, so the image needs no procps.
+ * desktop process (gnome-shell, plasmashell, budgie-panel, sway) runs as that user and stays
+ * up: the same process must reach an age of `settleSeconds`. A shell that crashes soon after it
+ * starts (gnome-shell's software GL did, about a minute in, leaving the text console on screen)
+ * is restarted with a new pid and fails the check. Processes are found through /proc, so the
+ * image needs no procps.
  */
-export function autologinSessionCheck(user: string, shell?: string, seconds = 300): string {
+export function autologinSessionCheck(
+  user: string,
+  shell?: string,
+  seconds = 300,
+  settleSeconds = 90,
+): string {
   return [
-    `u=${shq(user)}; sh=${shq(shell ?? '')}`,
+    `u=${shq(user)}; sh=${shq(shell ?? '')}; settle=${settleSeconds}`,
     'uid=$(id -u "$u") || exit 1',
     // A deadline in seconds of uptime: one pass over /proc can take seconds under emulation.
     `now() { read -r t _ </proc/uptime; echo "\${t%%.*}"; }`,
-    `end=$(( $(now) + ${seconds} )); found=; running=`,
+    'hz=$(getconf CLK_TCK)',
+    // Seconds since process $1 started (stat's field 22, the 20th after the ")" ending comm);
+    // fails once it is gone or a zombie (state Z).
+    `age() { set -- $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null); [ $# -ge 20 ] && [ "$1" != Z ] && echo $(( $(now) - \${20} / hz )); }`,
+    `end=$(( $(now) + ${seconds + settleSeconds} )); found=; pid=; seen=`,
     'while :; do',
     '  found=',
     "  for s in $(loginctl list-sessions --no-legend | awk '{print $1}'); do",
@@ -85,19 +97,28 @@ export function autologinSessionCheck(user: string, shell?: string, seconds = 30
     '    ty=$(loginctl show-session "$s" -P Type); seat=$(loginctl show-session "$s" -P Seat)',
     '    case "$ty" in (x11|wayland) [ -n "$seat" ] && found="session $s ($ty) on $seat";; esac',
     '  done',
-    '  if [ -n "$found" ] && [ -n "$sh" ]; then',
+    '  [ -n "$found" ] && [ -z "$sh" ] && { echo "$u: $found"; exit 0; }',
+    '  if [ -n "$found" ]; then',
+    '    pid=',
     '    for p in /proc/[0-9]*; do',
     '      read -r c 2>/dev/null <"$p/comm" || continue',
     '      [ "$c" = "$sh" ] || continue',
     // The real uid from status (stat of /proc/PID says root for undumpable processes).
-    '      [ "$(awk \'/^Uid:/ {print $2}\' "$p/status" 2>/dev/null)" = "$uid" ] && running=" and $sh runs as $u (pid ${p#/proc/})" && break',
+    `      [ "$(awk '/^Uid:/ {print $2}' "$p/status" 2>/dev/null)" = "$uid" ] || continue`,
+    `      a=$(age "\${p#/proc/}") && pid=\${p#/proc/} && break`,
     '    done',
+    '    if [ -n "$pid" ]; then',
+    `      case " $seen " in (*" $pid "*) ;; (*) seen="\${seen:+$seen }$pid";; esac`,
+    `      [ "$a" -ge "$settle" ] && { echo "$u: $found and $sh runs as $u (pid $pid, up \${a}s)"; exit 0; }`,
+    '    fi',
     '  fi',
-    '  if [ -n "$found" ] && { [ -z "$sh" ] || [ -n "$running" ]; }; then echo "$u: $found$running"; exit 0; fi',
     '  [ "$(now)" -lt "$end" ] || break',
     '  sleep 1',
     'done',
-    `if [ -z "$found" ]; then echo "no x11/wayland session of $u on a seat: $(loginctl list-sessions --no-legend | tr '\\n' ';')"; else echo "$u: $found but no $sh process of $u"; fi`,
+    'if [ -z "$found" ]; then',
+    `  echo "no x11/wayland session of $u on a seat: $(loginctl list-sessions --no-legend | tr '\\n' ';')"`,
+    'elif [ -z "$seen" ]; then echo "$u: $found but no $sh process of $u"',
+    `else echo "$u: $found but $sh did not stay up \${settle}s (pids: $seen)"; fi`,
     'exit 1',
   ].join('\n');
 }

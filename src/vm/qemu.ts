@@ -69,6 +69,17 @@ function formatFromName(path: string): string {
 /** A file name inside a QEMU option value: commas are doubled so they cannot start an option. */
 const optValue = (s: string) => s.replace(/,/g, ',,');
 
+/**
+ * The CPU model under TCG: everything TCG emulates but AVX2. QEMU 7.2's TCG (Debian 12) gets
+ * AVX2 gathers wrong: llvmpipe's JIT uses `vpgatherdd` (code bytes c4 62 75 90 on the serial
+ * console), its threads segfault, and gnome-shell, which draws with software GL in a VM, dies
+ * about a minute after it starts, leaving the text console on screen. Without AVX2, llvmpipe
+ * takes its AVX/SSE paths. (Also tried: `svm=off`, to keep the guest from loading kvm_amd;
+ * systemd-udevd then fails to start in the initrd, so it stays on.) This is how the emulator
+ * presents itself, not a change to the image: real hardware is unaffected.
+ */
+export const TCG_CPU = 'max,avx2=off';
+
 export function qemuArgv(v: VmSpec): string[] {
   const format = v.diskFormat ?? formatFromName(v.disk);
   const nic = v.network
@@ -85,7 +96,7 @@ export function qemuArgv(v: VmSpec): string[] {
     '-accel',
     v.accel,
     '-cpu',
-    v.accel === 'kvm' ? 'host' : 'max',
+    v.accel === 'kvm' ? 'host' : TCG_CPU,
     '-smp',
     String(v.cpus ?? 2),
     '-m',

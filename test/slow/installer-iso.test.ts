@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tcgTextPatchingOops } from '../../src/verify/boot-test.ts';
+import { TCG_CPU } from '../../src/vm/qemu.ts';
 import { bootTestInstallerIso, buildInstallerIso } from '../helpers/installer-iso.ts';
 import { outputDir } from '../helpers/scratch.ts';
 
@@ -31,7 +32,7 @@ function particleOs(args: string[]) {
  */
 async function bootUntil(iso: string, disk: string, log: string, done: RegExp): Promise<string> {
   const vm = spawn('qemu-system-x86_64', [
-    ...['-machine', 'q35', '-accel', 'tcg', '-cpu', 'max', '-smp', '2', '-m', '4096'],
+    ...['-machine', 'q35', '-accel', 'tcg', '-cpu', TCG_CPU, '-smp', '2', '-m', '4096'],
     ...['-display', 'none', '-no-reboot', '-nic', 'none', '-monitor', 'none'],
     ...['-serial', `file:${log}`],
     ...['-drive', `file=${iso},format=raw,media=cdrom,if=none,id=dvd,readonly=on`],

@@ -126,6 +126,15 @@ test('install to-disk refuses a target that is missing or neither a device nor a
   assert.equal(cli(['install', 'to-disk', dir]).code, 2, '--image is required');
 });
 
+test('boot-test --memory: a whole number of MiB, and not for an installer ISO (exit 2)', () => {
+  const iso = cli(['boot-test', '/nonexistent/x.iso', '--memory', '4096']);
+  assert.equal(iso.code, 2, iso.stderr);
+  assert.match(iso.stderr, /--memory: not for an installer ISO/);
+  const bad = cli(['boot-test', '/nonexistent/x.qcow2', '--memory', '4G']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /--memory/);
+});
+
 test('help lists the seed commands with examples', () => {
   const r = cli(['--help']);
   assert.equal(r.code, 0);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import {
   autologinSessionCheck,
   checkScript,
@@ -204,26 +204,42 @@ test('graphical check: passes on a console image, needs an active display manage
   assert.match(none.out, /gdm\.service is active but no greeter or user session runs on a seat/);
 });
 
-/** Run the autologin check (a 1 s deadline) with a stub loginctl listing `sessions`. */
+/** The desktop shell's stand-in: a copy of sleep with a name no other process on the host has. */
+const FAKE_SHELL = `fakeshell${process.pid % 100000}`;
+const fakeShellDir = mkdtempSync(join(tmpdir(), 'fake-shell-'));
+after(() => rmSync(fakeShellDir, { recursive: true, force: true }));
+function fakeShell(): string {
+  const path = join(fakeShellDir, FAKE_SHELL);
+  if (!existsSync(path)) copyFileSync('/bin/sleep', path);
+  return path;
+}
+
+/**
+ * Run the autologin check (a 1 s deadline; the shell must be up `settle` seconds, default 0)
+ * with a stub loginctl listing `sessions`.
+ */
 function autologinCheck(
   user: string,
   shell: string | undefined,
   sessions: StubSession[],
+  settle = 0,
 ): { code: number | null; out: string } {
-  return runWithStubs(autologinSessionCheck(user, shell, 1), sessions);
+  return runWithStubs(autologinSessionCheck(user, shell, 1, settle), sessions);
 }
 
 test("autologin check: the user's graphical session on a seat and its desktop process as that user", () => {
   const me = userInfo().username;
   const x11 = { id: '3', type: 'x11', seat: 'seat0', name: me };
   // A real process of this user stands for the desktop shell (found through /proc).
-  const shell = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+  const shell = spawn(fakeShell(), ['30'], { stdio: 'ignore' });
   try {
-    const ok = autologinCheck(me, 'sleep', [x11]);
+    const ok = autologinCheck(me, FAKE_SHELL, [x11]);
     assert.equal(ok.code, 0, ok.out);
     assert.match(
       ok.out,
-      new RegExp(`^${me}: session 3 \\(x11\\) on seat0 and sleep runs as ${me} \\(pid \\d+\\)$`),
+      new RegExp(
+        `^${me}: session 3 \\(x11\\) on seat0 and ${FAKE_SHELL} runs as ${me} \\(pid \\d+, up \\d+s\\)$`,
+      ),
     );
   } finally {
     shell.kill();
@@ -247,6 +263,33 @@ test("autologin check: the user's graphical session on a seat and its desktop pr
     const r = autologinCheck(me, undefined, [s]);
     assert.equal(r.code, 1);
     assert.match(r.out, new RegExp(`^no x11/wayland session of ${me} on a seat`));
+  }
+});
+
+test('autologin check: a desktop process that dies before it has been up `settle` seconds fails', () => {
+  const me = userInfo().username;
+  const x11 = { id: '3', type: 'x11', seat: 'seat0', name: me };
+  // Up 2 s of a required 3: it ends (a zombie until this test reaps it, which counts as gone),
+  // no other takes its place, and the check fails naming the pid it saw.
+  const short = spawn(fakeShell(), ['2'], { stdio: 'ignore' });
+  const r = autologinCheck(me, FAKE_SHELL, [x11], 3);
+  short.kill();
+  assert.equal(r.code, 1, r.out);
+  assert.equal(
+    r.out,
+    `${me}: session 3 (x11) on seat0 but ${FAKE_SHELL} did not stay up 3s (pids: ${short.pid})`,
+  );
+  // One that lives long enough passes, with its age.
+  const long = spawn(fakeShell(), ['30'], { stdio: 'ignore' });
+  try {
+    const ok = autologinCheck(me, FAKE_SHELL, [x11], 1);
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(
+      ok.out,
+      new RegExp(`and ${FAKE_SHELL} runs as ${me} \\(pid ${long.pid}, up [1-9]\\d*s\\)$`),
+    );
+  } finally {
+    long.kill();
   }
 });
 
