@@ -70,15 +70,17 @@ function formatFromName(path: string): string {
 const optValue = (s: string) => s.replace(/,/g, ',,');
 
 /**
- * The CPU model under TCG: everything TCG emulates but AVX2. QEMU 7.2's TCG (Debian 12) gets
- * AVX2 gathers wrong: llvmpipe's JIT uses `vpgatherdd` (code bytes c4 62 75 90 on the serial
- * console), its threads segfault, and gnome-shell, which draws with software GL in a VM, dies
- * about a minute after it starts, leaving the text console on screen. Without AVX2, llvmpipe
- * takes its AVX/SSE paths. (Also tried: `svm=off`, to keep the guest from loading kvm_amd;
- * systemd-udevd then fails to start in the initrd, so it stays on.) This is how the emulator
- * presents itself, not a change to the image: real hardware is unaffected.
+ * The CPU model under TCG: Westmere (x86-64-v2: SSE4.2, POPCNT, AES-NI; no AVX), a model whose
+ * CPUID TCG implements in full. Not `max`: QEMU 7.2's TCG (Debian 12) gets AVX2 gathers wrong,
+ * so llvmpipe's JIT (`vpgatherdd`, code bytes c4 62 75 90 on the serial console) segfaults and
+ * gnome-shell, which draws with software GL in a VM, dies a minute after it starts, leaving
+ * the text console on screen. Not `max,avx2=off` either: that CPUID still offers VAES and
+ * friends, and libgcrypt (gnome-keyring) and Qt 6 (KDE's D-Bus threads) then stop on invalid
+ * opcodes; `max,svm=off` kept systemd-udevd from starting in the initrd. Debian's amd64
+ * baseline is x86-64-v1, so every package runs on it. Real hardware is unaffected: this is how
+ * the emulator presents itself, not a change to the image.
  */
-export const TCG_CPU = 'max,avx2=off';
+export const TCG_CPU = 'Westmere';
 
 export function qemuArgv(v: VmSpec): string[] {
   const format = v.diskFormat ?? formatFromName(v.disk);
