@@ -145,7 +145,7 @@ const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
   },
   'remove-files': { equivalent: '`remove-files`', example: 'remove-files: [usr/share/example]' },
   postprocess: {
-    equivalent: '`postprocess` (inline scripts; rpm-ostree’s `postprocess-script` is a file)',
+    equivalent: '`postprocess` (a `#!` line picks the interpreter, as there)',
     example: 'postprocess:\n  - |\n    #!/bin/sh\n    set -eu\n    systemctl mask apt-daily.timer',
   },
   'add-commit-metadata': {

@@ -42,6 +42,7 @@ import {
   TreefileFileSchema,
   UNDERSCORE_ALIASES,
 } from './schema.ts';
+import { interpreterIssues, parseShebang, type ScriptSite } from './scripts.ts';
 import { SUITES } from './suites.ts';
 
 export type { ResolvedTreefile };
@@ -65,6 +66,8 @@ interface Loading {
   pathIssues: InputIssue[];
   /** Every package name a file lists or excludes, where (checked once all are merged). */
   mentions: PackageMention[];
+  /** Every postprocess script, where, with its #! line (checked once all are merged). */
+  scriptSites: ScriptSite[];
 }
 
 /** One package name as written in `packages…` or `exclude-packages`, located. */
@@ -85,6 +88,12 @@ export interface LoadOptions {
    * the kernel, systemd, ostree, dracut it adds for `base`). Excluding one is an error.
    */
   needed?: (tf: ResolvedTreefile) => Readonly<Record<string, string>>;
+  /**
+   * Packages the consumer installs whatever the treefile lists (compose: the boot set and the
+   * Essential packages). With it, each postprocess script's #! interpreter must come with one
+   * of these or of the treefile's packages (scripts.ts); without it, that is not checked.
+   */
+  provided?: (tf: ResolvedTreefile) => readonly string[];
 }
 
 /**
@@ -100,6 +109,7 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     context: o.context ?? defaultContext(path),
     pathIssues: [],
     mentions: [],
+    scriptSites: [],
   };
   const issues = l.issues;
   const merged = loadFile(resolve(path), [], l, { vars: {} });
@@ -132,6 +142,7 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     files: l.files,
     sub,
     warnings: l.warnings,
+    scriptSites: l.scriptSites,
   });
   if (!isValidRef(tf.ref)) {
     at('ref', `"${tf.ref}" is not a valid OSTree ref after substitution`);
@@ -161,6 +172,19 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
       'automatic-version-prefix',
       `"${tf.versionPrefix}" is not a valid version prefix after substitution`,
     );
+  if (o.provided) {
+    // Without resolving, only what is listed or always installed counts (the dry run checks
+    // the resolved set too): a script's interpreter is named, not left to a dependency.
+    const excluded = new Set(tf.excludePackages);
+    const have = [...tf.packages, ...o.provided(tf)].filter((p) => !excluded.has(p));
+    const check = interpreterIssues(
+      tf.scriptSites,
+      new Set(have),
+      'in packages or installed by the base',
+    );
+    issues.push(...check.errors);
+    l.warnings.push(...check.warnings);
+  }
   if (issues.length) throw new InputError(issues, l.warnings);
   return tf;
 }
@@ -255,6 +279,7 @@ function loadFile(file: string, chain: string[], l: Loading, outer: Scope): Part
   };
   checkHostPaths(parsed, here, written, l);
   l.mentions.push(...packageMentions(parsed, written));
+  l.scriptSites.push(...inlineScriptSites(parsed, written));
   const base = loadIncludes(file, parsed, includeRefs(parsed, scope, l), chain, l, scope);
   return base ? merge(base, here) : here;
 }
@@ -286,6 +311,22 @@ function checkHostPaths(
     hostPath(['apt', 'sources', i, 'signed-by'], outside ?? notARegularFile(s.signedBy));
   }
   if (here.repo) hostPath(['ostree', 'repo'], outsideOf(l.context, here.repo));
+}
+
+/** The keys that hold inline scripts (both dialects; neither has an underscore spelling). */
+const SCRIPT_KEYS = ['postinstall', 'postprocess'] as const;
+
+/** Each inline script of one file, located at its entry (as written), with its #! line. */
+function inlineScriptSites(parsed: ParsedYaml, written: TreefileFileAsWritten): ScriptSite[] {
+  return SCRIPT_KEYS.flatMap((k) => {
+    const v = written[k];
+    if (v === undefined) return [];
+    const entries = Array.isArray(v) ? v.map((s, i) => [s, [k, i]] as const) : [[v, [k]] as const];
+    return entries.map(([s, path]) => ({
+      at: { file: parsed.file, ...parsed.positionOf(path), key: keyPath(path) },
+      shebang: parseShebang(s),
+    }));
+  });
 }
 
 /** The keys whose entries are package names; `exclude-packages` is the one that excludes. */

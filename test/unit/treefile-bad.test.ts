@@ -115,3 +115,20 @@ test('validate checks what a compose needs before building: files, exclusions, t
     assert.match(r.stdout, line);
   assert.doesNotMatch(r.stdout, /nano/);
 });
+
+test('validate checks scripts: the #! line and its interpreter’s package', async () => {
+  const r = await validate(
+    'script-shebang-relative.yaml',
+    'script-shebang-two-args.yaml',
+    'script-interpreter-not-listed.yaml',
+    'script-interpreter-excluded.yaml',
+  );
+  assert.equal(r.code, 2);
+  for (const line of [
+    /script-shebang-relative\.yaml:5:5 {2}postprocess\[0\] {2}the #! interpreter "bash" must be an absolute path/,
+    /script-shebang-two-args\.yaml:6:5 {2}postprocess\[0\] {2}the kernel passes "-e -x" to \/bin\/bash as one argument/,
+    /script-interpreter-not-listed\.yaml:6:5 {2}postprocess\[0\] {2}#!\/usr\/bin\/python3: no package that provides \/usr\/bin\/python3 \(python3-minimal, python3\) is in packages or installed by the base: add python3 to packages/,
+    /script-interpreter-excluded\.yaml:6:5 {2}postprocess\[0\] {2}#!\/usr\/bin\/env zsh: .*add zsh to packages/,
+  ])
+    assert.match(r.stdout, line);
+});

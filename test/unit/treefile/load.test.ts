@@ -3,7 +3,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InputError } from '../../../src/core/errors.ts';
-import { loadTreefile } from '../../../src/treefile/load.ts';
+import { type LoadOptions, loadTreefile } from '../../../src/treefile/load.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
 
 const dir = scratchDir('treefile-test');
@@ -388,5 +388,42 @@ test('mutate-os-release: read, substituted, re-checked', () => {
   assert.equal(
     loadTreefile(write('nomutate.yaml', 'ref: a/b\nbase: debian:trixie\n')).mutateOsRelease,
     undefined,
+  );
+});
+
+test('with the packages the consumer installs, a script’s interpreter must come with one of them or a listed one', () => {
+  const provided: LoadOptions = { provided: () => ['bash', 'coreutils', 'dash'] };
+  const issues = (yaml: string) => {
+    const p = write('interp.yaml', `ref: a/b\nbase: debian:trixie\n${yaml}`);
+    try {
+      return loadTreefile(p, provided).warnings.map((w) => `warning: ${w.message}`);
+    } catch (e) {
+      return (e as Error).message.split('\n');
+    }
+  };
+  const py = 'postprocess:\n  - |\n    #!/usr/bin/python3\n    print(1)\n';
+  const [only, ...more] = issues(py);
+  assert.deepEqual(more, []);
+  assert.ok(
+    only?.endsWith(
+      'interp.yaml:4:5  postprocess[0]  #!/usr/bin/python3: no package that provides /usr/bin/python3 (python3-minimal, python3) is in packages or installed by the base: add python3 to packages',
+    ),
+    only,
+  );
+  assert.deepEqual(issues(`packages: [python3]\n${py}`), []);
+  assert.match(
+    issues(`packages: [python3]\nexclude-packages: [bash]\npostprocess: ["#!/bin/bash"]\n`)[0] ??
+      '',
+    /postprocess\[0\] {2}#!\/bin\/bash: .*add bash to packages/,
+    'an excluded package provides nothing',
+  );
+  assert.deepEqual(issues('postprocess: ["#!/bin/sh -e\\necho", "echo plain"]\n'), []);
+  assert.deepEqual(issues('postprocess: "#!/opt/x/run"\n'), [
+    'warning: #!/opt/x/run: particle-os does not know which Debian package ships /opt/x/run; make sure one in the package set does, or the script cannot start',
+  ]);
+  // Without `provided` the consumer checks nothing about packages (the #! line itself, always).
+  assert.equal(
+    loadTreefile(write('interp2.yaml', `ref: a/b\nbase: debian:trixie\n${py}`)).ref,
+    'a/b',
   );
 });
