@@ -148,6 +148,11 @@ const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
     equivalent: '`postprocess` (a `#!` line picks the interpreter, as there)',
     example: 'postprocess:\n  - |\n    #!/bin/sh\n    set -eu\n    systemctl mask apt-daily.timer',
   },
+  'postprocess-script': {
+    equivalent:
+      '`postprocess-script` (rpm-ostree keeps the including file’s when two files set it; here that is an error)',
+    example: 'postprocess-script: scripts/postprocess.sh',
+  },
   'add-commit-metadata': {
     equivalent: '`add-commit-metadata`',
     example: 'add-commit-metadata:\n  example.org/build-host: ci',

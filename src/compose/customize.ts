@@ -68,11 +68,12 @@ export async function customizeTree(
  */
 function initramfsRecipe(tf: ResolvedTreefile, tree: Tree, kver: string, epoch: string): string {
   const h = createHash('sha256');
-  // Left out when no script has a #! line, so the recipes of other treefiles stay as they
-  // were: that the line picks the interpreter (scripts once ran with /bin/sh -e).
+  // Left out when unset, so the recipes of treefiles without them stay as they were: the
+  // postprocess-script, and that a #! line picks the interpreter (it once ran with /bin/sh -e).
+  const postScript = tf.postprocessScript;
   const shebang = postprocessRuns(tf).some((r) => r.argv.length === 1) ? true : undefined;
   const args = initramfsArgs(tf);
-  h.update(JSON.stringify({ kver, epoch, args, post: tf.postprocess, shebang }));
+  h.update(JSON.stringify({ kver, epoch, args, post: tf.postprocess, postScript, shebang }));
   for (const [src, dest] of tf.addFiles) h.update(`${dest}\0`).update(readFileSync(src));
   for (const dir of ['etc/dracut.conf', 'etc/dracut.conf.d', 'usr/lib/dracut/dracut.conf.d']) {
     const st = tree.stat(dir);
@@ -117,19 +118,28 @@ export interface ScriptRun {
 }
 
 /**
- * The postprocess scripts (postinstall, postprocess) in order. Like rpm-ostree, which writes each script into the tree
+ * The postprocess scripts in rpm-ostree's order: the inline ones (postinstall, postprocess),
+ * then the postprocess-script file. Like rpm-ostree, which writes each script into the tree
  * with mode 0755 and executes it, a script starting with #! is executed, so the kernel starts
  * the interpreter the line names with its one optional argument (the treefile check made sure
  * the line says what the kernel reads: treefile/scripts.ts). A script without #! runs with
  * `/bin/sh -e` as it always has here (rpm-ostree's execvp also falls back to /bin/sh, without
  * -e). The files go to /tmp, not rpm-ostree's /usr/bin: nothing of them can stay in /usr.
  */
-export function postprocessRuns(tf: Pick<ResolvedTreefile, 'postprocess'>): ScriptRun[] {
+export function postprocessRuns(
+  tf: Pick<ResolvedTreefile, 'postprocess'> & Partial<Pick<ResolvedTreefile, 'postprocessScript'>>,
+): ScriptRun[] {
   const scripts = tf.postprocess.map((text, i) => ({
     label: `postprocess script ${i + 1}`,
     inTree: `/tmp/particle-os-postprocess-${i + 1}`,
     text,
   }));
+  if (tf.postprocessScript !== undefined)
+    scripts.push({
+      label: 'postprocess-script',
+      inTree: '/tmp/particle-os-postprocess-script',
+      text: tf.postprocessScript,
+    });
   return scripts.map((s) => {
     const sb = parseShebang(s.text);
     return {

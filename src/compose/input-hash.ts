@@ -1,7 +1,8 @@
 /**
  * What decides whether a compose would change anything (rpm-ostree's input hash):
- * - the flattened treefile, with the content of every file it pulls in (add-files; scripts are
- *   inline), plus a format number bumped when compose output changes;
+ * - the flattened treefile, with the content of every file it pulls in (add-files; the
+ *   postprocess-script's text is in the model), plus a format number bumped when compose
+ *   output changes;
  * - the resolved package set: name, version, architecture and archive checksum of each package.
  * Both are stored in the commit (`particle-os.inputhash`). A cheaper check runs first: the same
  * treefile against the same archive state (the InRelease files of every source, which pin every
@@ -54,7 +55,7 @@ export function treefileDigest(tf: ResolvedTreefile): string {
 
 /** True when a postprocess script starts with #! (compose/customize.ts executes it). */
 function runsByShebang(tf: ResolvedTreefile): boolean {
-  return tf.postprocess.some((s) => parseShebang(s));
+  return [...tf.postprocess, tf.postprocessScript ?? ''].some((s) => parseShebang(s));
 }
 
 /**

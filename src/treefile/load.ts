@@ -19,6 +19,7 @@ import {
   HOST_KEYRING_DIRS,
   notARegularFile,
   outsideOf,
+  readContextText,
   realLocation,
 } from './context.ts';
 import {
@@ -42,7 +43,7 @@ import {
   TreefileFileSchema,
   UNDERSCORE_ALIASES,
 } from './schema.ts';
-import { interpreterIssues, parseShebang, type ScriptSite } from './scripts.ts';
+import { interpreterIssues, parseShebang, type ScriptSite, shebangProblem } from './scripts.ts';
 import { SUITES } from './suites.ts';
 
 export type { ResolvedTreefile };
@@ -68,6 +69,8 @@ interface Loading {
   mentions: PackageMention[];
   /** Every postprocess script, where, with its #! line (checked once all are merged). */
   scriptSites: ScriptSite[];
+  /** Where the first postprocess-script was set: a second one is an error naming both. */
+  postprocessScriptAt?: Omit<InputIssue, 'message'>;
 }
 
 /** One package name as written in `packages…` or `exclude-packages`, located. */
@@ -279,7 +282,9 @@ function loadFile(file: string, chain: string[], l: Loading, outer: Scope): Part
   };
   checkHostPaths(parsed, here, written, l);
   l.mentions.push(...packageMentions(parsed, written));
+  // In the order they run: the inline scripts, then the script file.
   l.scriptSites.push(...inlineScriptSites(parsed, written));
+  readPostprocessScript(parsed, here, written, l);
   const base = loadIncludes(file, parsed, includeRefs(parsed, scope, l), chain, l, scope);
   return base ? merge(base, here) : here;
 }
@@ -311,6 +316,50 @@ function checkHostPaths(
     hostPath(['apt', 'sources', i, 'signed-by'], outside ?? notARegularFile(s.signedBy));
   }
   if (here.repo) hostPath(['ostree', 'repo'], outsideOf(l.context, here.repo));
+}
+
+/** The most a postprocess-script file may hold: it is kept in memory and in the model. */
+const SCRIPT_MAX_BYTES = 1024 * 1024;
+
+/**
+ * postprocess-script: the file must be a regular file inside the context (as add-files
+ * sources), a text the kernel can start (its #! line), and the only one of the whole treefile
+ * (rpm-ostree silently keeps the including file's; here a second one is an error naming both).
+ * Its text goes into the model.
+ */
+function readPostprocessScript(
+  parsed: ParsedYaml,
+  here: Partial,
+  written: TreefileFileAsWritten,
+  l: Loading,
+): void {
+  const script = here.postprocessScript;
+  if (!script) return;
+  const key =
+    written['postprocess-script'] === undefined ? 'postprocess_script' : 'postprocess-script';
+  const at = { file: parsed.file, ...parsed.positionOf([key]), key };
+  const first = l.postprocessScriptAt;
+  if (first) {
+    l.issues.push({
+      ...at,
+      message: `set here and in ${first.file}:${first.line}:${first.col} (${first.key}): a treefile with its includes runs one script file (rpm-ostree would silently keep the including file’s); keep one`,
+    });
+    return;
+  }
+  l.postprocessScriptAt = at;
+  const read = readContextText(l.context, script.path, SCRIPT_MAX_BYTES);
+  if ('problem' in read) {
+    l.pathIssues.push({ ...at, message: read.problem });
+    return;
+  }
+  const shown = displayName(script.path);
+  const problem = read.text === '' ? 'the file is empty' : shebangProblem(read.text);
+  if (problem) {
+    l.pathIssues.push({ ...at, message: `${shown}: ${problem}` });
+    return;
+  }
+  script.content = read.text;
+  l.scriptSites.push({ at, path: shown, shebang: parseShebang(read.text) });
 }
 
 /** The keys that hold inline scripts (both dialects; neither has an underscore spelling). */

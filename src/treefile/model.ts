@@ -223,6 +223,20 @@ export const SETTINGS = {
     merge: 'override',
     finish: (v, f) => (v === undefined ? undefined : f.sub('mutate-os-release', v)),
   }),
+  /**
+   * The text of the postprocess-script file, run after the postprocess scripts. `read` gives
+   * its absolute path; load.ts reads the file once it is known to be inside the treefile
+   * context, so the text hashed is the text run. Undefined when unset (input-hash.ts). Two
+   * files setting it are an error (load.ts), so `override` never drops one.
+   */
+  postprocessScript: setting({
+    read: (d, dir): { path: string; content?: string } | undefined =>
+      d['postprocess-script'] === undefined
+        ? undefined
+        : { path: resolve(dir, d['postprocess-script']) },
+    merge: 'override',
+    finish: (v) => v?.content,
+  }),
 };
 
 type Settings = typeof SETTINGS;

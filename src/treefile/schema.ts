@@ -239,6 +239,12 @@ const Canonical = z
     postprocess: Scripts.optional().describe(
       'Scripts run in the tree (chroot, no network) after installing: one starting with #! is executed, so the kernel runs the interpreter it names (its package must be in packages or the base); one without runs with /bin/sh -e',
     ),
+    'postprocess-script': oneLine()
+      .min(1)
+      .optional()
+      .describe(
+        'A script file (relative to the treefile, a regular file inside the treefile context) run in the tree like the postprocess scripts, after them; read when the treefile is loaded. One per treefile and its includes',
+      ),
     'add-commit-metadata': z
       .record(
         z.string().regex(/^[^=\s\p{Cc}]+$/u, 'no "=", whitespace or control characters'),

@@ -116,12 +116,15 @@ test('validate checks what a compose needs before building: files, exclusions, t
   assert.doesNotMatch(r.stdout, /nano/);
 });
 
-test('validate checks scripts: the #! line and its interpreter’s package', async () => {
+test('validate checks scripts: the #! line, its interpreter’s package, the postprocess-script file', async () => {
   const r = await validate(
     'script-shebang-relative.yaml',
     'script-shebang-two-args.yaml',
     'script-interpreter-not-listed.yaml',
     'script-interpreter-excluded.yaml',
+    'postprocess-script-link-outside.yaml',
+    'postprocess-script-interpreter-not-listed.yaml',
+    'postprocess-script-twice-a.yaml',
   );
   assert.equal(r.code, 2);
   for (const line of [
@@ -129,6 +132,9 @@ test('validate checks scripts: the #! line and its interpreter’s package', asy
     /script-shebang-two-args\.yaml:6:5 {2}postprocess\[0\] {2}the kernel passes "-e -x" to \/bin\/bash as one argument/,
     /script-interpreter-not-listed\.yaml:6:5 {2}postprocess\[0\] {2}#!\/usr\/bin\/python3: no package that provides \/usr\/bin\/python3 \(python3-minimal, python3\) is in packages or installed by the base: add python3 to packages/,
     /script-interpreter-excluded\.yaml:6:5 {2}postprocess\[0\] {2}#!\/usr\/bin\/env zsh: .*add zsh to packages/,
+    /postprocess-script-link-outside\.yaml:5:21 {2}postprocess-script {2}\S*shadow-link\.sh \(really \/etc\/shadow\) is outside the treefile context/,
+    /postprocess-script-interpreter-not-listed\.yaml:4:21 {2}postprocess-script {2}\S*files\/python\.py: #!\/usr\/bin\/python3: .*add python3 to packages/,
+    /postprocess-script-twice-b\.yaml:2:21 {2}postprocess-script {2}set here and in \S*postprocess-script-twice-a\.yaml:6:21 \(postprocess-script\)/,
   ])
     assert.match(r.stdout, line);
 });

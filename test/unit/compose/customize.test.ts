@@ -12,9 +12,10 @@ import { test } from 'node:test';
 import { postprocessRuns, type ScriptRun } from '../../../src/compose/customize.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
 
-test('scripts in order: one with #! is executed, one without runs with /bin/sh -e', () => {
+test('scripts in rpm-ostree’s order: inline ones, then postprocess-script; #! executed, else /bin/sh -e', () => {
   const runs = postprocessRuns({
-    postprocess: ['echo one\n', '#!/usr/bin/python3\nprint(2)\n', '#!/bin/bash -e\necho three\n'],
+    postprocess: ['echo one\n', '#!/usr/bin/python3\nprint(2)\n'],
+    postprocessScript: '#!/bin/bash -e\necho three\n',
   });
   assert.deepEqual(
     runs.map((r) => [r.label, r.inTree, r.argv]),
@@ -30,14 +31,14 @@ test('scripts in order: one with #! is executed, one without runs with /bin/sh -
         ['/tmp/particle-os-postprocess-2'],
       ],
       [
-        'postprocess script 3 (#!/bin/bash -e)',
-        '/tmp/particle-os-postprocess-3',
-        ['/tmp/particle-os-postprocess-3'],
+        'postprocess-script (#!/bin/bash -e)',
+        '/tmp/particle-os-postprocess-script',
+        ['/tmp/particle-os-postprocess-script'],
       ],
     ],
   );
   assert.equal(runs[2]?.text, '#!/bin/bash -e\necho three\n', 'the text runs as read');
-  assert.deepEqual(postprocessRuns({ postprocess: [] }), []);
+  assert.deepEqual(postprocessRuns({ postprocess: [], postprocessScript: undefined }), []);
 });
 
 /** Run one script as compose would, its tree path mapped into `dir`: [exit code, stdout]. */

@@ -44,6 +44,22 @@ test('treefile digest: apt.components counts, its default does not (existing dig
   assert.notEqual(plain, digest('c.yaml', 'apt:\n  components: [main, contrib]\n'));
 });
 
+test('treefile digest: the postprocess-script’s text counts, not where it or the treefile lives', () => {
+  const root = scratchDir('digest-script');
+  const mk = (dir: string, script: string) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'post.sh'), script);
+    writeFileSync(
+      join(dir, 't.yaml'),
+      'ref: test/x\nbase: debian:trixie\npostprocess: ["echo a"]\npostprocess-script: post.sh\n',
+    );
+    return treefileDigest(loadTreefile(join(dir, 't.yaml')));
+  };
+  const one = mk(join(root, 'one'), 'echo hello\n');
+  assert.equal(one, mk(join(root, 'two/deeper'), 'echo hello\n'), 'script sites are no input');
+  assert.notEqual(one, mk(join(root, 'three'), 'echo changed\n'), 'a changed script recomposes');
+});
+
 test('treefile digest: a #! line is an input (it once ran with /bin/sh -e); without one, digests stay', () => {
   const root = scratchDir('digest-shebang');
   const digest = (name: string, yaml: string) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InputError } from '../../../src/core/errors.ts';
@@ -391,6 +391,35 @@ test('mutate-os-release: read, substituted, re-checked', () => {
   );
 });
 
+test('scripts: inline ones, then the postprocess-script file beside the treefile, each located with its #! line', () => {
+  const fixture = 'test/fixtures/treefiles/scripts';
+  const tf = loadTreefile(`${fixture}/scripts.yaml`);
+  assert.equal(tf.postprocess.length, 3);
+  assert.match(tf.postprocess[0] ?? '', /^#!\/usr\/bin\/env bash\n/, 'the included file’s first');
+  assert.match(tf.postprocess[1] ?? '', /^#!\/usr\/bin\/python3\n/);
+  assert.equal(
+    tf.postprocessScript,
+    readFileSync(`${fixture}/postprocess.sh`, 'utf8'),
+    'the file’s text, read when loading',
+  );
+  assert.deepEqual(
+    tf.scriptSites.map((s) => [s.at.file, s.at.line, s.at.key, s.path, s.shebang?.interpreter]),
+    [
+      [`${fixture}/scripts.yaml`, 10, 'postprocess[0]', undefined, '/usr/bin/python3'],
+      [`${fixture}/scripts.yaml`, 15, 'postprocess[1]', undefined, undefined],
+      [
+        `${fixture}/scripts.yaml`,
+        17,
+        'postprocess-script',
+        `${fixture}/postprocess.sh`,
+        '/bin/bash',
+      ],
+      [`${fixture}/common.yaml`, 3, 'postprocess[0]', undefined, '/usr/bin/env'],
+    ],
+  );
+  assert.equal(loadTreefile('treefiles/debian-minimal.yaml').postprocessScript, undefined);
+});
+
 test('with the packages the consumer installs, a script’s interpreter must come with one of them or a listed one', () => {
   const provided: LoadOptions = { provided: () => ['bash', 'coreutils', 'dash'] };
   const issues = (yaml: string) => {
@@ -426,4 +455,29 @@ test('with the packages the consumer installs, a script’s interpreter must com
     loadTreefile(write('interp2.yaml', `ref: a/b\nbase: debian:trixie\n${py}`)).ref,
     'a/b',
   );
+});
+
+test('postprocess-script: one per treefile with its includes; a second is an error naming both', () => {
+  const sub = join(dir, 'script-twice');
+  mkdirSync(join(sub, 'inc'), { recursive: true });
+  writeFileSync(join(sub, 'top.sh'), '#!/bin/sh\necho top\n');
+  writeFileSync(join(sub, 'inc/inc.sh'), 'echo inc\n');
+  writeFileSync(join(sub, 'inc/inc.yaml'), 'postprocess_script: inc.sh\n');
+  writeFileSync(
+    join(sub, 'top.yaml'),
+    'include: inc/inc.yaml\nref: a/b\nbase: debian:trixie\npostprocess-script: top.sh\n',
+  );
+  assert.match(
+    issuesOf(join(sub, 'top.yaml')).join('\n'),
+    /inc\/inc\.yaml:1:21 {2}postprocess_script {2}set here and in \S*top\.yaml:4:21 \(postprocess-script\): a treefile with its includes runs one script file/,
+  );
+  // Only in the included file: relative to it, and read.
+  writeFileSync(join(sub, 'one.yaml'), 'include: inc/inc.yaml\nref: a/b\nbase: debian:trixie\n');
+  assert.equal(loadTreefile(join(sub, 'one.yaml')).postprocessScript, 'echo inc\n');
+  // A file reached twice is merged once: its script is one script.
+  writeFileSync(
+    join(sub, 'two.yaml'),
+    'include: [inc/inc.yaml, inc/inc.yaml]\nref: a/b\nbase: debian:trixie\n',
+  );
+  assert.equal(loadTreefile(join(sub, 'two.yaml')).postprocessScript, 'echo inc\n');
 });
