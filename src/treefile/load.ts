@@ -43,7 +43,13 @@ import {
   TreefileFileSchema,
   UNDERSCORE_ALIASES,
 } from './schema.ts';
-import { interpreterIssues, parseShebang, type ScriptSite, shebangProblem } from './scripts.ts';
+import {
+  interpreterIssues,
+  interpreterProviders,
+  parseShebang,
+  type ScriptSite,
+  shebangProblem,
+} from './scripts.ts';
 import { SUITES } from './suites.ts';
 
 export type { ResolvedTreefile };
@@ -176,17 +182,31 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
       `"${tf.versionPrefix}" is not a valid version prefix after substitution`,
     );
   if (o.provided) {
-    // Without resolving, only what is listed or always installed counts (the dry run checks
-    // the resolved set too): a script's interpreter is named, not left to a dependency.
+    // Without resolving, an interpreter whose packages are all excluded can never be there (an
+    // error); one that is neither listed nor in the base may still come as a dependency, so it
+    // is a warning here and the compose (dry run included) decides on the resolved set.
     const excluded = new Set(tf.excludePackages);
-    const have = [...tf.packages, ...o.provided(tf)].filter((p) => !excluded.has(p));
-    const check = interpreterIssues(
-      tf.scriptSites,
-      new Set(have),
-      'in packages or installed by the base',
+    const all = new Set([...tf.packages, ...o.provided(tf)]);
+    const notExcluded = new Set(
+      [...all, ...tf.scriptSites.flatMap(interpreterProviders)].filter((p) => !excluded.has(p)),
     );
-    issues.push(...check.errors);
-    l.warnings.push(...check.warnings);
+    const never = interpreterIssues(
+      tf.scriptSites,
+      notExcluded,
+      'allowed: exclude-packages removes every one',
+      (pkg) => `remove ${pkg} from exclude-packages`,
+    );
+    issues.push(...never.errors);
+    const listed = interpreterIssues(
+      tf.scriptSites,
+      new Set([...all].filter((p) => !excluded.has(p))),
+      'listed in packages or installed by the base (a dependency may still bring one in: the compose checks the resolved set)',
+    );
+    const errorAt = new Set(never.errors.map((e) => `${e.file}:${e.line}:${e.col}`));
+    l.warnings.push(
+      ...listed.errors.filter((e) => !errorAt.has(`${e.file}:${e.line}:${e.col}`)),
+      ...listed.warnings,
+    );
   }
   if (issues.length) throw new InputError(issues, l.warnings);
   return tf;

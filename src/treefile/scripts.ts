@@ -126,6 +126,13 @@ function neededPaths(sb: Shebang): { path: string; known?: KnownInterpreter }[] 
   ];
 }
 
+/** Every package the table knows to provide a script's interpreter(s) (none without `#!`). */
+export function interpreterProviders(site: ScriptSite): string[] {
+  return site.shebang
+    ? neededPaths(site.shebang).flatMap(({ known }) => [...(known?.providers ?? [])])
+    : [];
+}
+
 /** The errors and warnings of an interpreter check. */
 export interface InterpreterCheck {
   errors: InputIssue[];
