@@ -22,6 +22,7 @@ import {
   cpSync,
   existsSync,
   fchmodSync,
+  lchownSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -195,6 +196,13 @@ export class Tree {
     copyFileSync(hostSource, host);
     if (mode !== undefined) chmodSync(host, mode);
     return host;
+  }
+
+  /** Change the owner of what `path` names (resolved inside the tree; nothing followed after). */
+  chown(path: string, uid: number, gid: number): void {
+    const host = this.path(path);
+    if (!lstatOrUndefined(host)) throw new TreePathError(path, 'does not exist in the tree');
+    lchownSync(host, uid, gid);
   }
 
   chmod(path: string, mode: number): void {
