@@ -19,7 +19,7 @@ import { DEFAULT_SIZES, parseSize, type Recipe, RecipeSchema, SizeSchema } from 
  * instead. The schema accepts none of them; docs/recipe.md lists them with these reasons.
  */
 export const REFUSED: Record<string, string> = {
-  name: 'blueprint metadata: nothing here uses it (the outputs are named disk.<type>); remove it',
+  name: 'blueprint metadata: nothing here uses it (the outputs are named after their type); remove it',
   description: 'blueprint metadata: nothing here uses it; remove it',
   version: 'blueprint metadata: nothing here uses it; remove it',
   distro: 'the distribution is the bootc image’s own; remove it',
