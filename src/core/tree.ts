@@ -135,6 +135,21 @@ export class Tree {
     return this.stat(path)?.isFile() ?? false;
   }
 
+  /**
+   * The nearest existing ancestor of `path` (resolved inside the tree) when it is not a
+   * directory: what making `path`'s parents would fail on, after other writes. Undefined when
+   * every ancestor that exists is a directory. Lets a caller refuse before writing anything.
+   */
+  blockingAncestor(path: string): string | undefined {
+    let at = this.resolve(path, false).inTree;
+    while (at !== '/') {
+      at = at.slice(0, at.lastIndexOf('/')) || '/';
+      const st = this.stat(at);
+      if (st) return st.isDirectory() ? undefined : at;
+    }
+    return undefined;
+  }
+
   readlink(path: string): string {
     return readlinkSync(this.path(path, false));
   }
