@@ -97,7 +97,8 @@ interface FoundUnit {
 
 /** Where a unit (or its template) is: the first unit directory that has it. */
 function findUnit(os: Tree, name: string): FoundUnit | { masked: string } | undefined {
-  const template = name.replace(/@[^.]+(\.[a-z]+)$/, '@$1');
+  // The instance is everything between "@" and the type suffix (it may hold dots: foo@a.b.service).
+  const template = name.replace(/@[^@]+(\.[a-z]+)$/, '@$1');
   for (const candidate of template === name ? [name] : [name, template])
     for (const dir of UNIT_DIRS) {
       const path = `${dir}/${candidate}`;
@@ -127,12 +128,17 @@ function byAlias(os: Tree, name: string): FoundUnit | undefined {
   return undefined;
 }
 
-/** A link or removal inside /etc/systemd/system, or why the image does not allow it there. */
+/**
+ * A link or removal inside /etc/systemd/system, or why the image does not allow it there: a
+ * directory linked elsewhere, or a file where a directory of the link must be (found now, not
+ * after the other links are written).
+ */
 function inEtcUnits(os: Tree, path: string): string | undefined {
   const at = os.resolve(path, false).inTree;
-  return at.startsWith(`/${ETC_UNITS}/`)
-    ? undefined
-    : `the image links /${path} to ${at}, outside /${ETC_UNITS}; not writing through it`;
+  if (!at.startsWith(`/${ETC_UNITS}/`))
+    return `the image links /${path} to ${at}, outside /${ETC_UNITS}; not writing through it`;
+  const blocker = os.blockingAncestor(path);
+  return blocker && `${blocker} exists in the image and is not a directory`;
 }
 
 /**
@@ -170,6 +176,13 @@ export function planServices(
         });
       name = name.replace('@.', `@${install.DefaultInstance}.`);
     }
+    // The name becomes a link's file name: one the image made up (a DefaultInstance= with "/",
+    // a unit file linked to by another name) may not put the link somewhere else.
+    if (!UNIT_NAME_RE.test(name))
+      return problems.push({
+        key,
+        message: `${found.file}: "${name}" is not a unit name; not linking it`,
+      });
     const words = [...DEPENDENCIES.flatMap(([k]) => install[k]), ...install.Alias, ...install.Also];
     const bad = words.find((w) => !UNIT_NAME_RE.test(w));
     if (bad)
@@ -229,6 +242,11 @@ export function planServices(
     const found = findUnit(os, asked);
     if (!found) return problems.push({ key, message: missing(asked) });
     if ('masked' in found) return; // already masked
+    if (!UNIT_NAME_RE.test(found.name))
+      return problems.push({
+        key,
+        message: `${found.file}: "${found.name}" is not a unit name; not masking it`,
+      });
     // The unit itself, not an alias name (masking an alias would leave the unit startable).
     const path = `${ETC_UNITS}/${found.name}`;
     const st = os.lstat(path);

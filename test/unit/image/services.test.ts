@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { Tree } from '../../../src/core/tree.ts';
@@ -197,4 +197,68 @@ test('services: links in the image that lead out of /etc/systemd/system are refu
   applyLinkOps(os, m2.ops);
   c.assertIntact();
   assert.equal(readlinkSync(join(c.tree, 'etc/systemd/system/c.service')), '/dev/null');
+});
+
+test('services: a unit file the image links to a host path is read inside the tree, never on the host', () => {
+  const c = canary();
+  // On the host, a unit that would enable itself and add an alias link; in the tree, nothing.
+  writeFileSync(
+    join(c.host, 'dir/evil.service'),
+    '[Install]\nWantedBy=multi-user.target\nAlias=leak.service\n',
+  );
+  c.link('etc/systemd/system/x.service', `${c.host}/dir/evil.service`);
+  c.link(`${LIB}/y.service`, `${c.host}/dir/evil.service`);
+  const os = new Tree(c.tree);
+  const plan = planServices(os, { enabled: ['x.service', 'y.service'], disabled: [], masked: [] });
+  assert.deepEqual(plan.ops, []);
+  assert.match(plan.problems[0]?.message ?? '', /x\.service: no such unit in the image/);
+  assert.match(plan.problems[1]?.message ?? '', /y\.service: no such unit in the image/);
+  rmSync(join(c.host, 'dir/evil.service'));
+  c.assertIntact();
+});
+
+test('services: a DefaultInstance= or unit file name from the image cannot put a link elsewhere', () => {
+  const d = image(
+    {
+      [`${LIB}/getty@.service`]:
+        '[Install]\nWantedBy=getty.target\nDefaultInstance=x/../../../other\n',
+      [`${LIB}/odd name`]: '[Install]\nWantedBy=multi-user.target\n',
+    },
+    { 'etc/systemd/system/odd.service': `/${LIB}/odd name` },
+  );
+  const problems = d.apply({ enabled: ['getty@.service', 'odd.service'] });
+  assert.match(
+    problems[0]?.message ?? '',
+    /"getty@x\/\.\.\/\.\.\/\.\.\/other\.service" is not a unit name/,
+  );
+  assert.match(problems[1]?.message ?? '', /"odd name" is not a unit name/);
+  assert.deepEqual(
+    d.os.walk('etc/systemd/system').map((e) => e.path),
+    ['odd.service'],
+  );
+});
+
+test('services: a file where a link directory must be is refused before any link is made', () => {
+  const d = image({
+    [`${LIB}/a.service`]: '[Install]\nWantedBy=sockets.target\n',
+    [`${LIB}/b.service`]: '[Install]\nWantedBy=multi-user.target\n',
+    'etc/systemd/system/multi-user.target.wants': 'not a directory\n',
+  });
+  const problems = d.apply({ enabled: ['a.service', 'b.service'] });
+  assert.equal(problems.length, 1);
+  assert.deepEqual(problems[0]?.key, ['services', 'enabled', 1]);
+  assert.match(
+    problems[0]?.message ?? '',
+    /\/etc\/systemd\/system\/multi-user\.target\.wants exists in the image and is not a directory/,
+  );
+  assert.equal(d.exists('sockets.target.wants'), false, 'nothing written');
+});
+
+test('services: an instance name with dots finds its template', () => {
+  const d = image({ [`${LIB}/vpn@.service`]: '[Install]\nWantedBy=multi-user.target\n' });
+  assert.deepEqual(d.apply({ enabled: ['vpn@site.example.org.service'] }), []);
+  assert.equal(
+    d.link('multi-user.target.wants/vpn@site.example.org.service'),
+    `/${LIB}/vpn@.service`,
+  );
 });
