@@ -206,14 +206,11 @@ export const RecipeSchema = z
   })
   .superRefine((r, ctx) => {
     // Names, ids, homes and paths each name one thing: a second one would silently win.
+    const homes = r.users.map((u) => (u.home ?? `/home/${u.name}`).replace(/^\/var\//, '/'));
     const checks = [
       ['users', duplicates(r.users, (u) => u.name, 'name'), 'name'],
       ['users', duplicates(r.users, (u) => u.uid, 'uid'), 'uid'],
-      [
-        'users',
-        duplicates(r.users, (u) => (u.home ?? `/home/${u.name}`).replace(/^\/var\//, '/'), 'home'),
-        'home',
-      ],
+      ['users', duplicates(homes, (h) => h, 'home'), 'home'],
       ['groups', duplicates(r.groups, (g) => g.name, 'name'), 'name'],
       ['groups', duplicates(r.groups, (g) => g.gid, 'gid'), 'gid'],
       ['files', duplicates(r.files, (f) => f.path, 'path'), 'path'],
@@ -222,6 +219,16 @@ export const RecipeSchema = z
     for (const [list, found, key] of checks)
       for (const d of found)
         ctx.addIssue({ code: 'custom', path: [list, d.index, key], message: d.message });
+    // A home inside another user's home would be made in it, or find itself made already.
+    for (const [i, h] of homes.entries()) {
+      const j = homes.findIndex((o) => h.startsWith(`${o}/`));
+      if (j >= 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', i, 'home'],
+          message: `${h} is inside the home of item ${j} (${homes[j]})`,
+        });
+    }
   })
   .describe('particle-os image recipe: how the disk image is laid out and configured');
 
