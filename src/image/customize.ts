@@ -6,9 +6,11 @@
  * symlink in /etc (say `etc/shadow -> /etc/shadow`), so every path is resolved inside the
  * deployment or the stateroot's /var (core/tree.ts), never on the build host.
  *
- * Everything the image must allow (units, shells, owners, ids, parents, links out of /etc) is
- * checked first, without writing; every problem is reported at once, located at the recipe
- * key that asked for it (exit code 2), and the deployment is left as it was.
+ * Everything the image must allow (units, shells, owners, ids, parents, links out of /etc, what
+ * is in the way of each file written) is checked first, without writing; every problem is
+ * reported at once, located at the recipe key that asked for it (exit code 2), and the
+ * deployment is left as it was. `autologin` is the exception: it is checked as it is written,
+ * last, because it needs the users and the display manager the recipe adds.
  */
 import { lchownSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +29,13 @@ import {
   isCryptHash,
 } from './accounts.ts';
 import { type AutologinResult, configureAutologin } from './autologin.ts';
-import { type KeyProblem, planEtcNodes, writeEtcNodes } from './etc-nodes.ts';
+import {
+  etcFileProblem,
+  type KeyProblem,
+  type PlannedNode,
+  planEtcNodes,
+  writeEtcNodes,
+} from './etc-nodes.ts';
 import { applyLinkOps, planServices } from './services.ts';
 
 export interface CustomizeResult {
@@ -54,18 +62,28 @@ export async function customizeDeployment(
 
   // Plan: read the image, write nothing.
   const problems: KeyProblem[] = [];
-  if (recipe.timezone && !os.exists(`usr/share/zoneinfo/${recipe.timezone}`))
+  if (recipe.timezone && !os.isFile(`usr/share/zoneinfo/${recipe.timezone}`))
     problems.push({
       key: ['timezone'],
-      message: `${recipe.timezone} is not in the image's /usr/share/zoneinfo (is tzdata installed?)`,
+      message: `${recipe.timezone} is not a zone file in the image's /usr/share/zoneinfo (is tzdata installed?)`,
     });
+  const settings = settingFiles(os, recipe);
+  for (const f of settings) {
+    const why = etcFileProblem(os, f.path, f.link);
+    if (why) problems.push({ key: [f.by], message: why });
+  }
   const accounts = await planAccounts(sc, os, varTree, recipe, problems);
   const nodes = planEtcNodes(os, recipe, {
     passwd: accounts?.files.passwd ?? readOr(os, 'etc/passwd'),
     group: accounts?.files.group ?? readOr(os, 'etc/group'),
   });
   const services = planServices(os, recipe.services);
-  problems.push(...nodes.problems, ...services.problems);
+  const links = services.ops.map((o) => ({ path: o.path, link: true, by: 'services' }));
+  problems.push(
+    ...nodes.problems,
+    ...services.problems,
+    ...collisions(os, nodes.nodes, [...settings, ...links]),
+  );
   if (problems.length)
     throw new InputError(problems.map((p) => recipeIssue(recipe.file, p.key, p.message)));
 
@@ -93,6 +111,48 @@ export async function customizeDeployment(
   return { users, autologin };
 }
 
+/** A file of /etc that a setting of the recipe writes (`link`: replaced by a symlink). */
+interface SettingFile {
+  path: string;
+  link: boolean;
+  by: string;
+}
+
+/** The files of /etc that hostname, timezone and locale write, as the write step does. */
+function settingFiles(os: Tree, recipe: Recipe): SettingFile[] {
+  const file = (path: string, by: string, link = false) => ({ path, link, by });
+  return [
+    ...(recipe.hostname ? [file('etc/hostname', 'hostname')] : []),
+    ...(recipe.timezone
+      ? [file('etc/localtime', 'timezone', true), file('etc/timezone', 'timezone')]
+      : []),
+    ...(recipe.locale ? [file('etc/locale.conf', 'locale')] : []),
+    ...(recipe.locale && !os.lstat('etc/default/locale')?.isSymbolicLink()
+      ? [file('etc/default/locale', 'locale')]
+      : []),
+  ];
+}
+
+/**
+ * Recipe files and directories at, in or (a file) above a path that another key writes: written
+ * one after the other, one would silently replace the other, and a link written first (the
+ * timezone's /etc/localtime) would lead a later file out of /etc after it was checked.
+ */
+function collisions(os: Tree, nodes: PlannedNode[], written: SettingFile[]): KeyProblem[] {
+  const taken = written.map((w) => ({ at: os.resolve(w.path, !w.link).inTree, by: w.by }));
+  return nodes.flatMap((n) => {
+    const hit = taken.find(
+      (w) =>
+        n.path === w.at ||
+        n.path.startsWith(`${w.at}/`) ||
+        (n.kind === 'file' && w.at.startsWith(`${n.path}/`)),
+    );
+    return hit
+      ? [{ key: [...n.key, 'path'], message: `${n.path}: ${hit.at} is written by ${hit.by}` }]
+      : [];
+  });
+}
+
 /** A text file of the image, or "" when it has none. */
 function readOr(os: Tree, path: string): string {
   return os.isFile(path) ? os.readText(path) : '';
@@ -117,9 +177,19 @@ async function planAccounts(
   problems: KeyProblem[],
 ): Promise<AccountPlan | undefined> {
   if (recipe.users.length === 0 && recipe.groups.length === 0) return undefined;
-  // A recipe file that replaces an account file is the base the users are added to.
-  const read = (f: string) =>
-    recipe.files.find((r) => r.path === `/etc/${f}`)?.content ?? os.readText(`etc/${f}`);
+  const key = recipe.users.length ? 'users' : 'groups';
+  const unwritable = ACCOUNT_FILES.flatMap((f) => etcFileProblem(os, `etc/${f}`) ?? []);
+  if (unwritable.length) {
+    problems.push(...unwritable.map((message) => ({ key: [key], message })));
+    return undefined;
+  }
+  // A recipe file that replaces an account file (at its path, or through a link of the image)
+  // is the base the users are added to.
+  const read = (f: string) => {
+    const at = os.resolve(`etc/${f}`).inTree;
+    const mine = recipe.files.find((r) => os.resolve(r.path).inTree === at);
+    return mine?.content ?? os.readText(`etc/${f}`);
+  };
   const base = Object.fromEntries(
     ACCOUNT_FILES.map((f) => [f, read(f)]),
   ) as unknown as AccountFiles;
@@ -141,10 +211,13 @@ async function planAccounts(
         message: `${u.shell} is not a program in the image (install its package in the treefile, or choose another shell)`,
       });
     const home = homes[i] as string;
-    if (stateVar.lstat(home))
+    const blocker = stateVar.blockingAncestor(home);
+    if (stateVar.lstat(home) || blocker)
       problems.push({
         key: ['users', i, 'home'],
-        message: `/var/${home} already exists in the stateroot`,
+        message: blocker
+          ? `/var${blocker} exists in the stateroot and is not a directory`
+          : `/var/${home} already exists in the stateroot`,
       });
   }
   try {

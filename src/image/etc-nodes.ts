@@ -23,8 +23,10 @@ export interface PlannedNode {
   content?: string;
   uid: number;
   gid: number;
-  /** Missing parent directories to make first (ensure-parents), outermost first. */
+  /** Missing parent directories to make first (root, 0755), outermost first. */
   parents: string[];
+  /** The recipe entry that asked for it (`['files', 2]`), for problems found later. */
+  key: (string | number)[];
 }
 
 /**
@@ -37,6 +39,23 @@ export function resolveEtc(os: Tree, path: string): { at: string } | { problem: 
   return { problem: `the image links ${path} to ${at}, outside /etc; not writing through it` };
 }
 
+/**
+ * Why a file of /etc that a recipe key writes (`etc/hostname`) cannot be written, found before
+ * anything is: the image links it out of /etc (a write would change /usr, whose files are the
+ * OSTree repo's objects), it is not a regular file, or a file is where one of its directories
+ * must be. `link`: the path is replaced by a symlink (what is there is removed, not followed).
+ */
+export function etcFileProblem(os: Tree, path: string, link = false): string | undefined {
+  const at = os.resolve(path, !link).inTree;
+  if (!at.startsWith('/etc/'))
+    return `the image links /${path} to ${at}, outside /etc; not writing through it`;
+  const st = link ? os.lstat(at) : os.stat(at);
+  if (st && (link ? st.isDirectory() : !st.isFile()))
+    return `${at} exists in the image and is not a ${link ? 'file or link' : 'regular file'}`;
+  const blocker = os.blockingAncestor(at);
+  return blocker && `${blocker} exists in the image and is not a directory`;
+}
+
 /** The parent directory of a tree path ("/etc/a/b" → "/etc/a"). */
 function parentOf(path: string): string {
   return path.slice(0, path.lastIndexOf('/')) || '/';
@@ -45,6 +64,8 @@ function parentOf(path: string): string {
 /**
  * Plan the recipe's directories and files against the image. `accounts` are passwd and group
  * as they will be after the recipe's users and groups are added (owners may be recipe users).
+ * Each entry is checked against the image and against the entries before it (a file where an
+ * earlier entry makes a directory, a directory below a file), so that writing cannot fail.
  */
 export function planEtcNodes(
   os: Tree,
@@ -53,9 +74,16 @@ export function planEtcNodes(
 ): { nodes: PlannedNode[]; problems: KeyProblem[] } {
   const nodes: PlannedNode[] = [];
   const problems: KeyProblem[] = [];
-  // Directories planned so far: a later entry may sit inside an earlier one.
-  const planned = new Set<string>();
-  const isDir = (p: string) => planned.has(p) || os.isDir(p);
+  // What earlier entries make, by resolved path (parents of files and directories included).
+  const planned = new Map<string, PlannedNode['kind']>();
+  const kindAt = (p: string): string | undefined => {
+    const made = planned.get(p);
+    if (made) return made;
+    const st = os.stat(p);
+    return st && (st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'special file');
+  };
+  const where = (p: string) =>
+    planned.has(p) ? `an earlier entry makes ${p} a ${planned.get(p)}` : `${p} exists in the image`;
   const owner = (
     list: 'directories' | 'files',
     i: number,
@@ -75,77 +103,76 @@ export function planEtcNodes(
     };
     return { uid: look('user'), gid: look('group') };
   };
-
-  for (const [i, d] of recipe.directories.entries()) {
-    const r = resolveEtc(os, d.path);
-    if ('problem' in r) {
-      problems.push({ key: ['directories', i, 'path'], message: r.problem });
-      continue;
-    }
-    const st = os.stat(r.at);
-    if (st && !st.isDirectory()) {
-      problems.push({
-        key: ['directories', i, 'path'],
-        message: `${d.path} exists in the image and is not a directory`,
-      });
-      continue;
-    }
+  /** Plan one entry: its resolved path and missing parents, or undefined after a problem. */
+  const place = (
+    list: 'directories' | 'files',
+    i: number,
+    path: string,
+    kind: PlannedNode['kind'],
+  ): { at: string; parents: string[] } | undefined => {
+    const problem = (message: string) => {
+      problems.push({ key: [list, i, 'path'], message });
+      return undefined;
+    };
+    const r = resolveEtc(os, path);
+    if ('problem' in r) return problem(r.problem);
+    // Two entries that lead to one path (through a link of the image): neither may silently win.
+    const twice = nodes.find((n) => n.path === r.at);
+    if (twice) return problem(`${r.at} is made by ${twice.key.join('.')} already`);
+    const there = kindAt(r.at);
+    if (there && there !== kind)
+      return problem(
+        `${where(r.at)} and is not a ${kind === 'file' ? 'regular file' : 'directory'}`,
+      );
     const parents: string[] = [];
-    for (let p = parentOf(r.at); !isDir(p); p = parentOf(p)) {
-      if (os.stat(p)) {
-        parents.length = 0;
-        problems.push({
-          key: ['directories', i, 'path'],
-          message: `${p} exists in the image and is not a directory`,
-        });
-        break;
-      }
+    for (let p = parentOf(r.at); kindAt(p) !== 'directory'; p = parentOf(p)) {
+      if (kindAt(p)) return problem(`${where(p)} and is not a directory`);
       parents.unshift(p);
     }
-    if (parents.length && !d['ensure-parents']) {
+    return { at: r.at, parents };
+  };
+
+  for (const [i, d] of recipe.directories.entries()) {
+    const placed = place('directories', i, d.path, 'directory');
+    if (!placed) continue;
+    if (placed.parents.length && !d['ensure-parents']) {
       problems.push({
         key: ['directories', i, 'ensure-parents'],
-        message: `${parents[0]} does not exist in the image: create it first or set ensure-parents`,
+        message: `${placed.parents[0]} does not exist in the image: create it first or set ensure-parents`,
       });
       continue;
     }
-    for (const p of [...parents, r.at]) planned.add(p);
+    for (const p of placed.parents) planned.set(p, 'directory');
+    planned.set(placed.at, 'directory');
     nodes.push({
       kind: 'directory',
-      path: r.at,
+      path: placed.at,
       mode: Number.parseInt(d.mode, 8),
       ...owner('directories', i, d),
-      parents,
+      parents: placed.parents,
+      key: ['directories', i],
     });
   }
 
   for (const [i, f] of recipe.files.entries()) {
-    const r = resolveEtc(os, f.path);
-    if ('problem' in r) {
-      problems.push({ key: ['files', i, 'path'], message: r.problem });
-      continue;
-    }
-    const st = os.stat(r.at);
-    if (st && !st.isFile()) {
-      problems.push({
-        key: ['files', i, 'path'],
-        message: `${f.path} exists in the image and is not a regular file`,
-      });
-      continue;
-    }
+    const placed = place('files', i, f.path, 'file');
+    if (!placed) continue;
+    for (const p of placed.parents) planned.set(p, 'directory');
+    planned.set(placed.at, 'file');
     nodes.push({
       kind: 'file',
-      path: r.at,
+      path: placed.at,
       mode: Number.parseInt(f.mode, 8),
       content: f.content,
       ...owner('files', i, f),
-      parents: [],
+      parents: placed.parents,
+      key: ['files', i],
     });
   }
   return { nodes, problems };
 }
 
-/** Write planned directories and files (parents of files are made as root, 0755). */
+/** Write planned directories and files; missing parents are made as root, 0755. */
 export function writeEtcNodes(os: Tree, nodes: PlannedNode[]): void {
   for (const n of nodes) {
     for (const p of n.parents) {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import {
   chmodSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -55,22 +57,34 @@ test('image customization: hostile links in the image /etc and skel stay inside 
     /files\[0\]\.path {2}the image links \/etc\/x\/canary to \S+, outside \/etc/,
   );
   c.assertIntact();
-  await customizeDeployment(
-    testContext(),
-    deploy,
-    stateVar,
-    recipe({ hostname: 'box', locale: 'C.UTF-8', timezone: 'Europe/Berlin' }),
-  );
-  c.assertIntact();
-  // The shadow link dangles inside the image: adding users fails, naming the file.
+  // So are the settings' files and the account files the image links out of /etc.
   c.file('deploy/usr/bin/bash', '#!/bin/sh\n');
   chmodSync(join(deploy, 'usr/bin/bash'), 0o755);
   c.link('deploy/bin', 'usr/bin');
   await assert.rejects(
-    customizeDeployment(testContext(), deploy, stateVar, recipe({ users: [{ name: 'tux' }] })),
-    /\/etc\/shadow: does not exist in the tree/,
+    customizeDeployment(
+      testContext(),
+      deploy,
+      stateVar,
+      recipe({
+        hostname: 'box',
+        locale: 'C.UTF-8',
+        timezone: 'Europe/Berlin',
+        users: [{ name: 'tux' }],
+      }),
+    ),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      for (const key of ['hostname', 'locale', 'timezone', 'users'])
+        assert.match(
+          e.message,
+          new RegExp(`  ${key}  the image links /etc/\\S+ to \\S+, outside /etc`),
+        );
+      return true;
+    },
   );
   c.assertIntact();
+  assert.equal(existsSync(stateVar), false, 'nothing written');
   // With a real shadow, the skel's .ssh link is replaced by a directory, not written through.
   c.file('deploy/etc/shadow-real', 'root:*:19000:0:99999:7:::\n');
   new Tree(deploy).rename('etc/shadow-real', 'etc/shadow');
@@ -224,3 +238,50 @@ function snapshot(...dirs: string[]): string[] {
     }),
   );
 }
+
+test('the files settings write: links out of /etc, what is in their way, recipe files in them, refused before any write', async () => {
+  const zone = (deploy: string) => {
+    mkdirSync(join(deploy, 'usr/share/zoneinfo/America'), { recursive: true });
+    writeFileSync(join(deploy, 'usr/share/zoneinfo/America/New_York'), 'TZif');
+  };
+  const cases: [object, (deploy: string, stateVar: string) => void, RegExp][] = [
+    [
+      // A write through the link would change a file of /usr (an OSTree repo object).
+      { hostname: 'box' },
+      (deploy) => {
+        rmSync(join(deploy, 'etc/hostname'));
+        symlinkSync('/usr/share/linked/app.conf', join(deploy, 'etc/hostname'));
+      },
+      /hostname {2}the image links \/etc\/hostname to \/usr\/share\/linked\/app\.conf, outside \/etc/,
+    ],
+    [
+      { hostname: 'box', locale: 'C.UTF-8' },
+      (deploy) => mkdirSync(join(deploy, 'etc/locale.conf')),
+      /locale {2}\/etc\/locale\.conf exists in the image and is not a regular file/,
+    ],
+    [
+      // Written after the timezone's link, the file would land in /usr/share/zoneinfo.
+      { timezone: 'America/New_York', files: [{ path: '/etc/localtime/x', content: '' }] },
+      zone,
+      /files\[0\]\.path {2}\/etc\/localtime\/x: \/etc\/localtime is written by timezone/,
+    ],
+    [{ timezone: 'America' }, zone, /timezone {2}America is not a zone file/],
+    [
+      { users: [{ name: 'tux' }] },
+      (_deploy, stateVar) => writeFileSync(join(stateVar, 'home'), ''),
+      /users\[0\]\.home {2}\/var\/home exists in the stateroot and is not a directory/,
+    ],
+  ];
+  for (const [over, prepare, expect] of cases) {
+    const { deploy, stateVar } = image();
+    prepare(deploy, stateVar);
+    const before = snapshot(deploy, stateVar);
+    const recipe = { ...RecipeSchema.parse({ name: 'x', ...over }), file: 'inline.yml' };
+    await assert.rejects(customizeDeployment(testContext(), deploy, stateVar, recipe), (e) => {
+      assert.ok(e instanceof InputError, String(e));
+      assert.match(e.message, expect);
+      return true;
+    });
+    assert.deepEqual(snapshot(deploy, stateVar), before, `${expect}: nothing written`);
+  }
+});

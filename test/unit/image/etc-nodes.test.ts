@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { Tree } from '../../../src/core/tree.ts';
@@ -130,4 +130,46 @@ test('files and directories: links in the image out of /etc are refused, never w
   );
   c.assertIntact();
   assert.equal(readFileSync(join(c.tree, 'usr/share/app/defaults.conf'), 'utf8'), 'packaged\n');
+});
+
+test('files: what is in the way of a file or its parents is found while planning, parents are planned', () => {
+  const d = deployment({ 'etc/hostname': 'box\n' });
+  symlinkSync('/etc/first.conf', join(d.root, 'etc/alias.conf'));
+  const plan = planEtcNodes(
+    d.os,
+    recipe({
+      directories: [{ path: '/etc/made' }],
+      files: [
+        { path: '/etc/hostname/x.conf', content: '' },
+        { path: '/etc/made', content: '' },
+        { path: '/etc/first.conf', content: 'a\n' },
+        { path: '/etc/first.conf/below', content: '' },
+        { path: '/etc/alias.conf', content: 'b\n' },
+        { path: '/etc/new/deep/file.conf', content: 'c\n' },
+        { path: '/etc/new', content: '' },
+      ],
+    }),
+    ACCOUNTS,
+  );
+  const said = Object.fromEntries(plan.problems.map((p) => [p.key.join('.'), p.message]));
+  assert.deepEqual(Object.keys(said), [
+    'files.0.path',
+    'files.1.path',
+    'files.3.path',
+    'files.4.path',
+    'files.6.path',
+  ]);
+  assert.match(
+    said['files.0.path'] ?? '',
+    /\/etc\/hostname exists in the image and is not a directory/,
+  );
+  assert.match(said['files.1.path'] ?? '', /\/etc\/made is made by directories\.0 already/);
+  assert.match(said['files.3.path'] ?? '', /an earlier entry makes \/etc\/first\.conf a file/);
+  assert.match(said['files.4.path'] ?? '', /\/etc\/first\.conf is made by files\.2 already/);
+  assert.match(said['files.6.path'] ?? '', /an earlier entry makes \/etc\/new a directory/);
+  const file = plan.nodes.find((n) => n.path === '/etc/new/deep/file.conf');
+  assert.deepEqual(file?.parents, ['/etc/new', '/etc/new/deep']);
+  writeEtcNodes(d.os, plan.nodes);
+  assert.equal(d.stat('etc/new/deep').mode & 0o7777, 0o755);
+  assert.equal(readFileSync(join(d.root, 'etc/new/deep/file.conf'), 'utf8'), 'c\n');
 });
