@@ -285,6 +285,9 @@ export function loadBibConfig(file: string, source: string): Recipe {
         ['customizations', 'filesystem', i, 'mountpoint'],
         `only "/" is supported, not ${f.mountpoint}`,
       );
+    else if (f !== fsRoot)
+      // Only the first would be used: a second minsize for "/" must not be dropped unseen.
+      issue(['customizations', 'filesystem', i, 'mountpoint'], '"/" is sized already');
   const languages = c.locale?.languages ?? [];
   if (languages.length > 1)
     issue(
