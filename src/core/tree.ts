@@ -143,7 +143,7 @@ export class Tree {
   blockingAncestor(path: string): string | undefined {
     let at = this.resolve(path, false).inTree;
     while (at !== '/') {
-      at = at.slice(0, at.lastIndexOf('/')) || '/';
+      at = parentOf(at);
       const st = this.stat(at);
       if (st) return st.isDirectory() ? undefined : at;
     }

@@ -4,6 +4,8 @@
  * must be free in the image; ids it leaves open are the first free ones that no other entry of
  * the recipe asked for.
  */
+import { FIRST_ID, LAST_ID } from '../recipe/etc-schema.ts';
+
 export interface AccountFiles {
   passwd: string;
   shadow: string;
@@ -53,9 +55,6 @@ export class AccountError extends Error {
   }
 }
 
-const FIRST_UID = 1000;
-const LAST_UID = 59999;
-
 function entries(text: string): string[][] {
   return text
     .split('\n')
@@ -64,7 +63,7 @@ function entries(text: string): string[][] {
 }
 
 function nextFreeId(used: Set<number>): number {
-  for (let id = FIRST_UID; id <= LAST_UID; id++) if (!used.has(id)) return id;
+  for (let id = FIRST_ID; id <= LAST_ID; id++) if (!used.has(id)) return id;
   throw new Error('no free uid/gid left');
 }
 
@@ -134,10 +133,10 @@ export function addUsers(
         at('name'),
         `group ${u.name} already exists (in the image or groups:); give the user its gid to make it the primary group`,
       );
-    if (ownGroup && u.gid !== undefined && u.gid < FIRST_UID)
+    if (ownGroup && u.gid !== undefined && u.gid < FIRST_ID)
       throw new AccountError(
         at('gid'),
-        `no group has gid ${u.gid}, and a new group's gid must be ${FIRST_UID}–${LAST_UID}`,
+        `no group has gid ${u.gid}, and a new group's gid must be ${FIRST_ID}–${LAST_ID}`,
       );
     const uid = u.uid ?? nextFreeId(new Set([...pw.map((e) => Number(e[2])), ...reservedUids]));
     const gid = u.gid ?? nextFreeId(new Set([...gr.map((e) => Number(e[2])), ...reservedGids]));

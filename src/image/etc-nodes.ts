@@ -5,6 +5,7 @@
  * /usr, whose files are hard links to the OSTree repo's objects, or to /run) is refused rather
  * than written through.
  */
+import { dirname } from 'node:path';
 import type { Tree } from '../core/tree.ts';
 import type { Recipe } from '../recipe/schema.ts';
 import { gidOf, uidOf } from './accounts.ts';
@@ -54,11 +55,6 @@ export function etcFileProblem(os: Tree, path: string, link = false): string | u
     return `${at} exists in the image and is not a ${link ? 'file or link' : 'regular file'}`;
   const blocker = os.blockingAncestor(at);
   return blocker && `${blocker} exists in the image and is not a directory`;
-}
-
-/** The parent directory of a tree path ("/etc/a/b" → "/etc/a"). */
-function parentOf(path: string): string {
-  return path.slice(0, path.lastIndexOf('/')) || '/';
 }
 
 /**
@@ -125,7 +121,7 @@ export function planEtcNodes(
         `${where(r.at)} and is not a ${kind === 'file' ? 'regular file' : 'directory'}`,
       );
     const parents: string[] = [];
-    for (let p = parentOf(r.at); kindAt(p) !== 'directory'; p = parentOf(p)) {
+    for (let p = dirname(r.at); kindAt(p) !== 'directory'; p = dirname(p)) {
       if (kindAt(p)) return problem(`${where(p)} and is not a directory`);
       parents.unshift(p);
     }

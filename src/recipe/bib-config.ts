@@ -71,6 +71,8 @@ function refused(path: string): z.ZodOptional<z.ZodNever> {
 
 /** A file or directory owner as bootc-image-builder takes it: a name or a numeric id. */
 const Owner = z.union([z.string(), z.number()]).optional();
+/** What files and directories share; the recipe's schema checks the values. */
+const NODE = { path: z.string(), mode: z.string().optional(), user: Owner, group: Owner };
 
 const CustomizationsSchema = z.strictObject({
   hostname: z.string().optional(),
@@ -128,10 +130,7 @@ const CustomizationsSchema = z.strictObject({
   files: z
     .array(
       z.strictObject({
-        path: z.string(),
-        mode: z.string().optional(),
-        user: Owner,
-        group: Owner,
+        ...NODE,
         data: z.string().default(''),
         uri: refused('customizations.files[].uri'),
       }),
@@ -140,10 +139,7 @@ const CustomizationsSchema = z.strictObject({
   directories: z
     .array(
       z.strictObject({
-        path: z.string(),
-        mode: z.string().optional(),
-        user: Owner,
-        group: Owner,
+        ...NODE,
         ensure_parents: z.boolean().default(false),
       }),
     )
