@@ -203,6 +203,16 @@ async function planAccounts(
           : await cryptPassword(sc, u.password),
     );
   const homes = recipe.users.map((u) => (u.home ?? `/home/${u.name}`).replace(/^\/(var\/)?/, ''));
+  // Homes are copies of /etc/skel, and a fifo, socket or device cannot be copied: found now,
+  // not after /etc is written.
+  const special = os
+    .walk('etc/skel')
+    .find((e) => !e.stats.isFile() && !e.stats.isDirectory() && !e.stats.isSymbolicLink());
+  if (recipe.users.length && special)
+    problems.push({
+      key: ['users'],
+      message: `/etc/skel/${special.path} is not a file, directory or link; homes are copied from /etc/skel`,
+    });
   for (const [i, u] of recipe.users.entries()) {
     const shell = os.stat(u.shell);
     if (!shell?.isFile() || (shell.mode & 0o111) === 0)

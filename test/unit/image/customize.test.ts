@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -270,6 +271,11 @@ test('the files settings write: links out of /etc, what is in their way, recipe 
       { users: [{ name: 'tux' }] },
       (_deploy, stateVar) => writeFileSync(join(stateVar, 'home'), ''),
       /users\[0\]\.home {2}\/var\/home exists in the stateroot and is not a directory/,
+    ],
+    [
+      { hostname: 'box', users: [{ name: 'tux' }] },
+      (deploy) => assert.equal(spawnSync('mkfifo', [join(deploy, 'etc/skel/pipe')]).status, 0),
+      /users {2}\/etc\/skel\/pipe is not a file, directory or link/,
     ],
   ];
   for (const [over, prepare, expect] of cases) {
