@@ -30,10 +30,11 @@ import {
 } from './accounts.ts';
 import { type AutologinResult, configureAutologin } from './autologin.ts';
 import {
+  collisions,
   etcFileProblem,
   type KeyProblem,
-  type PlannedNode,
   planEtcNodes,
+  settingFiles,
   writeEtcNodes,
 } from './etc-nodes.ts';
 import { applyLinkOps, planServices } from './services.ts';
@@ -109,48 +110,6 @@ export async function customizeDeployment(
     recipe.autologin &&
     configureAutologin(os, varTree, recipe.autologin, `${recipe.file}: autologin`);
   return { users, autologin };
-}
-
-/** A file of /etc that a setting of the recipe writes (`link`: replaced by a symlink). */
-interface SettingFile {
-  path: string;
-  link: boolean;
-  by: string;
-}
-
-/** The files of /etc that hostname, timezone and locale write, as the write step does. */
-function settingFiles(os: Tree, recipe: Recipe): SettingFile[] {
-  const file = (path: string, by: string, link = false) => ({ path, link, by });
-  return [
-    ...(recipe.hostname ? [file('etc/hostname', 'hostname')] : []),
-    ...(recipe.timezone
-      ? [file('etc/localtime', 'timezone', true), file('etc/timezone', 'timezone')]
-      : []),
-    ...(recipe.locale ? [file('etc/locale.conf', 'locale')] : []),
-    ...(recipe.locale && !os.lstat('etc/default/locale')?.isSymbolicLink()
-      ? [file('etc/default/locale', 'locale')]
-      : []),
-  ];
-}
-
-/**
- * Recipe files and directories at, in or (a file) above a path that another key writes: written
- * one after the other, one would silently replace the other, and a link written first (the
- * timezone's /etc/localtime) would lead a later file out of /etc after it was checked.
- */
-function collisions(os: Tree, nodes: PlannedNode[], written: SettingFile[]): KeyProblem[] {
-  const taken = written.map((w) => ({ at: os.resolve(w.path, !w.link).inTree, by: w.by }));
-  return nodes.flatMap((n) => {
-    const hit = taken.find(
-      (w) =>
-        n.path === w.at ||
-        n.path.startsWith(`${w.at}/`) ||
-        (n.kind === 'file' && w.at.startsWith(`${n.path}/`)),
-    );
-    return hit
-      ? [{ key: [...n.key, 'path'], message: `${n.path}: ${hit.at} is written by ${hit.by}` }]
-      : [];
-  });
 }
 
 /** A text file of the image, or "" when it has none. */

@@ -3,7 +3,8 @@
  * owner. Planned first (read-only: every problem is found before anything is written), then
  * written. A path is resolved inside the deployment; one the image links out of /etc (into
  * /usr, whose files are hard links to the OSTree repo's objects, or to /run) is refused rather
- * than written through.
+ * than written through. The files the recipe's settings write (hostname, timezone, locale) are
+ * checked the same way, and a recipe file may not collide with them or with a service's link.
  */
 import { dirname } from 'node:path';
 import type { Tree } from '../core/tree.ts';
@@ -166,6 +167,51 @@ export function planEtcNodes(
     });
   }
   return { nodes, problems };
+}
+
+/** A file of /etc that a setting of the recipe writes (`link`: replaced by a symlink). */
+export interface SettingFile {
+  path: string;
+  link: boolean;
+  by: string;
+}
+
+/** The files of /etc that hostname, timezone and locale write, as the write step does. */
+export function settingFiles(
+  os: Tree,
+  recipe: Pick<Recipe, 'hostname' | 'timezone' | 'locale'>,
+): SettingFile[] {
+  const file = (path: string, by: string, link = false) => ({ path, link, by });
+  return [
+    ...(recipe.hostname ? [file('etc/hostname', 'hostname')] : []),
+    ...(recipe.timezone
+      ? [file('etc/localtime', 'timezone', true), file('etc/timezone', 'timezone')]
+      : []),
+    ...(recipe.locale ? [file('etc/locale.conf', 'locale')] : []),
+    ...(recipe.locale && !os.lstat('etc/default/locale')?.isSymbolicLink()
+      ? [file('etc/default/locale', 'locale')]
+      : []),
+  ];
+}
+
+/**
+ * Recipe files and directories at, in or (a file) above a path that another key writes: written
+ * one after the other, one would silently replace the other, and a link written first (the
+ * timezone's /etc/localtime) would lead a later file out of /etc after it was checked.
+ */
+export function collisions(os: Tree, nodes: PlannedNode[], written: SettingFile[]): KeyProblem[] {
+  const taken = written.map((w) => ({ at: os.resolve(w.path, !w.link).inTree, by: w.by }));
+  return nodes.flatMap((n) => {
+    const hit = taken.find(
+      (w) =>
+        n.path === w.at ||
+        n.path.startsWith(`${w.at}/`) ||
+        (n.kind === 'file' && w.at.startsWith(`${n.path}/`)),
+    );
+    return hit
+      ? [{ key: [...n.key, 'path'], message: `${n.path}: ${hit.at} is written by ${hit.by}` }]
+      : [];
+  });
 }
 
 /** Write planned directories and files; missing parents are made as root, 0755. */

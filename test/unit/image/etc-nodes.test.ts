@@ -3,7 +3,12 @@ import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { Tree } from '../../../src/core/tree.ts';
-import { planEtcNodes, writeEtcNodes } from '../../../src/image/etc-nodes.ts';
+import {
+  collisions,
+  planEtcNodes,
+  settingFiles,
+  writeEtcNodes,
+} from '../../../src/image/etc-nodes.ts';
 import { RecipeSchema } from '../../../src/recipe/schema.ts';
 import { canary } from '../../helpers/canary.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
@@ -172,4 +177,35 @@ test('files: what is in the way of a file or its parents is found while planning
   writeEtcNodes(d.os, plan.nodes);
   assert.equal(d.stat('etc/new/deep').mode & 0o7777, 0o755);
   assert.equal(readFileSync(join(d.root, 'etc/new/deep/file.conf'), 'utf8'), 'c\n');
+});
+
+test('collisions: a node at, below or (a file) above what a setting or a link writes', () => {
+  const d = deployment();
+  const plan = planEtcNodes(
+    d.os,
+    recipe({
+      directories: [{ path: '/etc/systemd/system', 'ensure-parents': true }],
+      files: [
+        { path: '/etc/hostname', content: '' },
+        { path: '/etc/localtime/zone', content: '' },
+        { path: '/etc/systemd/system/a.target.wants', content: '' },
+        { path: '/etc/motd', content: '' },
+      ],
+    }),
+    ACCOUNTS,
+  );
+  assert.deepEqual(plan.problems, []);
+  const written = [
+    ...settingFiles(d.os, { hostname: 'box', timezone: 'UTC', locale: undefined }),
+    { path: 'etc/systemd/system/a.target.wants/a.service', link: true, by: 'services' },
+  ];
+  assert.deepEqual(
+    collisions(d.os, plan.nodes, written).map((p) => `${p.key.join('.')}: ${p.message}`),
+    [
+      'files.0.path: /etc/hostname: /etc/hostname is written by hostname',
+      'files.1.path: /etc/localtime/zone: /etc/localtime is written by timezone',
+      'files.2.path: /etc/systemd/system/a.target.wants: /etc/systemd/system/a.target.wants/a.service is written by services',
+    ],
+    'a directory above a link and an unrelated file are fine',
+  );
 });
