@@ -5,6 +5,7 @@
  * gen-docs.ts fails when a schema key has no entry here or an entry names no schema key.
  */
 import { INAPPLICABLE_KEYS, UNDERSCORE_ALIASES } from '../src/treefile/schema.ts';
+import { REFUSED } from '../src/recipe/bib-config.ts';
 
 export interface KeyDoc {
   /** The peer tool's setting, as Markdown; "—" with a reason when there is none. */
@@ -145,8 +146,13 @@ const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
   },
   'remove-files': { equivalent: '`remove-files`', example: 'remove-files: [usr/share/example]' },
   postprocess: {
-    equivalent: '`postprocess` (inline scripts; rpm-ostree’s `postprocess-script` is a file)',
+    equivalent: '`postprocess` (a `#!` line picks the interpreter, as there)',
     example: 'postprocess:\n  - |\n    #!/bin/sh\n    set -eu\n    systemctl mask apt-daily.timer',
+  },
+  'postprocess-script': {
+    equivalent:
+      '`postprocess-script` (rpm-ostree keeps the including file’s when two files set it; here that is an error)',
+    example: 'postprocess-script: scripts/postprocess.sh',
   },
   'add-commit-metadata': {
     equivalent: '`add-commit-metadata`',
@@ -289,9 +295,39 @@ export const RECIPE_KEYS: Record<string, KeyDoc> = {
     example: 'users:\n  - name: alice\n    admin: true',
   },
   'users[].shell': {
-    equivalent: '— (not in the accepted config.toml subset)',
+    equivalent: '`shell`',
     example: 'users:\n  - name: alice\n    shell: /bin/sh',
   },
+  'users[].uid': {
+    equivalent: '`uid`',
+    example: 'users:\n  - name: alice\n    uid: 1500',
+  },
+  'users[].gid': {
+    equivalent: '`gid` (like `useradd -g`: an existing group’s gid makes it the primary group)',
+    example: 'groups:\n  - name: devs\n    gid: 2000\nusers:\n  - name: alice\n    gid: 2000',
+  },
+  'users[].home': {
+    equivalent: '`home` (a trailing slash is dropped; only below /home here)',
+    example: 'users:\n  - name: alice\n    home: /home/team/alice',
+  },
+  'users[].description': {
+    equivalent: '`description`',
+    example: 'users:\n  - name: alice\n    description: Alice Example',
+  },
+  'users[].expire-date': {
+    equivalent: '`expiredate`',
+    example: 'users:\n  - name: contractor\n    expire-date: 20819 # 2027-01-01',
+  },
+  'users[].force-password-reset': {
+    equivalent: '`force_password_reset`',
+    example: 'users:\n  - name: alice\n    password: changeme\n    force-password-reset: true',
+  },
+  groups: {
+    equivalent: '`[[customizations.group]]`',
+    example: 'groups:\n  - name: devs\n    gid: 2000',
+  },
+  'groups[].name': { equivalent: '`name`', example: 'groups:\n  - name: devs' },
+  'groups[].gid': { equivalent: '`gid`', example: 'groups:\n  - name: devs\n    gid: 2000' },
   autologin: {
     equivalent:
       '— (bootc-image-builder has none; a kickstart or Fedora kiosk sets GDM’s `AutomaticLogin` in `/etc/gdm/custom.conf`)',
@@ -317,21 +353,67 @@ export const RECIPE_KEYS: Record<string, KeyDoc> = {
     default: 'unchanged from the image',
   },
   files: {
-    equivalent: '— (not in the accepted config.toml subset)',
+    equivalent: '`[[customizations.files]]` (only below /etc)',
     example: 'files:\n  - path: /etc/motd\n    content: "Welcome\\n"',
   },
   'files[].path': {
-    equivalent: '—',
+    equivalent: '`path`',
     example:
       'files:\n  - path: /etc/sysctl.d/90-example.conf\n    content: "vm.swappiness = 10\\n"',
   },
   'files[].content': {
-    equivalent: '—',
+    equivalent: '`data`',
     example: 'files:\n  - path: /etc/issue.d/example.issue\n    content: |\n      Debian Atomic\n',
   },
   'files[].mode': {
-    equivalent: '—',
+    equivalent: '`mode`',
     example: 'files:\n  - path: /etc/example.conf\n    content: "secret=1\\n"\n    mode: "0600"',
+  },
+  'files[].user': {
+    equivalent: '`user`',
+    example: 'users:\n  - name: alice\nfiles:\n  - path: /etc/app.conf\n    content: ""\n    user: alice',
+    default: 'root (an existing file keeps its owner)',
+  },
+  'files[].group': {
+    equivalent: '`group`',
+    example: 'files:\n  - path: /etc/app.conf\n    content: ""\n    group: 0',
+    default: 'root (an existing file keeps its group)',
+  },
+  directories: {
+    equivalent: '`[[customizations.directories]]` (only below /etc)',
+    example: 'directories:\n  - path: /etc/app/conf.d\n    ensure-parents: true',
+  },
+  'directories[].path': { equivalent: '`path`', example: 'directories:\n  - path: /etc/app' },
+  'directories[].mode': {
+    equivalent: '`mode`',
+    example: 'directories:\n  - path: /etc/app\n    mode: "0750"',
+  },
+  'directories[].user': {
+    equivalent: '`user`',
+    example: 'directories:\n  - path: /etc/app\n    user: 1500',
+    default: 'root (an existing directory keeps its owner)',
+  },
+  'directories[].group': {
+    equivalent: '`group`',
+    example: 'directories:\n  - path: /etc/app\n    group: adm',
+    default: 'root (an existing directory keeps its group)',
+  },
+  'directories[].ensure-parents': {
+    equivalent: '`ensure_parents`',
+    example: 'directories:\n  - path: /etc/app/conf.d/extra\n    ensure-parents: true',
+  },
+  services: { equivalent: '`[customizations.services]`' },
+  'services.enabled': {
+    equivalent: '`enabled` (an alias such as Fedora’s `sshd` enables the unit that declares it: Debian’s `ssh.service`)',
+    example: 'services:\n  enabled: [ssh, fstrim.timer]',
+  },
+  'services.disabled': {
+    equivalent: '`disabled` (a unit the image enables in /usr is an error: mask it)',
+    example: 'services:\n  disabled: [cron]',
+  },
+  'services.masked': {
+    equivalent: '`masked`',
+    example: 'services:\n  masked: [cups.service]',
   },
   update: {
     equivalent: '— (a bootc system follows its container image; `bootc switch` changes it)',
@@ -403,4 +485,62 @@ export const BIB_KEYS: Record<string, { recipe: string; note?: string }> = {
     recipe: 'files',
     note: '/etc/vconsole.conf KEYMAP= (loaded by systemd-vconsole-setup; needs kbd in the image)',
   },
+  'customizations.user[].description': { recipe: 'users[].description' },
+  'customizations.user[].home': { recipe: 'users[].home', note: 'below /home only' },
+  'customizations.user[].shell': {
+    recipe: 'users[].shell',
+    note: 'must be a program in the image',
+  },
+  'customizations.user[].uid': { recipe: 'users[].uid', note: '1000–59999, free in the image' },
+  'customizations.user[].gid': {
+    recipe: 'users[].gid',
+    note: 'an existing group’s gid makes it the primary group; else the user’s own group gets it',
+  },
+  'customizations.user[].expiredate': { recipe: 'users[].expire-date' },
+  'customizations.user[].force_password_reset': { recipe: 'users[].force-password-reset' },
+  'customizations.group': { recipe: 'groups' },
+  'customizations.group[].name': { recipe: 'groups[].name' },
+  'customizations.group[].gid': { recipe: 'groups[].gid', note: '1000–59999, free in the image' },
+  'customizations.partitioning_mode': {
+    recipe: '—',
+    note: '`raw` or `auto-lvm` (raw here: the root is a plain partition); `lvm` and `btrfs` are refused',
+  },
+  'customizations.installation_device': {
+    recipe: 'installer.device',
+    note: 'for build --type iso; a disk holding partitions is refused unless a YAML recipe sets installer.wipe',
+  },
+  'customizations.services': { recipe: 'services' },
+  'customizations.services.enabled': { recipe: 'services.enabled' },
+  'customizations.services.disabled': { recipe: 'services.disabled' },
+  'customizations.services.masked': { recipe: 'services.masked' },
+  'customizations.files': { recipe: 'files', note: 'only below /etc' },
+  'customizations.files[].path': { recipe: 'files[].path' },
+  'customizations.files[].mode': { recipe: 'files[].mode' },
+  'customizations.files[].user': { recipe: 'files[].user' },
+  'customizations.files[].group': { recipe: 'files[].group' },
+  'customizations.files[].data': { recipe: 'files[].content' },
+  'customizations.directories': { recipe: 'directories', note: 'only below /etc' },
+  'customizations.directories[].path': { recipe: 'directories[].path' },
+  'customizations.directories[].mode': { recipe: 'directories[].mode' },
+  'customizations.directories[].user': { recipe: 'directories[].user' },
+  'customizations.directories[].group': { recipe: 'directories[].group' },
+  'customizations.directories[].ensure_parents': { recipe: 'directories[].ensure-parents' },
+  'customizations.sshd': {
+    recipe: 'files',
+    note: '/etc/ssh/sshd_config.d/50-bootc-image-builder.conf (read before sshd_config, so it wins; needs openssh-server in the image)',
+  },
+  'customizations.sshd.password_authentication': { recipe: 'files', note: 'PasswordAuthentication' },
+  'customizations.sshd.kbd_interactive_authentication': {
+    recipe: 'files',
+    note: 'KbdInteractiveAuthentication',
+  },
+  'customizations.sshd.client_alive_interval': { recipe: 'files', note: 'ClientAliveInterval' },
+  'customizations.sshd.permit_root_login': {
+    recipe: 'files',
+    note: 'PermitRootLogin: yes, no, prohibit-password or forced-commands-only',
+  },
+  // Keys that cannot work here: refused with the reason bib-config.ts gives.
+  ...Object.fromEntries(
+    Object.entries(REFUSED).map(([key, reason]) => [key, { recipe: '—', note: `refused: ${reason}` }]),
+  ),
 };

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
-import { basePackagesNeeded } from '../compose/base-packages.ts';
+import { COMPOSE_LOAD_OPTIONS } from '../compose/base-packages.ts';
 import { composeDiff, formatDiff } from '../compose/diff.ts';
 import { composeTree, planComposeTree } from '../compose/index.ts';
 import { formatComposePlan } from '../compose/plan.ts';
@@ -69,7 +69,7 @@ export function registerCompose(compose: Command, setExit: (code: number) => voi
       ) => {
         setExit(
           await runCommand('compose', compose.optsWithGlobals<GlobalFlags>(), async (ctx) => {
-            const tf = loadTreefile(treefile, { needed: basePackagesNeeded });
+            const tf = loadTreefile(treefile, COMPOSE_LOAD_OPTIONS);
             requireTools(['compose']);
             const cache = cacheDirs(o.cachedir);
             const opts = {

@@ -1,7 +1,7 @@
 /** Flag parsing, defaults and formatters shared by several commands (commands never import each other). */
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { basePackagesNeeded } from '../compose/base-packages.ts';
+import { COMPOSE_LOAD_OPTIONS } from '../compose/base-packages.ts';
 import { defaultDebCacheDir } from '../compose/index.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Stage } from '../core/host-tools.ts';
@@ -127,7 +127,7 @@ export function buildAndBootInputs(
 } {
   const cache = cacheDirs(o.cachedir);
   return {
-    treefile: loadTreefile(treefilePath, { needed: basePackagesNeeded }),
+    treefile: loadTreefile(treefilePath, COMPOSE_LOAD_OPTIONS),
     recipe: loadRecipe(o.recipe),
     timeoutSeconds: parseTimeout(o.timeout),
     cacheDir: cache.root,

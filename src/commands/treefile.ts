@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
-import { basePackagesNeeded } from '../compose/base-packages.ts';
+import { COMPOSE_LOAD_OPTIONS } from '../compose/base-packages.ts';
 import { formatIssue, formatWarning, InputError, type InputIssue } from '../core/errors.ts';
 import { loadTreefile } from '../treefile/load.ts';
 
@@ -19,7 +19,7 @@ export function registerTreefile(treefile: Command, setExit: (code: number) => v
           for (const f of files) {
             let warnings: InputIssue[];
             try {
-              warnings = loadTreefile(f, { needed: basePackagesNeeded }).warnings;
+              warnings = loadTreefile(f, COMPOSE_LOAD_OPTIONS).warnings;
             } catch (e) {
               if (!(e instanceof InputError)) throw e;
               issues.push(...e.issues);
@@ -47,8 +47,13 @@ export function registerTreefile(treefile: Command, setExit: (code: number) => v
     .action(async (file: string) => {
       setExit(
         await runCommand('treefile', treefile.optsWithGlobals<GlobalFlags>(), async (ctx) => {
-          // The JSON is the model; warnings about the input go to stderr.
-          const { warnings, ...model } = loadTreefile(file, { needed: basePackagesNeeded });
+          // The JSON is the model; warnings about the input go to stderr, and where each
+          // script was written (for the interpreter checks) is not part of it.
+          const {
+            warnings,
+            scriptSites: _sites,
+            ...model
+          } = loadTreefile(file, COMPOSE_LOAD_OPTIONS);
           for (const w of warnings) ctx.reporter.warn(formatIssue(w));
           printJson(model);
           return 0;

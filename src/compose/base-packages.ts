@@ -2,6 +2,7 @@
  * What `base: debian:<suite>` adds so that a treefile only lists what the user wants on top:
  * the packages an OSTree-booted Debian needs.
  */
+import type { LoadOptions } from '../treefile/load.ts';
 import { CLIENT_DEPENDS } from './client-package.ts';
 
 export const BOOT_PACKAGES = [
@@ -31,6 +32,27 @@ export function requestedPackages(tf: {
 export function packageSet(userPackages: readonly string[]): string[] {
   return [...new Set([...BOOT_PACKAGES, ...userPackages])].sort();
 }
+
+/**
+ * The packages of the interpreter table (treefile/scripts.ts) that are Essential and of
+ * priority required in every supported suite: the resolution's `?essential ?priority(required)`
+ * installs them whatever the treefile lists (resolve.ts).
+ */
+export const ESSENTIAL_INTERPRETERS = ['bash', 'coreutils', 'dash', 'perl-base'] as const;
+
+/**
+ * What compose installs whatever the treefile lists, as far as known without resolving: the
+ * boot set, the client's needs when the treefile keeps it, the Essential interpreters.
+ */
+export function basePackagesProvided(tf: { particleOsClient: boolean }): string[] {
+  return packageSet([...(tf.particleOsClient ? CLIENT_DEPENDS : []), ...ESSENTIAL_INTERPRETERS]);
+}
+
+/** How every command that composes (or checks a treefile for composing) loads one. */
+export const COMPOSE_LOAD_OPTIONS: LoadOptions = {
+  needed: basePackagesNeeded,
+  provided: basePackagesProvided,
+};
 
 /**
  * What compose cannot build a bootable tree without, each with the reason: the boot set, the

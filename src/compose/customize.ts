@@ -14,6 +14,7 @@ import { BuildError } from '../core/errors.ts';
 import { Tree, walkDir } from '../core/tree.ts';
 import { onlyKernel } from '../ostree/kernel.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
+import { parseShebang } from '../treefile/scripts.ts';
 import { EXCLUDE_PREFS } from './bootstrap.ts';
 import { inRoot } from './chroot.ts';
 import { buildClientPackage } from './client-package.ts';
@@ -67,7 +68,12 @@ export async function customizeTree(
  */
 function initramfsRecipe(tf: ResolvedTreefile, tree: Tree, kver: string, epoch: string): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ kver, epoch, args: initramfsArgs(tf), post: tf.postprocess }));
+  // Left out when unset, so the recipes of treefiles without them stay as they were: the
+  // postprocess-script, and that a #! line picks the interpreter (it once ran with /bin/sh -e).
+  const postScript = tf.postprocessScript;
+  const shebang = postprocessRuns(tf).some((r) => r.argv.length === 1) ? true : undefined;
+  const args = initramfsArgs(tf);
+  h.update(JSON.stringify({ kver, epoch, args, post: tf.postprocess, postScript, shebang }));
   for (const [src, dest] of tf.addFiles) h.update(`${dest}\0`).update(readFileSync(src));
   for (const dir of ['etc/dracut.conf', 'etc/dracut.conf.d', 'usr/lib/dracut/dracut.conf.d']) {
     const st = tree.stat(dir);
@@ -101,15 +107,57 @@ function copyAddFiles(tf: ResolvedTreefile, tree: Tree): void {
   for (const [src, dest] of tf.addFiles) tree.copyIn(src, dest, statSync(src).mode & 0o7777);
 }
 
+/** One postprocess script as it runs: its file in the tree and the command that runs it. */
+export interface ScriptRun {
+  /** For the step log. */
+  label: string;
+  /** Where the script is written (mode 0700) for the run, and removed after it. */
+  inTree: string;
+  text: string;
+  argv: string[];
+}
+
+/**
+ * The postprocess scripts in rpm-ostree's order: the inline ones (postinstall, postprocess),
+ * then the postprocess-script file. Like rpm-ostree, which writes each script into the tree
+ * with mode 0755 and executes it, a script starting with #! is executed, so the kernel starts
+ * the interpreter the line names with its one optional argument (the treefile check made sure
+ * the line says what the kernel reads: treefile/scripts.ts). A script without #! runs with
+ * `/bin/sh -e` as it always has here (rpm-ostree's execvp also falls back to /bin/sh, without
+ * -e). The files go to /tmp, not rpm-ostree's /usr/bin: nothing of them can stay in /usr.
+ */
+export function postprocessRuns(
+  tf: Pick<ResolvedTreefile, 'postprocess'> & Partial<Pick<ResolvedTreefile, 'postprocessScript'>>,
+): ScriptRun[] {
+  const scripts = tf.postprocess.map((text, i) => ({
+    label: `postprocess script ${i + 1}`,
+    inTree: `/tmp/particle-os-postprocess-${i + 1}`,
+    text,
+  }));
+  if (tf.postprocessScript !== undefined)
+    scripts.push({
+      label: 'postprocess-script',
+      inTree: '/tmp/particle-os-postprocess-script',
+      text: tf.postprocessScript,
+    });
+  return scripts.map((s) => {
+    const sb = parseShebang(s.text);
+    return {
+      ...s,
+      label: sb ? `${s.label} (${sb.line})` : s.label,
+      argv: sb ? [s.inTree] : ['/bin/sh', '-e', s.inTree],
+    };
+  });
+}
+
 async function runPostprocess(sc: StepContext, tf: ResolvedTreefile, tree: Tree): Promise<void> {
-  for (const [i, script] of tf.postprocess.entries()) {
-    const inTree = `/tmp/particle-os-postprocess-${i + 1}.sh`;
-    tree.write(inTree, script, 0o700);
-    appendFileSync(sc.logFile, `\nparticle-os: postprocess script ${i + 1}\n`);
+  for (const run of postprocessRuns(tf)) {
+    tree.write(run.inTree, run.text, 0o700);
+    appendFileSync(sc.logFile, `\nparticle-os: ${run.label}\n`);
     try {
-      await inRoot(sc, tree.root, ['/bin/sh', '-e', inTree]);
+      await inRoot(sc, tree.root, run.argv);
     } finally {
-      tree.remove(inTree);
+      tree.remove(run.inTree);
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What decides whether a compose would change anything (rpm-ostree's input hash):
- * - the flattened treefile, with the content of every file it pulls in (add-files; scripts are
- *   inline), plus a format number bumped when compose output changes;
+ * - the flattened treefile, with the content of every file it pulls in (add-files; the
+ *   postprocess-script's text is in the model), plus a format number bumped when compose
+ *   output changes;
  * - the resolved package set: name, version, architecture and archive checksum of each package.
  * Both are stored in the commit (`particle-os.inputhash`). A cheaper check runs first: the same
  * treefile against the same archive state (the InRelease files of every source, which pin every
@@ -12,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { customComponents } from '../treefile/model.ts';
+import { parseShebang } from '../treefile/scripts.ts';
 import type { AptSource } from './apt-skeleton.ts';
 import { defaultArchiveSuites } from './bootstrap.ts';
 import { clientDigest } from './client-package.ts';
@@ -28,6 +30,7 @@ export function treefileDigest(tf: ResolvedTreefile): string {
     file: _file,
     files: _files,
     warnings: _warnings,
+    scriptSites: _scriptSites,
     repo: _repo,
     addFiles,
     aptComponents,
@@ -43,8 +46,16 @@ export function treefileDigest(tf: ResolvedTreefile): string {
       client: model.particleOsClient ? clientDigest() : undefined,
       components: customComponents(aptComponents) ? aptComponents : undefined,
       defaultArchive: writesDefaultArchive(tf) ? defaultArchiveSuites(tf.suite) : undefined,
+      // A script with a #! line ran with /bin/sh -e until its interpreter ran it: the same
+      // treefile may now give another tree. Other treefiles keep their digest.
+      interpreters: runsByShebang(tf) ? 'shebang' : undefined,
     }),
   );
+}
+
+/** True when a postprocess script starts with #! (compose/customize.ts executes it). */
+function runsByShebang(tf: ResolvedTreefile): boolean {
+  return [...tf.postprocess, tf.postprocessScript ?? ''].some((s) => parseShebang(s));
 }
 
 /**

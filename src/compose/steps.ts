@@ -6,16 +6,17 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type Context, type StepContext, step } from '../core/context.ts';
-import { BuildError } from '../core/errors.ts';
+import { BuildError, InputError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { mountsBelow } from '../core/workdir.ts';
 import { commitMetadata, ensureRepo, resolveRef } from '../ostree/repo.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
+import { interpreterIssues } from '../treefile/scripts.ts';
 import { aptSkeleton, skeletonDir, skeletonSources } from './apt-skeleton.ts';
 import { customizeTree } from './customize.ts';
 import { archiveState } from './input-hash.ts';
 import type { Installed } from './install.ts';
-import { type Lockfile, writeLockfile } from './lockfile.ts';
+import { type LockedPackage, type Lockfile, writeLockfile } from './lockfile.ts';
 import { ostreeify } from './ostreeify.ts';
 import { gvariantStrings, installedPackages } from './package-list.ts';
 import { type ComposePlan, planCompose } from './plan.ts';
@@ -107,6 +108,7 @@ export async function resolvePlan(
   const archive =
     state ?? (await archiveState(i.treefileDigest, skeletonSources(skeleton), sc.signal));
   const resolved = await resolveInSkeleton(sc, i.tf, skeleton, i.lock?.packages);
+  checkInterpreters(i, resolved.packages);
   if (i.writeLockfile) writeLockfile(i.writeLockfile, i.tf, resolved.packages);
   return planCompose({
     repo: i.repo,
@@ -119,6 +121,24 @@ export async function resolvePlan(
       : undefined,
     force: i.force,
   });
+}
+
+/**
+ * Each postprocess script's #! interpreter must come with a package of the resolved set (the
+ * lockfile's with --lockfile): the treefile check only saw what is listed, and a lockfile may
+ * predate a package the treefile now lists. Refused before anything is installed or written.
+ */
+function checkInterpreters(i: ComposeInput, packages: readonly LockedPackage[]): void {
+  const names = new Set(packages.map((p) => p.name));
+  const { errors } = i.lock
+    ? interpreterIssues(
+        i.tf.scriptSites,
+        names,
+        'in the lockfile’s package set',
+        (p) => `write the lockfile again (--write-lockfile) with ${p} in packages`,
+      )
+    : interpreterIssues(i.tf.scriptSites, names, 'in the resolved package set');
+  if (errors.length) throw new InputError(errors);
 }
 
 /** The ref's commit in `repo`, if the repo and the ref exist. */

@@ -22,6 +22,7 @@ import {
   cpSync,
   existsSync,
   fchmodSync,
+  lchownSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -134,6 +135,21 @@ export class Tree {
     return this.stat(path)?.isFile() ?? false;
   }
 
+  /**
+   * The nearest existing ancestor of `path` (resolved inside the tree) when it is not a
+   * directory: what making `path`'s parents would fail on, after other writes. Undefined when
+   * every ancestor that exists is a directory. Lets a caller refuse before writing anything.
+   */
+  blockingAncestor(path: string): string | undefined {
+    let at = this.resolve(path, false).inTree;
+    while (at !== '/') {
+      at = parentOf(at);
+      const st = this.stat(at);
+      if (st) return st.isDirectory() ? undefined : at;
+    }
+    return undefined;
+  }
+
   readlink(path: string): string {
     return readlinkSync(this.path(path, false));
   }
@@ -195,6 +211,13 @@ export class Tree {
     copyFileSync(hostSource, host);
     if (mode !== undefined) chmodSync(host, mode);
     return host;
+  }
+
+  /** Change the owner of what `path` names (resolved inside the tree; nothing followed after). */
+  chown(path: string, uid: number, gid: number): void {
+    const host = this.path(path);
+    if (!lstatOrUndefined(host)) throw new TreePathError(path, 'does not exist in the tree');
+    lchownSync(host, uid, gid);
   }
 
   chmod(path: string, mode: number): void {

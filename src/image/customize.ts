@@ -1,19 +1,43 @@
 /**
  * Apply a recipe's settings to the deployment's /etc (which ostree keeps across upgrades with a
- * three-way merge) and to the shared /var (home directories): hostname, users with passwords
- * and SSH keys, time zone, locale, extra files, the display manager's autologin. The commit itself is never touched. The image
- * may carry any symlink in /etc (say `etc/shadow -> /etc/shadow`), so every path is resolved
- * inside the deployment or the stateroot's /var (core/tree.ts), never on the build host.
+ * three-way merge) and to the shared /var (home directories): hostname, time zone, locale,
+ * directories and files, groups, users with passwords and SSH keys, systemd services, the
+ * display manager's autologin. The commit itself is never touched. The image may carry any
+ * symlink in /etc (say `etc/shadow -> /etc/shadow`), so every path is resolved inside the
+ * deployment or the stateroot's /var (core/tree.ts), never on the build host.
+ *
+ * Everything the image must allow (units, shells, owners, ids, parents, links out of /etc, what
+ * is in the way of each file written) is checked first, without writing; every problem is
+ * reported at once, located at the recipe key that asked for it (exit code 2), and the
+ * deployment is left as it was. `autologin` is the exception: it is checked as it is written,
+ * last, because it needs the users and the display manager the recipe adds.
  */
 import { lchownSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
-import { BuildError, UsageError } from '../core/errors.ts';
+import { BuildError, InputError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
+import { recipeIssue } from '../recipe/load.ts';
 import type { Recipe } from '../recipe/schema.ts';
-import { addUsers, isCryptHash } from './accounts.ts';
+import {
+  AccountError,
+  type AccountFiles,
+  type AddedUser,
+  addGroups,
+  addUsers,
+  isCryptHash,
+} from './accounts.ts';
 import { type AutologinResult, configureAutologin } from './autologin.ts';
+import {
+  collisions,
+  etcFileProblem,
+  type KeyProblem,
+  planEtcNodes,
+  settingFiles,
+  writeEtcNodes,
+} from './etc-nodes.ts';
+import { applyLinkOps, planServices } from './services.ts';
 
 export interface CustomizeResult {
   users: {
@@ -26,6 +50,8 @@ export interface CustomizeResult {
   autologin?: AutologinResult;
 }
 
+const ACCOUNT_FILES = ['passwd', 'shadow', 'group', 'gshadow'] as const;
+
 export async function customizeDeployment(
   sc: StepContext,
   deployDir: string,
@@ -33,80 +59,187 @@ export async function customizeDeployment(
   recipe: Recipe,
 ): Promise<CustomizeResult> {
   const os = new Tree(deployDir);
+  const varTree = new Tree(stateVar);
+
+  // Plan: read the image, write nothing.
+  const problems: KeyProblem[] = [];
+  if (recipe.timezone && !os.isFile(`usr/share/zoneinfo/${recipe.timezone}`))
+    problems.push({
+      key: ['timezone'],
+      message: `${recipe.timezone} is not a zone file in the image's /usr/share/zoneinfo (is tzdata installed?)`,
+    });
+  const settings = settingFiles(os, recipe);
+  for (const f of settings) {
+    const why = etcFileProblem(os, f.path, f.link);
+    if (why) problems.push({ key: [f.by], message: why });
+  }
+  const accounts = await planAccounts(sc, os, varTree, recipe, problems);
+  const nodes = planEtcNodes(os, recipe, {
+    passwd: accounts?.files.passwd ?? readOr(os, 'etc/passwd'),
+    group: accounts?.files.group ?? readOr(os, 'etc/group'),
+  });
+  const services = planServices(os, recipe.services);
+  const links = services.ops.map((o) => ({ path: o.path, link: true, by: 'services' }));
+  problems.push(
+    ...nodes.problems,
+    ...services.problems,
+    ...collisions(os, nodes.nodes, [...settings, ...links]),
+  );
+  if (problems.length)
+    throw new InputError(problems.map((p) => recipeIssue(recipe.file, p.key, p.message)));
+
+  // Write, in an order where each step finds what it needs.
   if (recipe.hostname) os.write('etc/hostname', `${recipe.hostname}\n`);
-  if (recipe.timezone) setTimezone(os, recipe.timezone, recipe.file);
+  if (recipe.timezone) {
+    os.symlink(`../usr/share/zoneinfo/${recipe.timezone}`, 'etc/localtime');
+    os.write('etc/timezone', `${recipe.timezone}\n`);
+  }
   if (recipe.locale) {
     os.write('etc/locale.conf', `LANG=${recipe.locale}\n`);
     // Debian reads /etc/default/locale; in trixie it is a link to locale.conf.
     if (!os.lstat('etc/default/locale')?.isSymbolicLink())
       os.write('etc/default/locale', `LANG=${recipe.locale}\n`);
   }
-  for (const f of recipe.files) os.write(f.path, f.content, Number.parseInt(f.mode, 8));
-  const varTree = new Tree(stateVar);
-  const users = await addRecipeUsers(sc, os, varTree, recipe);
-  // After the users: the autologin user may be one the recipe adds.
+  // Files before the account files: a recipe's own /etc/passwd is the base users are added to.
+  writeEtcNodes(os, nodes.nodes);
+  const users = accounts ? writeAccounts(os, varTree, recipe, accounts) : [];
+  applyLinkOps(os, services.ops);
+  // After the users and services: the autologin user may be one the recipe adds, and the
+  // display manager one it enables.
   const autologin =
     recipe.autologin &&
     configureAutologin(os, varTree, recipe.autologin, `${recipe.file}: autologin`);
   return { users, autologin };
 }
 
-function setTimezone(os: Tree, tz: string, recipeFile: string): void {
-  if (!os.exists(`usr/share/zoneinfo/${tz}`)) {
-    throw new UsageError(
-      `${recipeFile}: timezone ${tz}: not in the image's /usr/share/zoneinfo (is tzdata installed?)`,
-    );
-  }
-  os.symlink(`../usr/share/zoneinfo/${tz}`, 'etc/localtime');
-  os.write('etc/timezone', `${tz}\n`);
+/** A text file of the image, or "" when it has none. */
+function readOr(os: Tree, path: string): string {
+  return os.isFile(path) ? os.readText(path) : '';
 }
 
-async function addRecipeUsers(
+interface AccountPlan {
+  files: AccountFiles;
+  added: AddedUser[];
+  /** Each user's home in the stateroot's /var ("home/alice"). */
+  homes: string[];
+}
+
+/**
+ * The account files with the recipe's groups and users added (in memory), their homes, and
+ * the problems that keep them from being added. Undefined when the recipe adds nobody.
+ */
+async function planAccounts(
   sc: StepContext,
   os: Tree,
   stateVar: Tree,
   recipe: Recipe,
-): Promise<CustomizeResult['users']> {
-  if (recipe.users.length === 0) return [];
-  const read = (f: string) => os.readText(`etc/${f}`);
-  const users = [];
-  for (const u of recipe.users) {
-    const groups = [...u.groups, ...(u.admin ? ['sudo'] : [])];
-    const hash =
+  problems: KeyProblem[],
+): Promise<AccountPlan | undefined> {
+  if (recipe.users.length === 0 && recipe.groups.length === 0) return undefined;
+  const key = recipe.users.length ? 'users' : 'groups';
+  const unwritable = ACCOUNT_FILES.flatMap((f) => etcFileProblem(os, `etc/${f}`) ?? []);
+  if (unwritable.length) {
+    problems.push(...unwritable.map((message) => ({ key: [key], message })));
+    return undefined;
+  }
+  // A recipe file that replaces an account file (at its path, or through a link of the image)
+  // is the base the users are added to.
+  const read = (f: string) => {
+    const at = os.resolve(`etc/${f}`).inTree;
+    const mine = recipe.files.find((r) => os.resolve(r.path).inTree === at);
+    return mine?.content ?? os.readText(`etc/${f}`);
+  };
+  const base = Object.fromEntries(
+    ACCOUNT_FILES.map((f) => [f, read(f)]),
+  ) as unknown as AccountFiles;
+  const hashes: (string | undefined)[] = [];
+  for (const u of recipe.users)
+    hashes.push(
       u.password === undefined
         ? undefined
         : isCryptHash(u.password)
           ? u.password
-          : await cryptPassword(sc, u.password);
-    users.push({ name: u.name, hash, groups, shell: u.shell, home: `/home/${u.name}` });
+          : await cryptPassword(sc, u.password),
+    );
+  const homes = recipe.users.map((u) => (u.home ?? `/home/${u.name}`).replace(/^\/(var\/)?/, ''));
+  // Homes are copies of /etc/skel, and a fifo, socket or device cannot be copied: found now,
+  // not after /etc is written.
+  const special = os
+    .walk('etc/skel')
+    .find((e) => !e.stats.isFile() && !e.stats.isDirectory() && !e.stats.isSymbolicLink());
+  if (recipe.users.length && special)
+    problems.push({
+      key: ['users'],
+      message: `/etc/skel/${special.path} is not a file, directory or link; homes are copied from /etc/skel`,
+    });
+  for (const [i, u] of recipe.users.entries()) {
+    const shell = os.stat(u.shell);
+    if (!shell?.isFile() || (shell.mode & 0o111) === 0)
+      problems.push({
+        key: ['users', i, 'shell'],
+        message: `${u.shell} is not a program in the image (install its package in the treefile, or choose another shell)`,
+      });
+    const home = homes[i] as string;
+    const blocker = stateVar.blockingAncestor(home);
+    if (stateVar.lstat(home) || blocker)
+      problems.push({
+        key: ['users', i, 'home'],
+        message: blocker
+          ? `/var${blocker} exists in the stateroot and is not a directory`
+          : `/var/${home} already exists in the stateroot`,
+      });
   }
-  let result: ReturnType<typeof addUsers>;
   try {
-    result = addUsers(
-      {
-        passwd: read('passwd'),
-        shadow: read('shadow'),
-        group: read('group'),
-        gshadow: read('gshadow'),
-      },
-      users,
+    const withGroups = addGroups(base, recipe.groups).files;
+    const { files, added } = addUsers(
+      withGroups,
+      recipe.users.map((u, i) => ({
+        name: u.name,
+        hash: hashes[i],
+        groups: [...u.groups, ...(u.admin ? ['sudo'] : [])],
+        shell: u.shell,
+        home: u.home ?? `/home/${u.name}`,
+        uid: u.uid,
+        gid: u.gid,
+        description: u.description,
+        expireDate: u['expire-date'],
+        forcePasswordReset: u['force-password-reset'],
+      })),
       Math.floor(Date.now() / 86_400_000),
     );
+    return { files, added, homes };
   } catch (e) {
-    const hint = recipe.users.some((u) => u.admin)
-      ? ' (admin: true needs the sudo package in the image)'
-      : '';
-    throw new UsageError(`${recipe.file}: users: ${(e as Error).message}${hint}`);
+    if (!(e instanceof AccountError)) throw e;
+    const user = e.key[0] === 'users' ? recipe.users[e.key[1] as number] : undefined;
+    const hint =
+      e.key.at(-1) === 'groups' && user?.admin
+        ? ' (admin: true needs the sudo package in the image)'
+        : '';
+    problems.push({ key: e.key, message: `${e.message}${hint}` });
+    return undefined;
   }
-  for (const [f, text] of Object.entries(result.files)) os.write(`etc/${f}`, text);
+}
+
+/** Write the planned account files and make each new user's home from the image's skel. */
+function writeAccounts(
+  os: Tree,
+  stateVar: Tree,
+  recipe: Recipe,
+  plan: AccountPlan,
+): CustomizeResult['users'] {
+  for (const [f, text] of Object.entries(plan.files)) os.write(`etc/${f}`, text);
   os.chmod('etc/shadow', 0o640);
   os.chmod('etc/gshadow', 0o640);
+  if (recipe.users.length === 0) return [];
   // Home directories live in the shared /var (home -> var/home), created from /etc/skel.
   stateVar.mkdir('home', 0o755);
   return recipe.users.map((u, i) => {
-    const { uid, gid } = result.added[i] as { uid: number; gid: number };
-    const home = `home/${u.name}`;
+    const { uid, gid } = plan.added[i] as AddedUser;
+    const home = plan.homes[i] as string;
     if (stateVar.lstat(home)) throw new BuildError(`/var/${home} already exists in the stateroot`);
+    // Parents of a nested home (/home/team/alice) are plain directories, as useradd makes them.
+    const parent = home.slice(0, home.lastIndexOf('/'));
+    if (!stateVar.isDir(parent)) stateVar.mkdir(parent, 0o755);
     // Symlinks in the image's skel are copied as links, never followed.
     if (os.isDir('etc/skel')) os.copyTo('etc/skel', stateVar, home);
     else stateVar.mkdir(home);

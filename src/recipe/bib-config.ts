@@ -1,8 +1,11 @@
 /**
  * bootc-image-builder's `config.toml` / `config.json` customizations, accepted as a recipe so
- * its users can bring their existing configs: users (name, password, key, groups), kernel
- * append (one command line, split as the kernel splits it), the root filesystem's minimum size, hostname, timezone, locale. `wheel` (Fedora's
- * admin group) maps to `admin: true` (Debian's sudo group).
+ * its users can bring their existing configs. Every key bootc-image-builder's blueprint format
+ * documents is either mapped onto the recipe model (users, groups, kernel append, the root's
+ * minimum size, hostname, timezone, locale, files, directories, services, sshd) or refused
+ * with the reason and what to use instead (REFUSED); any other key is an unknown-key error.
+ * Nothing is accepted and dropped. `wheel` (Fedora's admin group) maps to `admin: true`
+ * (Debian's sudo group).
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
@@ -11,42 +14,172 @@ import { kernelCommandLine } from '../core/values.ts';
 import { keyPath } from '../core/yaml-issues.ts';
 import { DEFAULT_SIZES, parseSize, type Recipe, RecipeSchema, SizeSchema } from './schema.ts';
 
-export const BibConfigSchema = z.strictObject({
-  customizations: z
+/**
+ * Keys of bootc-image-builder's format that cannot work here, each with why and what to use
+ * instead. The schema accepts none of them; docs/recipe.md lists them with these reasons.
+ */
+export const REFUSED: Record<string, string> = {
+  name: 'blueprint metadata: nothing here uses it (the outputs are named after their type); remove it',
+  description: 'blueprint metadata: nothing here uses it; remove it',
+  version: 'blueprint metadata: nothing here uses it; remove it',
+  distro: 'the distribution is the bootc image’s own; remove it',
+  architecture: 'the architecture is the bootc image’s own; remove it',
+  packages: 'packages come with the bootc image: add them to its treefile',
+  modules: 'packages come with the bootc image: add them to its treefile',
+  groups:
+    'package groups come with the bootc image (its treefile); user groups are [[customizations.group]]',
+  enabled_modules: 'DNF modules do not exist on Debian; packages come from the treefile',
+  containers: 'embedding container images is not supported; pull them at first boot',
+  'customizations.kernel.name':
+    'the kernel is the bootc image’s own: install another kernel package in its treefile',
+  'customizations.sshkey':
+    'deprecated by bootc-image-builder: put the key into [[customizations.user]] key',
+  'customizations.disk':
+    'the disk layout is fixed (GPT: BIOS boot, ESP, /boot, one root partition): no partitions, LVM or btrfs volumes can be added; size the root with [[customizations.filesystem]] mountpoint = "/" and minsize',
+  'customizations.fdo':
+    'FIDO Device Onboarding needs an FDO client in the image, which Debian images do not have',
+  'customizations.openscap':
+    'OpenSCAP remediation at build time uses Fedora/RHEL SCAP content; harden the image in its treefile',
+  'customizations.ignition':
+    'Ignition is not part of Debian images: provision with cloud-init in the image, or with customizations.files',
+  'customizations.firewall':
+    'firewalld zones are not written at build time: write their XML under /etc/firewalld with customizations.files (the image needs firewalld)',
+  'customizations.repositories':
+    'the installed system is immutable: its packages come from the treefile’s apt sources, not from repositories configured on it',
+  'customizations.fips': 'Debian has no FIPS mode (no FIPS-validated crypto modules)',
+  'customizations.installer':
+    'the Anaconda kickstart and modules: the installer ISO is particle-os’s own, configured by a YAML recipe’s installer: (device, wipe)',
+  'customizations.rpm':
+    'RPM signing keys: Debian images check packages with the treefile’s apt keys',
+  'customizations.rhsm': 'Red Hat Subscription Manager exists on RHEL only',
+  'customizations.cacerts':
+    'CA certificates belong in the image’s trust store, which update-ca-certificates builds: add them in the treefile',
+  'customizations.containers-storage': 'embedding container images is not supported',
+  'customizations.firstboot':
+    'first-boot scripts: ship a systemd unit that runs once in the image (treefile) instead',
+  'customizations.dnf': 'DNF settings: Debian images use apt',
+  'customizations.iso':
+    'Anaconda ISO labels: the installer ISO (build --type iso) names itself; remove it',
+  'customizations.files[].uri':
+    'a file of the build host would be copied into the image: put its content into data',
+};
+
+/** A key that may not be set: the error is the reason REFUSED gives. */
+function refused(path: string): z.ZodOptional<z.ZodNever> {
+  return z.never({ error: `not supported: ${REFUSED[path]}` }).optional();
+}
+
+/** A file or directory owner as bootc-image-builder takes it: a name or a numeric id. */
+const Owner = z.union([z.string(), z.number()]).optional();
+/** What files and directories share; the recipe's schema checks the values. */
+const NODE = { path: z.string(), mode: z.string().optional(), user: Owner, group: Owner };
+
+const CustomizationsSchema = z.strictObject({
+  hostname: z.string().optional(),
+  user: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        password: z.string().optional(),
+        key: z.string().optional(),
+        groups: z.array(z.string()).default([]),
+        description: z.string().optional(),
+        home: z.string().optional(),
+        shell: z.string().optional(),
+        uid: z.number().optional(),
+        gid: z.number().optional(),
+        expiredate: z.number().optional(),
+        force_password_reset: z.boolean().optional(),
+      }),
+    )
+    .default([]),
+  group: z.array(z.strictObject({ name: z.string(), gid: z.number().optional() })).default([]),
+  kernel: z
     .strictObject({
-      hostname: z.string().optional(),
-      user: z
-        .array(
-          z.strictObject({
-            name: z.string(),
-            password: z.string().optional(),
-            key: z.string().optional(),
-            groups: z.array(z.string()).default([]),
-          }),
-        )
-        .default([]),
-      kernel: z
-        .strictObject({
-          append: kernelCommandLine().default([]),
-        })
+      append: kernelCommandLine().default([]),
+      name: refused('customizations.kernel.name'),
+    })
+    .optional(),
+  filesystem: z.array(z.strictObject({ mountpoint: z.string(), minsize: SizeSchema })).default([]),
+  partitioning_mode: z
+    .enum(['raw', 'auto-lvm'], {
+      error:
+        'only "raw" (or "auto-lvm", which is raw here): the root is a plain partition, without LVM or btrfs',
+    })
+    .optional(),
+  installation_device: z.string().optional(),
+  timezone: z
+    .strictObject({
+      timezone: z.string().optional(),
+      ntpservers: z.array(z.string()).optional(),
+    })
+    .optional(),
+  locale: z
+    .strictObject({
+      languages: z.array(z.string()).default([]),
+      keyboard: z.string().optional(),
+    })
+    .optional(),
+  services: z
+    .strictObject({
+      enabled: z.array(z.string()).default([]),
+      disabled: z.array(z.string()).default([]),
+      masked: z.array(z.string()).default([]),
+    })
+    .optional(),
+  files: z
+    .array(
+      z.strictObject({
+        ...NODE,
+        data: z.string().default(''),
+        uri: refused('customizations.files[].uri'),
+      }),
+    )
+    .default([]),
+  directories: z
+    .array(
+      z.strictObject({
+        ...NODE,
+        ensure_parents: z.boolean().default(false),
+      }),
+    )
+    .default([]),
+  sshd: z
+    .strictObject({
+      password_authentication: z.boolean().optional(),
+      kbd_interactive_authentication: z.boolean().optional(),
+      client_alive_interval: z
+        .number()
+        .int('a whole number of seconds')
+        .min(0, 'a whole number of seconds')
         .optional(),
-      filesystem: z
-        .array(z.strictObject({ mountpoint: z.string(), minsize: SizeSchema }))
-        .default([]),
-      timezone: z
-        .strictObject({
-          timezone: z.string().optional(),
-          ntpservers: z.array(z.string()).optional(),
-        })
-        .optional(),
-      locale: z
-        .strictObject({
-          languages: z.array(z.string()).default([]),
-          keyboard: z.string().optional(),
+      permit_root_login: z
+        .enum(['yes', 'no', 'prohibit-password', 'forced-commands-only'], {
+          error: 'one of yes, no, prohibit-password, forced-commands-only',
         })
         .optional(),
     })
-    .default({ user: [], filesystem: [] }),
+    .optional(),
+  ...Object.fromEntries(
+    Object.keys(REFUSED)
+      .filter((k) => /^customizations\.[^.[]+$/.test(k))
+      .map((k) => [k.slice('customizations.'.length), refused(k)]),
+  ),
+});
+
+export const BibConfigSchema = z.strictObject({
+  customizations: CustomizationsSchema.default({
+    user: [],
+    group: [],
+    filesystem: [],
+    files: [],
+    directories: [],
+  }),
+  ...Object.fromEntries(
+    Object.keys(REFUSED)
+      .filter((k) => !k.includes('.'))
+      .map((k) => [k, refused(k)]),
+  ),
 });
 
 /** Console keymap names (kbd's, e.g. us, de-latin1, fr_CH): one word, no path. */
@@ -70,6 +203,34 @@ function timesyncdFile(servers: string[]): { path: string; content: string } {
   return {
     path: '/etc/systemd/timesyncd.conf.d/50-bootc-image-builder.conf',
     content: `[Time]\nNTP=${servers.join(' ')}\n`,
+  };
+}
+
+type Sshd = NonNullable<z.infer<typeof CustomizationsSchema>['sshd']>;
+
+/**
+ * `[customizations.sshd]`: a drop-in of the image's sshd (Debian's sshd_config includes
+ * sshd_config.d/*.conf first, and sshd takes the first value it reads, so these win). Values
+ * are booleans, a number or one of a fixed list: nothing can add a line.
+ */
+function sshdFile(s: Sshd): { path: string; content: string } | undefined {
+  const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+  const lines = [
+    s.password_authentication === undefined
+      ? undefined
+      : `PasswordAuthentication ${yesNo(s.password_authentication)}`,
+    s.kbd_interactive_authentication === undefined
+      ? undefined
+      : `KbdInteractiveAuthentication ${yesNo(s.kbd_interactive_authentication)}`,
+    s.client_alive_interval === undefined
+      ? undefined
+      : `ClientAliveInterval ${s.client_alive_interval}`,
+    s.permit_root_login === undefined ? undefined : `PermitRootLogin ${s.permit_root_login}`,
+  ].filter((l) => l !== undefined);
+  if (!lines.length) return undefined;
+  return {
+    path: '/etc/ssh/sshd_config.d/50-bootc-image-builder.conf',
+    content: `${lines.join('\n')}\n`,
   };
 }
 
@@ -120,6 +281,9 @@ export function loadBibConfig(file: string, source: string): Recipe {
         ['customizations', 'filesystem', i, 'mountpoint'],
         `only "/" is supported, not ${f.mountpoint}`,
       );
+    else if (f !== fsRoot)
+      // Only the first would be used: a second minsize for "/" must not be dropped unseen.
+      issue(['customizations', 'filesystem', i, 'mountpoint'], '"/" is sized already');
   const languages = c.locale?.languages ?? [];
   if (languages.length > 1)
     issue(
@@ -136,6 +300,22 @@ export function loadBibConfig(file: string, source: string): Recipe {
   for (const [i, server] of ntp.entries())
     if (!NTP_SERVER_RE.test(server))
       issue(['customizations', 'timezone', 'ntpservers', i], 'not a host name or address');
+  // Files the other customizations write: a [[customizations.files]] entry may not race them.
+  const generated = [
+    ...(keyboard === undefined ? [] : [{ from: 'locale.keyboard', ...keymapFile(keyboard) }]),
+    ...(ntp.length ? [{ from: 'timezone.ntpservers', ...timesyncdFile(ntp) }] : []),
+    ...(c.sshd && sshdFile(c.sshd)
+      ? [{ from: 'sshd', ...(sshdFile(c.sshd) as { path: string; content: string }) }]
+      : []),
+  ];
+  for (const [i, f] of c.files.entries()) {
+    const twice = generated.find((g) => g.path === f.path);
+    if (twice)
+      issue(
+        ['customizations', 'files', i, 'path'],
+        `${f.path} is written by customizations.${twice.from} already`,
+      );
+  }
   if (issues.length) throw new InputError(issues);
   const rootMin = fsRoot ? parseSize(fsRoot.minsize) : undefined;
   const recipe = {
@@ -148,19 +328,46 @@ export function loadBibConfig(file: string, source: string): Recipe {
         : {}),
     },
     kernel: { append: c.kernel?.append ?? [] },
+    groups: c.group,
     users: c.user.map((u) => ({
       name: u.name,
       password: u.password,
       'ssh-keys': u.key ? u.key.split('\n').filter(Boolean) : [],
       groups: u.groups.filter((g) => g !== 'wheel'),
       admin: u.groups.includes('wheel'),
+      shell: u.shell,
+      uid: u.uid,
+      gid: u.gid,
+      // bootc-image-builder drops a trailing slash of home (osbuild's users stage does too).
+      home: u.home?.replace(/(.)\/+$/, '$1'),
+      description: u.description,
+      'expire-date': u.expiredate,
+      'force-password-reset': u.force_password_reset,
     })),
     timezone: c.timezone?.timezone,
     locale: languages[0],
+    // The config's own files first: recipe files[i] is customizations.files[i] in errors.
     files: [
-      ...(keyboard === undefined ? [] : [keymapFile(keyboard)]),
-      ...(ntp.length ? [timesyncdFile(ntp)] : []),
+      ...c.files.map((f) => ({
+        path: f.path,
+        content: f.data,
+        mode: f.mode,
+        user: f.user,
+        group: f.group,
+      })),
+      ...generated.map(({ path, content }) => ({ path, content })),
     ],
+    directories: c.directories.map((d) => ({
+      path: d.path,
+      mode: d.mode,
+      user: d.user,
+      group: d.group,
+      'ensure-parents': d.ensure_parents,
+    })),
+    services: c.services,
+    ...(c.installation_device === undefined
+      ? {}
+      : { installer: { device: c.installation_device } }),
   };
   const r = RecipeSchema.safeParse(recipe);
   if (!r.success) {
@@ -172,6 +379,19 @@ export function loadBibConfig(file: string, source: string): Recipe {
     );
   }
   return { ...r.data, file };
+}
+
+/**
+ * Where a recipe key of a config came from: the config's key path and its line and column
+ * (for problems found at build time, when the image is at hand).
+ */
+export function locateBibKey(
+  file: string,
+  source: string,
+  recipePath: readonly PropertyKey[],
+): { key: string; line: number; col: number } {
+  const path = bibPathOf(recipePath);
+  return { key: keyPath(path), ...positionsIn(file, source)(path) };
 }
 
 /** Line/column of a TOML or JSON syntax error. */
@@ -190,19 +410,42 @@ const BIB_SOURCE: Record<string, readonly PropertyKey[]> = {
   timezone: ['customizations', 'timezone', 'timezone'],
   locale: ['customizations', 'locale', 'languages'],
   disk: ['customizations', 'filesystem'],
+  installer: ['customizations', 'installation_device'],
 };
-const BIB_USER_KEY: Record<string, string> = { 'ssh-keys': 'key', admin: 'groups' };
+
+/** Recipe lists and tables read from a config table of their own, with their keys renamed. */
+const BIB_TABLES: Record<string, { at: readonly PropertyKey[]; rename?: Record<string, string> }> =
+  {
+    users: {
+      at: ['customizations', 'user'],
+      rename: {
+        'ssh-keys': 'key',
+        admin: 'groups',
+        'expire-date': 'expiredate',
+        'force-password-reset': 'force_password_reset',
+      },
+    },
+    groups: { at: ['customizations', 'group'] },
+    files: { at: ['customizations', 'files'], rename: { content: 'data' } },
+    directories: {
+      at: ['customizations', 'directories'],
+      rename: { 'ensure-parents': 'ensure_parents' },
+    },
+    services: { at: ['customizations', 'services'] },
+  };
 
 /**
  * A recipe path → the config path it was read from (`users[0].ssh-keys` →
  * `customizations.user[0].key`), so an error names what the user wrote.
  */
 function bibPathOf(path: readonly PropertyKey[]): PropertyKey[] {
-  const [top, i, key] = path;
-  if (top === 'users' && typeof i === 'number') {
-    const k = typeof key === 'string' ? (BIB_USER_KEY[key] ?? key) : undefined;
-    return ['customizations', 'user', i, ...(k ? [k] : [])];
-  }
+  const [top, ...rest] = path;
+  const table = BIB_TABLES[String(top)];
+  if (table)
+    return [
+      ...table.at,
+      ...rest.map((p) => (typeof p === 'string' ? (table.rename?.[p] ?? p) : p)),
+    ];
   return [...(BIB_SOURCE[String(top)] ?? ['customizations'])];
 }
 
@@ -255,6 +498,8 @@ export function tomlKeyPositions(source: string): Map<string, { line: number; co
     if (header) {
       const col = (header[1] as string).length + (header[2] as string).length + 1;
       table = withIndices(tomlKeyParts(header[3] as string), counts);
+      // `[a.b.c]` defines the tables a and a.b too, when nothing did before.
+      for (let n = 1; n < table.length; n++) set(table.slice(0, n), i + 1, col);
       if (header[2] === '[[') {
         const n = counts.get(keyPath(table)) ?? 0;
         counts.set(keyPath(table), n + 1);

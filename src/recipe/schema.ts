@@ -4,8 +4,17 @@
  * bib-config.ts.
  */
 import { z } from 'zod';
-import { kernelArgs, oneLine, treePath, verbatimUrl } from '../core/values.ts';
+import { kernelArgs, verbatimUrl } from '../core/values.ts';
 import { parseTargetImage } from '../ostree/container.ts';
+import {
+  DirectorySchema,
+  duplicates,
+  FileSchema,
+  GroupSchema,
+  ServicesSchema,
+  UserName,
+  UserSchema,
+} from './etc-schema.ts';
 
 /** Root filesystems the image builder can make (loop-free: mkfs -d, mkfs.xfs -p, mkfs.btrfs --rootdir). */
 export const ROOT_FILESYSTEMS = ['ext4', 'xfs', 'btrfs'] as const;
@@ -66,47 +75,7 @@ export const SizeSchema = z
   );
 const Size = SizeSchema;
 
-const UserName = z
-  .string()
-  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'not a valid user name (lowercase letters, digits, "_", "-")');
-
-const UserSchema = z
-  .strictObject({
-    name: UserName.describe('Login name'),
-    password: oneLine()
-      .min(1)
-      .optional()
-      .describe(
-        'A crypt(3) hash ($6$…, $y$…) or plain text, hashed at build time and never logged',
-      ),
-    'ssh-keys': z
-      .array(
-        z
-          .string()
-          .regex(
-            /^(ssh|ecdsa|sk)-[!-~]+ [A-Za-z0-9+/=]+( [^\p{Cc}]*)?$/u,
-            'not one SSH public key line (type, base64 key, optional comment; no line breaks)',
-          ),
-      )
-      .default([])
-      .describe('Authorized SSH public keys'),
-    groups: z
-      .array(z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'not a group name'))
-      .default([])
-      .describe('Supplementary groups (must exist in the image)'),
-    admin: z
-      .boolean()
-      .default(false)
-      .describe('Member of the sudo group (needs sudo in the image)'),
-    shell: z
-      .string()
-      .regex(/^\/[A-Za-z0-9._+/-]*$/, 'an absolute path of letters, digits and . _ + / -')
-      .default('/bin/bash')
-      .describe('Login shell'),
-  })
-  .describe('A user account');
-
-export type RecipeUser = z.infer<typeof UserSchema>;
+export type { RecipeUser } from './etc-schema.ts';
 
 export const RecipeSchema = z
   .strictObject({
@@ -171,22 +140,21 @@ export const RecipeSchema = z
       .regex(/^[A-Za-z0-9_.@-]+$/, 'not a locale name like en_US.UTF-8')
       .optional()
       .describe('System locale (LANG), e.g. en_US.UTF-8'),
+    groups: z
+      .array(GroupSchema)
+      .default([])
+      .describe('Groups created in /etc of the deployment (before the users, who may join them)'),
     files: z
-      .array(
-        z.strictObject({
-          path: treePath()
-            .regex(/^\/etc\/./, 'files go into /etc (the rest of the OS is read-only)')
-            .describe('Absolute path under /etc'),
-          content: z.string().describe('File content'),
-          mode: z
-            .string()
-            .regex(/^0?[0-7]{3,4}$/, 'octal mode like "0644"')
-            .default('0644')
-            .describe('Octal permission bits'),
-        }),
-      )
+      .array(FileSchema)
       .default([])
       .describe('Extra files written into /etc of the deployment'),
+    directories: z
+      .array(DirectorySchema)
+      .default([])
+      .describe('Directories created in /etc of the deployment (before the files)'),
+    services: ServicesSchema.default({ enabled: [], disabled: [], masked: [] }).describe(
+      'systemd units enabled, disabled or masked in /etc of the deployment; each must exist in the image',
+    ),
     update: z
       .strictObject({
         url: verbatimUrl(['http', 'https'])
@@ -235,6 +203,32 @@ export const RecipeSchema = z
       .describe(
         'How the installer ISO (build --type iso) installs the image; other types warn that it does not apply',
       ),
+  })
+  .superRefine((r, ctx) => {
+    // Names, ids, homes and paths each name one thing: a second one would silently win.
+    const homes = r.users.map((u) => (u.home ?? `/home/${u.name}`).replace(/^\/var\//, '/'));
+    const checks = [
+      ['users', duplicates(r.users, (u) => u.name, 'name'), 'name'],
+      ['users', duplicates(r.users, (u) => u.uid, 'uid'), 'uid'],
+      ['users', duplicates(homes, (h) => h, 'home'), 'home'],
+      ['groups', duplicates(r.groups, (g) => g.name, 'name'), 'name'],
+      ['groups', duplicates(r.groups, (g) => g.gid, 'gid'), 'gid'],
+      ['files', duplicates(r.files, (f) => f.path, 'path'), 'path'],
+      ['directories', duplicates(r.directories, (d) => d.path, 'path'), 'path'],
+    ] as const;
+    for (const [list, found, key] of checks)
+      for (const d of found)
+        ctx.addIssue({ code: 'custom', path: [list, d.index, key], message: d.message });
+    // A home inside another user's home would be made in it, or find itself made already.
+    for (const [i, h] of homes.entries()) {
+      const j = homes.findIndex((o) => h.startsWith(`${o}/`));
+      if (j >= 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', i, 'home'],
+          message: `${h} is inside the home of item ${j} (${homes[j]})`,
+        });
+    }
   })
   .describe('particle-os image recipe: how the disk image is laid out and configured');
 

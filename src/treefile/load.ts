@@ -19,6 +19,7 @@ import {
   HOST_KEYRING_DIRS,
   notARegularFile,
   outsideOf,
+  readContextText,
   realLocation,
 } from './context.ts';
 import {
@@ -42,6 +43,13 @@ import {
   TreefileFileSchema,
   UNDERSCORE_ALIASES,
 } from './schema.ts';
+import {
+  interpreterIssues,
+  interpreterProviders,
+  parseShebang,
+  type ScriptSite,
+  shebangProblem,
+} from './scripts.ts';
 import { SUITES } from './suites.ts';
 
 export type { ResolvedTreefile };
@@ -65,6 +73,10 @@ interface Loading {
   pathIssues: InputIssue[];
   /** Every package name a file lists or excludes, where (checked once all are merged). */
   mentions: PackageMention[];
+  /** Every postprocess script, where, with its #! line (checked once all are merged). */
+  scriptSites: ScriptSite[];
+  /** Where the first postprocess-script was set: a second one is an error naming both. */
+  postprocessScriptAt?: Omit<InputIssue, 'message'>;
 }
 
 /** One package name as written in `packages…` or `exclude-packages`, located. */
@@ -85,6 +97,12 @@ export interface LoadOptions {
    * the kernel, systemd, ostree, dracut it adds for `base`). Excluding one is an error.
    */
   needed?: (tf: ResolvedTreefile) => Readonly<Record<string, string>>;
+  /**
+   * Packages the consumer installs whatever the treefile lists (compose: the boot set and the
+   * Essential packages). With it, each postprocess script's #! interpreter must come with one
+   * of these or of the treefile's packages (scripts.ts); without it, that is not checked.
+   */
+  provided?: (tf: ResolvedTreefile) => readonly string[];
 }
 
 /**
@@ -100,6 +118,7 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     context: o.context ?? defaultContext(path),
     pathIssues: [],
     mentions: [],
+    scriptSites: [],
   };
   const issues = l.issues;
   const merged = loadFile(resolve(path), [], l, { vars: {} });
@@ -132,6 +151,7 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     files: l.files,
     sub,
     warnings: l.warnings,
+    scriptSites: l.scriptSites,
   });
   if (!isValidRef(tf.ref)) {
     at('ref', `"${tf.ref}" is not a valid OSTree ref after substitution`);
@@ -161,6 +181,33 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
       'automatic-version-prefix',
       `"${tf.versionPrefix}" is not a valid version prefix after substitution`,
     );
+  if (o.provided) {
+    // Without resolving, an interpreter whose packages are all excluded can never be there (an
+    // error); one that is neither listed nor in the base may still come as a dependency, so it
+    // is a warning here and the compose (dry run included) decides on the resolved set.
+    const excluded = new Set(tf.excludePackages);
+    const all = new Set([...tf.packages, ...o.provided(tf)]);
+    const notExcluded = new Set(
+      [...all, ...tf.scriptSites.flatMap(interpreterProviders)].filter((p) => !excluded.has(p)),
+    );
+    const never = interpreterIssues(
+      tf.scriptSites,
+      notExcluded,
+      'allowed: exclude-packages removes every one',
+      (pkg) => `remove ${pkg} from exclude-packages`,
+    );
+    issues.push(...never.errors);
+    const listed = interpreterIssues(
+      tf.scriptSites,
+      new Set([...all].filter((p) => !excluded.has(p))),
+      'listed in packages or installed by the base (a dependency may still bring one in: the compose checks the resolved set)',
+    );
+    const errorAt = new Set(never.errors.map((e) => `${e.file}:${e.line}:${e.col}`));
+    l.warnings.push(
+      ...listed.errors.filter((e) => !errorAt.has(`${e.file}:${e.line}:${e.col}`)),
+      ...listed.warnings,
+    );
+  }
   if (issues.length) throw new InputError(issues, l.warnings);
   return tf;
 }
@@ -255,6 +302,9 @@ function loadFile(file: string, chain: string[], l: Loading, outer: Scope): Part
   };
   checkHostPaths(parsed, here, written, l);
   l.mentions.push(...packageMentions(parsed, written));
+  // In the order they run: the inline scripts, then the script file.
+  l.scriptSites.push(...inlineScriptSites(parsed, written));
+  readPostprocessScript(parsed, here, written, l);
   const base = loadIncludes(file, parsed, includeRefs(parsed, scope, l), chain, l, scope);
   return base ? merge(base, here) : here;
 }
@@ -286,6 +336,66 @@ function checkHostPaths(
     hostPath(['apt', 'sources', i, 'signed-by'], outside ?? notARegularFile(s.signedBy));
   }
   if (here.repo) hostPath(['ostree', 'repo'], outsideOf(l.context, here.repo));
+}
+
+/** The most a postprocess-script file may hold: it is kept in memory and in the model. */
+const SCRIPT_MAX_BYTES = 1024 * 1024;
+
+/**
+ * postprocess-script: the file must be a regular file inside the context (as add-files
+ * sources), a text the kernel can start (its #! line), and the only one of the whole treefile
+ * (rpm-ostree silently keeps the including file's; here a second one is an error naming both).
+ * Its text goes into the model.
+ */
+function readPostprocessScript(
+  parsed: ParsedYaml,
+  here: Partial,
+  written: TreefileFileAsWritten,
+  l: Loading,
+): void {
+  const script = here.postprocessScript;
+  if (!script) return;
+  const key =
+    written['postprocess-script'] === undefined ? 'postprocess_script' : 'postprocess-script';
+  const at = { file: parsed.file, ...parsed.positionOf([key]), key };
+  const first = l.postprocessScriptAt;
+  if (first) {
+    l.issues.push({
+      ...at,
+      message: `set here and in ${first.file}:${first.line}:${first.col} (${first.key}): a treefile with its includes runs one script file (rpm-ostree would silently keep the including file’s); keep one`,
+    });
+    return;
+  }
+  l.postprocessScriptAt = at;
+  const read = readContextText(l.context, script.path, SCRIPT_MAX_BYTES);
+  if ('problem' in read) {
+    l.pathIssues.push({ ...at, message: read.problem });
+    return;
+  }
+  const shown = displayName(script.path);
+  const problem = read.text === '' ? 'the file is empty' : shebangProblem(read.text);
+  if (problem) {
+    l.pathIssues.push({ ...at, message: `${shown}: ${problem}` });
+    return;
+  }
+  script.content = read.text;
+  l.scriptSites.push({ at, path: shown, shebang: parseShebang(read.text) });
+}
+
+/** The keys that hold inline scripts (both dialects; neither has an underscore spelling). */
+const SCRIPT_KEYS = ['postinstall', 'postprocess'] as const;
+
+/** Each inline script of one file, located at its entry (as written), with its #! line. */
+function inlineScriptSites(parsed: ParsedYaml, written: TreefileFileAsWritten): ScriptSite[] {
+  return SCRIPT_KEYS.flatMap((k) => {
+    const v = written[k];
+    if (v === undefined) return [];
+    const entries = Array.isArray(v) ? v.map((s, i) => [s, [k, i]] as const) : [[v, [k]] as const];
+    return entries.map(([s, path]) => ({
+      at: { file: parsed.file, ...parsed.positionOf(path), key: keyPath(path) },
+      shebang: parseShebang(s),
+    }));
+  });
 }
 
 /** The keys whose entries are package names; `exclude-packages` is the one that excludes. */

@@ -11,6 +11,7 @@
 import { dirname, resolve } from 'node:path';
 import type { InputIssue } from '../core/errors.ts';
 import type { TreefileFile } from './schema.ts';
+import type { ScriptSite } from './scripts.ts';
 import { SUITES } from './suites.ts';
 
 /**
@@ -222,6 +223,20 @@ export const SETTINGS = {
     merge: 'override',
     finish: (v, f) => (v === undefined ? undefined : f.sub('mutate-os-release', v)),
   }),
+  /**
+   * The text of the postprocess-script file, run after the postprocess scripts. `read` gives
+   * its absolute path; load.ts reads the file once it is known to be inside the treefile
+   * context, so the text hashed is the text run. Undefined when unset (input-hash.ts). Two
+   * files setting it are an error (load.ts), so `override` never drops one.
+   */
+  postprocessScript: setting({
+    read: (d, dir): { path: string; content?: string } | undefined =>
+      d['postprocess-script'] === undefined
+        ? undefined
+        : { path: resolve(dir, d['postprocess-script']) },
+    merge: 'override',
+    finish: (v) => v?.content,
+  }),
 };
 
 type Settings = typeof SETTINGS;
@@ -240,6 +255,11 @@ export type ResolvedTreefile = {
    * like errors. Whoever consumes the treefile shows them; not part of the compose inputs.
    */
   warnings: InputIssue[];
+  /**
+   * Where each postprocess script was written and its #! line, for the interpreter checks
+   * (load.ts, and the dry run against the resolved packages); not part of the compose inputs.
+   */
+  scriptSites: ScriptSite[];
 } & { [K in keyof Settings]: ReturnType<Settings[K]['finish']> };
 
 function excludedPackages(f: Finishing): string[] {
@@ -271,10 +291,19 @@ export function mergeSettings(under: MergedTreefile, over: MergedTreefile): Merg
 /** The merged settings → the model (defaults applied, variables substituted). */
 export function finishSettings(
   merged: MergedTreefile,
-  f: Omit<Finishing, 'merged'> & { files: string[]; warnings: InputIssue[] },
+  f: Omit<Finishing, 'merged'> & {
+    files: string[];
+    warnings: InputIssue[];
+    scriptSites?: ScriptSite[];
+  },
 ): ResolvedTreefile {
   const finishing: Finishing = { top: f.top, merged, sub: f.sub };
-  const out: Record<string, unknown> = { file: f.top, files: f.files, warnings: f.warnings };
+  const out: Record<string, unknown> = {
+    file: f.top,
+    files: f.files,
+    warnings: f.warnings,
+    scriptSites: f.scriptSites ?? [],
+  };
   for (const [k, s] of Object.entries(SETTINGS) as [string, Setting<unknown, unknown>][])
     out[k] = s.finish((merged as Record<string, unknown>)[k], finishing);
   return out as ResolvedTreefile;

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
 import { CONDITION_SYNTAX, parseCondition } from './conditions.ts';
+import { shebangProblem } from './scripts.ts';
 import { baseProblem, SUITES } from './suites.ts';
 
 /** The initramfs-profile values (compose/initramfs.ts says what each includes). */
@@ -56,7 +57,15 @@ const UnitName = z
     /^[A-Za-z0-9:_.@\\-]+\.(service|socket|timer|target|path|mount)$/,
     'not a systemd unit name',
   );
-const Scripts = z.union([z.string().min(1), z.array(z.string().min(1))]);
+/** A script the kernel can start: a `#!` line it would misread is refused (scripts.ts). */
+const Script = z
+  .string()
+  .min(1)
+  .superRefine((s, ctx) => {
+    const problem = shebangProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const Scripts = z.union([Script, z.array(Script)]);
 
 /** One field of a deb line: whitespace, brackets or a line break would add fields or lines. */
 const AptWord = z
@@ -165,7 +174,7 @@ const Canonical = z
       .optional()
       .describe('Units and directories of the system (seed dialect)'),
     postinstall: Scripts.optional().describe(
-      'Shell scripts run in the tree after installing (same as postprocess)',
+      'Scripts run in the tree after installing (same as postprocess)',
     ),
     // --- rpm-ostree dialect
     ref: RefSchema.optional(),
@@ -228,8 +237,14 @@ const Canonical = z
       .optional()
       .describe('Paths removed from the tree'),
     postprocess: Scripts.optional().describe(
-      'Shell scripts run in the tree (chroot, no network) after installing',
+      'Scripts run in the tree (chroot, no network) after installing: one starting with #! is executed, so the kernel runs the interpreter it names (its package must be in packages or the base); one without runs with /bin/sh -e',
     ),
+    'postprocess-script': oneLine()
+      .min(1)
+      .optional()
+      .describe(
+        'A script file (relative to the treefile, a regular file inside the treefile context) run in the tree like the postprocess scripts, after them; read when the treefile is loaded. One per treefile and its includes',
+      ),
     'add-commit-metadata': z
       .record(
         z.string().regex(/^[^=\s\p{Cc}]+$/u, 'no "=", whitespace or control characters'),

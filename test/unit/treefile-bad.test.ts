@@ -115,3 +115,34 @@ test('validate checks what a compose needs before building: files, exclusions, t
     assert.match(r.stdout, line);
   assert.doesNotMatch(r.stdout, /nano/);
 });
+
+test('validate checks scripts: the #! line, its interpreter’s package, the postprocess-script file', async () => {
+  const r = await validate(
+    'script-shebang-relative.yaml',
+    'script-shebang-two-args.yaml',
+    'script-interpreter-excluded.yaml',
+    'postprocess-script-link-outside.yaml',
+    'postprocess-script-twice-a.yaml',
+  );
+  assert.equal(r.code, 2);
+  for (const line of [
+    /script-shebang-relative\.yaml:5:5 {2}postprocess\[0\] {2}the #! interpreter "bash" must be an absolute path/,
+    /script-shebang-two-args\.yaml:6:5 {2}postprocess\[0\] {2}the kernel passes "-e -x" to \/bin\/bash as one argument/,
+    /script-interpreter-excluded\.yaml:6:5 {2}postprocess\[0\] {2}#!\/usr\/bin\/env zsh: no package that provides \/usr\/bin\/zsh \(zsh\) is allowed: exclude-packages removes every one: remove zsh from exclude-packages/,
+    /postprocess-script-link-outside\.yaml:5:21 {2}postprocess-script {2}\S*shadow-link\.sh \(really \/etc\/shadow\) is outside the treefile context/,
+    /postprocess-script-twice-b\.yaml:2:21 {2}postprocess-script {2}set here and in \S*postprocess-script-twice-a\.yaml:6:21 \(postprocess-script\)/,
+  ])
+    assert.match(r.stdout, line);
+  // Neither listed nor in the base, an interpreter may still come as a dependency: a warning
+  // naming the package, not an error (the compose decides on the resolved set).
+  const warn = await validate(
+    '../scripts/warn/interpreter-not-listed.yaml',
+    '../scripts/warn/postprocess-script-not-listed.yaml',
+  );
+  assert.equal(warn.code, 0, warn.stdout);
+  for (const line of [
+    /interpreter-not-listed\.yaml:7:5 {2}postprocess\[0\] {2}warning: #!\/usr\/bin\/python3: no package that provides \/usr\/bin\/python3 \(python3-minimal, python3\) is listed in packages or installed by the base \(a dependency may still bring one in: the compose checks the resolved set\): add python3 to packages/,
+    /postprocess-script-not-listed\.yaml:5:21 {2}postprocess-script {2}warning: \S*warn\/python\.py: #!\/usr\/bin\/python3: .*add python3 to packages/,
+  ])
+    assert.match(warn.stdout, line);
+});

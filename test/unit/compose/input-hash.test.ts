@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { inputHash, treefileDigest } from '../../../src/compose/input-hash.ts';
+import { clientDigest } from '../../../src/compose/client-package.ts';
+import { COMPOSE_FORMAT, inputHash, treefileDigest } from '../../../src/compose/input-hash.ts';
 import { loadTreefile } from '../../../src/treefile/load.ts';
 import { pkg } from '../../helpers/packages.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
@@ -41,3 +43,58 @@ test('treefile digest: apt.components counts, its default does not (existing dig
   assert.equal(plain, digest('b.yaml', 'apt:\n  components: [main]\n'), 'the default is no input');
   assert.notEqual(plain, digest('c.yaml', 'apt:\n  components: [main, contrib]\n'));
 });
+
+test('treefile digest: the postprocess-script’s text counts, not where it or the treefile lives', () => {
+  const root = scratchDir('digest-script');
+  const mk = (dir: string, script: string) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'post.sh'), script);
+    writeFileSync(
+      join(dir, 't.yaml'),
+      'ref: test/x\nbase: debian:trixie\npostprocess: ["echo a"]\npostprocess-script: post.sh\n',
+    );
+    return treefileDigest(loadTreefile(join(dir, 't.yaml')));
+  };
+  const one = mk(join(root, 'one'), 'echo hello\n');
+  assert.equal(one, mk(join(root, 'two/deeper'), 'echo hello\n'), 'script sites are no input');
+  assert.notEqual(one, mk(join(root, 'three'), 'echo changed\n'), 'a changed script recomposes');
+});
+
+test('treefile digest: a #! line is an input (it once ran with /bin/sh -e); without one, digests stay', () => {
+  const root = scratchDir('digest-shebang');
+  const digest = (name: string, yaml: string) => {
+    writeFileSync(join(root, name), `ref: test/x\nbase: debian:trixie\n${yaml}`);
+    return treefileDigest(loadTreefile(join(root, name)));
+  };
+  // What the digest of a treefile with a plain script was before #! lines were honoured.
+  const plain = digest('a.yaml', 'postprocess: ["echo a"]\n');
+  assert.equal(
+    plain,
+    createHash('sha256')
+      .update(
+        JSON.stringify({
+          format: COMPOSE_FORMAT,
+          model: withoutHostFields(loadTreefile(join(root, 'a.yaml'))),
+          addFiles: [],
+          client: clientDigest(),
+        }),
+      )
+      .digest('hex'),
+  );
+  assert.notEqual(digest('b.yaml', 'postprocess: ["#!/bin/sh\\necho a"]\n'), plain);
+});
+
+/** The model as the digest serializes it (what input-hash.ts leaves out, left out). */
+function withoutHostFields(tf: ReturnType<typeof loadTreefile>): Record<string, unknown> {
+  const {
+    file: _f,
+    files: _fs,
+    warnings: _w,
+    scriptSites: _s,
+    repo: _r,
+    addFiles: _a,
+    aptComponents: _c,
+    ...model
+  } = tf;
+  return model;
+}

@@ -79,6 +79,33 @@ test('remove, emptyDir and rename act inside the tree; a final link is removed, 
   c.assertIntact();
 });
 
+test('chown through a hostile link changes the file in the tree, never the host file', () => {
+  const c = canary();
+  c.link('etc/abs', `${c.host}/canary`);
+  c.file(`${c.host.slice(1)}/canary`, 'in the tree\n');
+  const t = new Tree(c.tree);
+  t.chown('etc/abs', 1234, 1235);
+  const inTree = lstatSync(join(c.tree, c.host, 'canary'));
+  assert.deepEqual([inTree.uid, inTree.gid], [1234, 1235]);
+  const host = lstatSync(join(c.host, 'canary'));
+  assert.deepEqual([host.uid, host.gid], [process.getuid?.(), process.getgid?.()]);
+  assert.throws(() => t.chown('etc/missing', 1, 1), /does not exist in the tree/);
+  c.assertIntact();
+});
+
+test('blockingAncestor names the nearest existing ancestor that is not a directory', () => {
+  const c = canary();
+  c.file('etc/hostname', 'box\n');
+  c.link('etc/linked', '/etc/hostname');
+  c.link('etc/out', c.host);
+  const t = new Tree(c.tree);
+  assert.equal(t.blockingAncestor('etc/hostname/x/y'), '/etc/hostname');
+  assert.equal(t.blockingAncestor('etc/linked/x'), '/etc/hostname', 'links resolved in the tree');
+  assert.equal(t.blockingAncestor('etc/new/deeper/file'), undefined, 'missing: can be made');
+  assert.equal(t.blockingAncestor('etc/out/canary/x'), undefined, 'the host file is not looked at');
+  assert.equal(t.blockingAncestor('etc/hostname'), undefined);
+});
+
 test('reads never leave the tree: readdir, readText, exists, stat', () => {
   const c = canary();
   c.link('etc', c.host);

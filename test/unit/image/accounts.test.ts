@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addUsers, isCryptHash } from '../../../src/image/accounts.ts';
+import { AccountError, addGroups, addUsers, isCryptHash } from '../../../src/image/accounts.ts';
 
 const base = {
   passwd:
@@ -55,4 +55,81 @@ test('crypt hashes are told apart from plain passwords', () => {
   assert.ok(isCryptHash('$y$j9T$abc$def'));
   assert.ok(!isCryptHash('hunter2'));
   assert.ok(!isCryptHash('$notahash'));
+});
+
+test('groups are added first; users may take a chosen uid, an existing group as primary, or their own gid', () => {
+  const g = addGroups(base, [{ name: 'devs', gid: 2000 }, { name: 'ops' }]);
+  assert.deepEqual(g.added, [
+    { name: 'devs', gid: 2000 },
+    { name: 'ops', gid: 1000 },
+  ]);
+  assert.match(g.files.group, /^devs:x:2000:$/m);
+  assert.match(g.files.gshadow, /^ops:!::$/m);
+  const { files, added } = addUsers(
+    g.files,
+    [
+      // Leaves its ids open: the first free ones that nobody else asked for.
+      { name: 'carol', groups: ['ops'], shell: '/bin/sh', home: '/home/carol' },
+      { name: 'alice', uid: 1001, gid: 2000, groups: [], shell: '/bin/sh', home: '/home/a' },
+      { name: 'bob', uid: 1500, gid: 1500, groups: [], shell: '/bin/sh', home: '/home/bob' },
+      {
+        name: 'dave',
+        groups: [],
+        shell: '/bin/sh',
+        home: '/home/dave',
+        description: 'Dave D.',
+        expireDate: 21000,
+        forcePasswordReset: true,
+        hash: '$6$s$h',
+      },
+    ],
+    20500,
+  );
+  assert.deepEqual(added, [
+    { name: 'carol', uid: 1000, gid: 1001 },
+    { name: 'alice', uid: 1001, gid: 2000 },
+    { name: 'bob', uid: 1500, gid: 1500 },
+    { name: 'dave', uid: 1002, gid: 1002 },
+  ]);
+  assert.doesNotMatch(files.group, /^alice:/m, 'primary group devs: no own group');
+  assert.match(files.group, /^bob:x:1500:$/m, 'own group with the chosen gid');
+  assert.match(files.group, /^ops:x:1000:carol$/m);
+  assert.match(files.passwd, /^dave:x:1002:1002:Dave D\.:\/home\/dave:\/bin\/sh$/m);
+  assert.match(files.shadow, /^dave:\$6\$s\$h:0:0:99999:7::21000:$/m, 'reset forced, expiry set');
+});
+
+test('taken names and ids are AccountErrors naming the recipe key', () => {
+  const err = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof AccountError);
+      return `${e.key.join('.')}: ${e.message}`;
+    }
+    assert.fail('accepted');
+  };
+  assert.equal(
+    err(() => addGroups(base, [{ name: 'adm' }])),
+    'groups.0.name: group adm already exists in the image',
+  );
+  assert.equal(
+    err(() => addGroups(base, [{ name: 'x' }, { name: 'y', gid: 100 }])),
+    'groups.1.gid: gid 100 is already used by group users in the image',
+  );
+  const user = { groups: [], shell: '/bin/sh', home: '/home/x' };
+  assert.equal(
+    err(() => addUsers(base, [{ ...user, name: 'x', uid: 65534 }], 1)),
+    'users.0.uid: uid 65534 is already used by user nobody',
+  );
+  assert.equal(
+    err(() => addUsers(base, [{ ...user, name: 'x', gid: 500 }], 1)),
+    "users.0.gid: no group has gid 500, and a new group's gid must be 1000–59999",
+  );
+  assert.match(
+    err(() => addUsers(base, [{ ...user, name: 'adm' }], 1)),
+    /^users\.0\.name: group adm already exists .*give the user its gid/,
+  );
+  // adm (gid 4) as the primary group is allowed: the group exists.
+  const { files } = addUsers(base, [{ ...user, name: 'adm', gid: 4 }], 1);
+  assert.match(files.passwd, /^adm:x:1000:4:/m);
 });

@@ -52,14 +52,14 @@ test('bib config: every unknown key is reported; an open quote and a bad size ar
   const f = join(dir, 'config.toml');
   writeFileSync(
     f,
-    '[customizations]\nhostname = "a"\nfirewall = 1\nservices = 2\n[customizations.kernel]\nappend = \'quiet x="y\'\n',
+    '[customizations]\nhostname = "a"\nfirewal = 1\nservice = 2\n[customizations.kernel]\nappend = \'quiet x="y\'\n',
   );
   assert.throws(
     () => loadRecipe(f),
     (e: unknown) => {
       const m = (e as Error).message;
-      assert.match(m, /config\.toml:3:1 {2}customizations\.firewall {2}unknown key "firewall"/);
-      assert.match(m, /config\.toml:4:1 {2}customizations\.services {2}unknown key "services"/);
+      assert.match(m, /config\.toml:3:1 {2}customizations\.firewal {2}unknown key "firewal"/);
+      assert.match(m, /config\.toml:4:1 {2}customizations\.service {2}unknown key "service"/);
       return true;
     },
   );
@@ -92,9 +92,12 @@ test('config.toml errors point at the offending key: the right array element, th
   const keys = located('test/fixtures/recipes/bib-bad-located.toml');
   assert.match(
     keys,
-    /bib-bad-located\.toml:11:3 {2}customizations\.user\[1\]\.shell {2}unknown key/,
+    /bib-bad-located\.toml:11:3 {2}customizations\.user\[1\]\.login-shell {2}unknown key/,
   );
-  assert.match(keys, /bib-bad-located\.toml:24:2 {2}customizations\.firewall {2}unknown key/);
+  assert.match(
+    keys,
+    /bib-bad-located\.toml:24:2 {2}customizations\.firewall {2}not supported: firewalld zones/,
+  );
   const values = located('test/fixtures/recipes/bib-bad-values.toml');
   assert.match(
     values,
@@ -172,5 +175,113 @@ test('keyboard and ntpservers become /etc files; a second language and bad value
       /bad\.toml:2:1 {2}customizations\.locale\.languages {2}one language only/.test(e.message) &&
       /customizations\.locale\.keyboard {2}not a console keymap/.test(e.message) &&
       /customizations\.timezone\.ntpservers\[1\] {2}not a host name/.test(e.message),
+  );
+});
+
+test('groups, user ids/home/shell, files, directories, services and sshd map onto the recipe', () => {
+  for (const f of ['bib-customizations.toml', 'bib-customizations.json']) {
+    const r = loadRecipe(`test/fixtures/recipes/${f}`);
+    assert.deepEqual(r.groups, [{ name: 'devs', gid: 2000 }, { name: 'ops' }], f);
+    const u = r.users[0];
+    assert.deepEqual(
+      [u?.uid, u?.gid, u?.home, u?.shell, u?.description, u?.['expire-date']],
+      [1500, 2000, '/home/alice', '/bin/sh', 'Alice Example', 30000],
+      `${f}: the trailing slash of home is dropped, as bootc-image-builder does`,
+    );
+    assert.equal(u?.['force-password-reset'], true);
+    assert.deepEqual(r.services, {
+      enabled: ['web.service', 'sshd.service'],
+      disabled: ['cron.service'],
+      masked: ['cups.service'],
+    });
+    assert.deepEqual(r.directories, [
+      {
+        path: '/etc/app/conf.d',
+        mode: '0750',
+        user: 'alice',
+        group: 'devs',
+        'ensure-parents': true,
+      },
+    ]);
+    assert.deepEqual(r.files[0], {
+      path: '/etc/app/conf.d/app.conf',
+      content: 'key = value\n',
+      mode: '0640',
+      user: 'alice',
+      group: 2000,
+    });
+    assert.ok(
+      r.files.some(
+        (x) =>
+          x.path === '/etc/ssh/sshd_config.d/50-bootc-image-builder.conf' &&
+          x.content.includes('PermitRootLogin prohibit-password\n'),
+      ),
+    );
+  }
+  const toml = loadRecipe('test/fixtures/recipes/bib-customizations.toml');
+  assert.equal(toml.installer?.device, '/dev/vda', 'installation_device');
+});
+
+test('every documented customization is mapped or refused: none is an unknown key', () => {
+  const dir = scratchDir('bib-all');
+  // bootc-image-builder's blueprint customizations (osbuild/blueprint Customizations).
+  const documented = [
+    'hostname',
+    'kernel',
+    'sshkey',
+    'user',
+    'group',
+    'timezone',
+    'locale',
+    'firewall',
+    'services',
+    'filesystem',
+    'disk',
+    'installation_device',
+    'partitioning_mode',
+    'fdo',
+    'openscap',
+    'ignition',
+    'directories',
+    'files',
+    'repositories',
+    'fips',
+    'installer',
+    'rpm',
+    'rhsm',
+    'cacerts',
+    'containers-storage',
+    'firstboot',
+    'dnf',
+    'iso',
+    'sshd',
+  ];
+  for (const key of documented) {
+    const f = join(dir, 'config.json');
+    writeFileSync(f, JSON.stringify({ customizations: { [key]: 12345 } }));
+    assert.throws(
+      () => loadRecipe(f),
+      (e: Error) => !e.message.includes('unknown key'),
+      `${key} is known: a wrong value is a type error or a refusal, not an unknown key`,
+    );
+  }
+});
+
+test('a refused key in JSON is located too, and all problems of a config come at once', () => {
+  const f = join(scratchDir('bib-json'), 'config.json');
+  writeFileSync(
+    f,
+    '{\n  "customizations": {\n    "fips": true,\n    "disk": {"minsize": "20 GiB"},\n    "colour": 1\n  }\n}\n',
+  );
+  assert.throws(
+    () => loadRecipe(f),
+    (e: Error) =>
+      /config\.json:3:5 {2}customizations\.fips {2}not supported: Debian has no FIPS mode/.test(
+        e.message,
+      ) &&
+      /config\.json:4:5 {2}customizations\.disk {2}not supported: the disk layout is fixed/.test(
+        e.message,
+      ) &&
+      /config\.json:5:5 {2}customizations\.colour {2}unknown key/.test(e.message),
   );
 });

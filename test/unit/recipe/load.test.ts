@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InputError } from '../../../src/core/errors.ts';
@@ -24,4 +24,34 @@ test('recipes: the shipped one loads; errors are located', () => {
   assert.equal(r.disk.rootfs, 'ext4', 'ext4 unless asked');
   writeFileSync(bad, 'name: x\ndisk:\n  rootfs: zfs\n');
   assert.throws(() => loadRecipe(bad), /bad\.yml:3:11 {2}disk\.rootfs {2}/);
+});
+
+/**
+ * The bad-input corpus: each file in test/fixtures/recipes/bad is refused when loaded, with a
+ * located message (file:line:col  key  message) that matches its first line's `# expect:`.
+ */
+test('bad recipes and configs: each refused at its key with the reason it expects', () => {
+  const dir = 'test/fixtures/recipes/bad';
+  const files = readdirSync(dir);
+  assert.ok(files.length >= 40, `${files.length} bad inputs`);
+  for (const f of files) {
+    const source = readFileSync(join(dir, f), 'utf8');
+    const expect = source.match(/^# expect: (.*)$/m)?.[1];
+    assert.ok(expect, `${f}: has an # expect: line`);
+    assert.throws(
+      () => loadRecipe(join(dir, f)),
+      (e: unknown) => {
+        assert.ok(e instanceof InputError, `${f}: ${e}`);
+        assert.equal(e.exitCode, 2);
+        // Located at the key: never the comment on line 1.
+        assert.match(
+          e.message,
+          new RegExp(`${f.replace('.', '\\.')}:([2-9]|\\d\\d+):\\d+  ${expect}`),
+          f,
+        );
+        return true;
+      },
+      f,
+    );
+  }
 });

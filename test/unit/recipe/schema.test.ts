@@ -82,3 +82,42 @@ test('installer.device is auto or a path below /dev; wipe defaults to false', ()
   assert.deepEqual(parsed.installer, { device: 'auto', wipe: false });
   assert.equal(RecipeSchema.parse({ name: 'x' }).installer, undefined);
 });
+
+test('services: a name without a type is a .service; templates and instances are names too', () => {
+  const r = RecipeSchema.parse({
+    name: 'x',
+    services: { enabled: ['sshd', 'getty@tty2', 'foo.socket', 'getty@.service'] },
+  });
+  assert.deepEqual(r.services.enabled, [
+    'sshd.service',
+    'getty@tty2.service',
+    'foo.socket',
+    'getty@.service',
+  ]);
+  assert.deepEqual(r.services.masked, []);
+  const ok = (services: object) => RecipeSchema.safeParse({ name: 'x', services }).success;
+  assert.equal(ok({ enabled: ['../../etc/shadow'] }), false);
+  assert.equal(ok({ enabled: ['a/b.service'] }), false);
+  assert.equal(ok({ disabled: ['a@b@c.service'] }), false);
+  assert.equal(ok({ enabled: ['a.service'], disabled: ['a'] }), false, 'listed twice');
+});
+
+test('owners, ids and GECOS values cannot add a field or a line to passwd or group', () => {
+  const ok = (over: object) => RecipeSchema.safeParse({ name: 'x', ...over }).success;
+  const file = { path: '/etc/a', content: '' };
+  assert.equal(ok({ files: [{ ...file, user: 'alice', group: 0 }] }), true);
+  assert.equal(ok({ files: [{ ...file, user: 'root:x' }] }), false);
+  assert.equal(ok({ files: [{ ...file, group: -1 }] }), false);
+  assert.equal(ok({ files: [{ ...file, user: 1.5 }] }), false);
+  assert.equal(ok({ users: [{ name: 'a', description: 'A, Room 1' }] }), true);
+  assert.equal(ok({ users: [{ name: 'a', description: 'a:b' }] }), false);
+  assert.equal(ok({ users: [{ name: 'a', description: 'a\rb' }] }), false);
+  assert.equal(ok({ users: [{ name: 'a', home: '/home/a/../../etc' }] }), false);
+  assert.equal(ok({ users: [{ name: 'a', home: '/home/./a' }] }), false);
+  assert.equal(ok({ users: [{ name: 'a', home: '/home/a:0' }] }), false);
+  assert.equal(ok({ users: [{ name: 'a', uid: 999 }] }), false);
+  assert.equal(ok({ users: [{ name: 'a', gid: 100 }] }), true, 'an existing group as primary');
+  assert.equal(ok({ groups: [{ name: 'g', gid: 60000 }] }), false);
+  assert.equal(ok({ directories: [{ path: '/etc' }] }), false, 'not /etc itself');
+  assert.equal(ok({ directories: [{ path: '/etc/./x' }] }), false);
+});

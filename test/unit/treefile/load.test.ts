@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InputError } from '../../../src/core/errors.ts';
-import { loadTreefile } from '../../../src/treefile/load.ts';
+import { type LoadOptions, loadTreefile } from '../../../src/treefile/load.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
 
 const dir = scratchDir('treefile-test');
@@ -389,4 +389,94 @@ test('mutate-os-release: read, substituted, re-checked', () => {
     loadTreefile(write('nomutate.yaml', 'ref: a/b\nbase: debian:trixie\n')).mutateOsRelease,
     undefined,
   );
+});
+
+test('scripts: inline ones, then the postprocess-script file beside the treefile, each located with its #! line', () => {
+  const fixture = 'test/fixtures/treefiles/scripts';
+  const tf = loadTreefile(`${fixture}/scripts.yaml`);
+  assert.equal(tf.postprocess.length, 3);
+  assert.match(tf.postprocess[0] ?? '', /^#!\/usr\/bin\/env bash\n/, 'the included file’s first');
+  assert.match(tf.postprocess[1] ?? '', /^#!\/usr\/bin\/python3\n/);
+  assert.equal(
+    tf.postprocessScript,
+    readFileSync(`${fixture}/postprocess.sh`, 'utf8'),
+    'the file’s text, read when loading',
+  );
+  assert.deepEqual(
+    tf.scriptSites.map((s) => [s.at.file, s.at.line, s.at.key, s.path, s.shebang?.interpreter]),
+    [
+      [`${fixture}/scripts.yaml`, 10, 'postprocess[0]', undefined, '/usr/bin/python3'],
+      [`${fixture}/scripts.yaml`, 15, 'postprocess[1]', undefined, undefined],
+      [
+        `${fixture}/scripts.yaml`,
+        17,
+        'postprocess-script',
+        `${fixture}/postprocess.sh`,
+        '/bin/bash',
+      ],
+      [`${fixture}/common.yaml`, 3, 'postprocess[0]', undefined, '/usr/bin/env'],
+    ],
+  );
+  assert.equal(loadTreefile('treefiles/debian-minimal.yaml').postprocessScript, undefined);
+});
+
+test('with the packages the consumer installs: an excluded interpreter is an error, an unlisted one a warning', () => {
+  const provided: LoadOptions = { provided: () => ['bash', 'coreutils', 'dash'] };
+  const issues = (yaml: string) => {
+    const p = write('interp.yaml', `ref: a/b\nbase: debian:trixie\n${yaml}`);
+    try {
+      return loadTreefile(p, provided).warnings.map((w) => `warning: ${w.message}`);
+    } catch (e) {
+      return (e as Error).message.split('\n');
+    }
+  };
+  const py = 'postprocess:\n  - |\n    #!/usr/bin/python3\n    print(1)\n';
+  // Neither listed nor in the base: a dependency may still bring python3 (the compose decides).
+  assert.deepEqual(issues(py), [
+    'warning: #!/usr/bin/python3: no package that provides /usr/bin/python3 (python3-minimal, python3) is listed in packages or installed by the base (a dependency may still bring one in: the compose checks the resolved set): add python3 to packages',
+  ]);
+  assert.deepEqual(issues(`packages: [python3]\n${py}`), []);
+  const excluded = issues(
+    `packages: [python3]\nexclude-packages: [bash]\npostprocess: ["#!/bin/bash"]\n`,
+  );
+  assert.equal(excluded.length, 1, excluded.join('\n'));
+  assert.match(
+    excluded[0] ?? '',
+    /interp\.yaml:\d+:\d+ {2}postprocess\[0\] {2}#!\/bin\/bash: no package that provides \/bin\/bash \(bash\) is allowed: exclude-packages removes every one: remove bash from exclude-packages$/,
+    'an excluded package provides nothing: an error, reported once',
+  );
+  assert.deepEqual(issues('postprocess: ["#!/bin/sh -e\\necho", "echo plain"]\n'), []);
+  assert.deepEqual(issues('postprocess: "#!/opt/x/run"\n'), [
+    'warning: #!/opt/x/run: particle-os does not know which Debian package ships /opt/x/run; make sure one in the package set does, or the script cannot start',
+  ]);
+  // Without `provided` the consumer checks nothing about packages (the #! line itself, always).
+  assert.equal(
+    loadTreefile(write('interp2.yaml', `ref: a/b\nbase: debian:trixie\n${py}`)).ref,
+    'a/b',
+  );
+});
+
+test('postprocess-script: one per treefile with its includes; a second is an error naming both', () => {
+  const sub = join(dir, 'script-twice');
+  mkdirSync(join(sub, 'inc'), { recursive: true });
+  writeFileSync(join(sub, 'top.sh'), '#!/bin/sh\necho top\n');
+  writeFileSync(join(sub, 'inc/inc.sh'), 'echo inc\n');
+  writeFileSync(join(sub, 'inc/inc.yaml'), 'postprocess_script: inc.sh\n');
+  writeFileSync(
+    join(sub, 'top.yaml'),
+    'include: inc/inc.yaml\nref: a/b\nbase: debian:trixie\npostprocess-script: top.sh\n',
+  );
+  assert.match(
+    issuesOf(join(sub, 'top.yaml')).join('\n'),
+    /inc\/inc\.yaml:1:21 {2}postprocess_script {2}set here and in \S*top\.yaml:4:21 \(postprocess-script\): a treefile with its includes runs one script file/,
+  );
+  // Only in the included file: relative to it, and read.
+  writeFileSync(join(sub, 'one.yaml'), 'include: inc/inc.yaml\nref: a/b\nbase: debian:trixie\n');
+  assert.equal(loadTreefile(join(sub, 'one.yaml')).postprocessScript, 'echo inc\n');
+  // A file reached twice is merged once: its script is one script.
+  writeFileSync(
+    join(sub, 'two.yaml'),
+    'include: [inc/inc.yaml, inc/inc.yaml]\nref: a/b\nbase: debian:trixie\n',
+  );
+  assert.equal(loadTreefile(join(sub, 'two.yaml')).postprocessScript, 'echo inc\n');
 });

@@ -50,7 +50,13 @@ test('model: defaults when nothing sets a value; the key order is the table orde
   assert.equal(tf.versionPrefix, '${releasever}'); // substituted by the loader's sub()
   assert.deepEqual(tf.excludePackages, ['nano']);
   // The compose input hash serializes the model: its key order must stay the table's.
-  assert.deepEqual(Object.keys(tf), ['file', 'files', 'warnings', ...Object.keys(SETTINGS)]);
+  assert.deepEqual(Object.keys(tf), [
+    'file',
+    'files',
+    'warnings',
+    'scriptSites',
+    ...Object.keys(SETTINGS),
+  ]);
 });
 
 test('model: excluded packages leave the package list, duplicates collapse', () => {

@@ -51,3 +51,19 @@ test('treefile values and paths: static "..", line breaks and deb-line fields ar
     /signed-by/,
   );
 });
+
+test('a script’s #! line must say what the kernel reads: refused where it is written', () => {
+  const dir = scratchDir('shebang-tf');
+  const f = join(dir, 't.yaml');
+  writeFileSync(
+    f,
+    'ref: a/b\nbase: debian:trixie\npostinstall: "#!bash\\n"\npostprocess:\n  - echo fine\n  - "#!/bin/bash -e -u\\necho"\n',
+  );
+  assert.throws(
+    () => loadTreefile(f),
+    (e: Error) =>
+      /t\.yaml:3:14 {2}postinstall {2}the #! interpreter "bash" must be an absolute path/.test(
+        e.message,
+      ) && /t\.yaml:6:5 {2}postprocess\[1\] {2}the kernel passes "-e -u"/.test(e.message),
+  );
+});
