@@ -14,7 +14,7 @@ import { BuildError } from '../core/errors.ts';
 import { Tree, walkDir } from '../core/tree.ts';
 import { onlyKernel } from '../ostree/kernel.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
-import { parseShebang } from '../treefile/scripts.ts';
+import { anyShebang, parseShebang } from '../treefile/scripts.ts';
 import { EXCLUDE_PREFS } from './bootstrap.ts';
 import { inRoot } from './chroot.ts';
 import { buildClientPackage } from './client-package.ts';
@@ -71,7 +71,7 @@ function initramfsRecipe(tf: ResolvedTreefile, tree: Tree, kver: string, epoch: 
   // Left out when unset, so the recipes of treefiles without them stay as they were: the
   // postprocess-script, and that a #! line picks the interpreter (it once ran with /bin/sh -e).
   const postScript = tf.postprocessScript;
-  const shebang = postprocessRuns(tf).some((r) => r.argv.length === 1) ? true : undefined;
+  const shebang = anyShebang([...tf.postprocess, postScript]) ? true : undefined;
   const args = initramfsArgs(tf);
   h.update(JSON.stringify({ kver, epoch, args, post: tf.postprocess, postScript, shebang }));
   for (const [src, dest] of tf.addFiles) h.update(`${dest}\0`).update(readFileSync(src));

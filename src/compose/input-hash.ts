@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { customComponents } from '../treefile/model.ts';
-import { parseShebang } from '../treefile/scripts.ts';
+import { anyShebang } from '../treefile/scripts.ts';
 import type { AptSource } from './apt-skeleton.ts';
 import { defaultArchiveSuites } from './bootstrap.ts';
 import { clientDigest } from './client-package.ts';
@@ -48,14 +48,9 @@ export function treefileDigest(tf: ResolvedTreefile): string {
       defaultArchive: writesDefaultArchive(tf) ? defaultArchiveSuites(tf.suite) : undefined,
       // A script with a #! line ran with /bin/sh -e until its interpreter ran it: the same
       // treefile may now give another tree. Other treefiles keep their digest.
-      interpreters: runsByShebang(tf) ? 'shebang' : undefined,
+      interpreters: anyShebang([...tf.postprocess, tf.postprocessScript]) ? 'shebang' : undefined,
     }),
   );
-}
-
-/** True when a postprocess script starts with #! (compose/customize.ts executes it). */
-function runsByShebang(tf: ResolvedTreefile): boolean {
-  return [...tf.postprocess, tf.postprocessScript ?? ''].some((s) => parseShebang(s));
 }
 
 /**

@@ -25,6 +25,7 @@
 import { basename } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import type { Tree } from '../core/tree.ts';
+import { uidOf } from './accounts.ts';
 
 export type DisplayManager = 'gdm' | 'lightdm' | 'sddm' | 'greetd';
 
@@ -248,13 +249,12 @@ export function configureAutologin(
     throw new UsageError(
       `${where}: display-manager.service is ${enabled.unit}; autologin knows GDM, LightDM, SDDM and greetd`,
     );
-  const passwd = os.readText('etc/passwd').split('\n');
-  const entry = passwd.find((l) => l.split(':')[0] === want.user);
-  if (!entry)
+  const uid = uidOf(os.readText('etc/passwd'), want.user);
+  if (uid === undefined)
     throw new UsageError(
       `${where}: user ${want.user} is neither in the recipe's users nor the image`,
     );
-  if (Number(entry.split(':')[2]) === 0)
+  if (uid === 0)
     throw new UsageError(`${where}: ${want.user} is root; display managers refuse to log root in`);
   const session = chooseSession(os, dm, want.session, where);
   const header = "# Written by particle-os from the recipe's autologin.";

@@ -18,7 +18,7 @@ import type { StepContext } from '../core/context.ts';
 import { BuildError, InputError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
-import { recipeIssue } from '../recipe/load.ts';
+import { recipeIssues } from '../recipe/load.ts';
 import type { Recipe } from '../recipe/schema.ts';
 import {
   AccountError,
@@ -85,8 +85,7 @@ export async function customizeDeployment(
     ...services.problems,
     ...collisions(os, nodes.nodes, [...settings, ...links]),
   );
-  if (problems.length)
-    throw new InputError(problems.map((p) => recipeIssue(recipe.file, p.key, p.message)));
+  if (problems.length) throw new InputError(recipeIssues(recipe.file, problems));
 
   // Write, in an order where each step finds what it needs.
   if (recipe.hostname) os.write('etc/hostname', `${recipe.hostname}\n`);
@@ -111,6 +110,12 @@ export async function customizeDeployment(
     configureAutologin(os, varTree, recipe.autologin, `${recipe.file}: autologin`);
   return { users, autologin };
 }
+
+type RecipeUser = Recipe['users'][number];
+/** The groups a recipe user joins: its own list, and sudo for an admin. */
+const memberOf = (u: RecipeUser) => [...u.groups, ...(u.admin ? ['sudo'] : [])];
+/** A recipe user's home as passwd has it (useradd's default /home/NAME). */
+const homeOf = (u: RecipeUser) => u.home ?? `/home/${u.name}`;
 
 /** A text file of the image, or "" when it has none. */
 function readOr(os: Tree, path: string): string {
@@ -161,7 +166,7 @@ async function planAccounts(
           ? u.password
           : await cryptPassword(sc, u.password),
     );
-  const homes = recipe.users.map((u) => (u.home ?? `/home/${u.name}`).replace(/^\/(var\/)?/, ''));
+  const homes = recipe.users.map((u) => homeOf(u).replace(/^\/(var\/)?/, ''));
   // Homes are copies of /etc/skel, and a fifo, socket or device cannot be copied: found now,
   // not after /etc is written.
   const special = os
@@ -196,9 +201,9 @@ async function planAccounts(
       recipe.users.map((u, i) => ({
         name: u.name,
         hash: hashes[i],
-        groups: [...u.groups, ...(u.admin ? ['sudo'] : [])],
+        groups: memberOf(u),
         shell: u.shell,
-        home: u.home ?? `/home/${u.name}`,
+        home: homeOf(u),
         uid: u.uid,
         gid: u.gid,
         description: u.description,
@@ -254,7 +259,7 @@ function writeAccounts(
     return {
       name: u.name,
       uid,
-      groups: [...u.groups, ...(u.admin ? ['sudo'] : [])],
+      groups: memberOf(u),
       sshKeys: u['ssh-keys'].length,
       password:
         u.password === undefined ? 'none' : isCryptHash(u.password) ? 'hash' : 'hashed-at-build',

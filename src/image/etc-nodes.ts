@@ -32,13 +32,19 @@ export interface PlannedNode {
 }
 
 /**
- * Where an /etc path leads in the image: its resolved tree path, or why it may not be written
- * (a link out of /etc).
+ * Where a path leads in the image (`follow`: its last link too), or why it may not be written:
+ * the image links it out of `dir` ("etc", "etc/systemd/system"), and a write would go there.
  */
-export function resolveEtc(os: Tree, path: string): { at: string } | { problem: string } {
-  const at = os.resolve(path).inTree;
-  if (at.startsWith('/etc/')) return { at };
-  return { problem: `the image links ${path} to ${at}, outside /etc; not writing through it` };
+export function resolveWithin(
+  os: Tree,
+  path: string,
+  dir: string,
+  follow = true,
+): { at: string } | { problem: string } {
+  const at = os.resolve(path, follow).inTree;
+  if (at.startsWith(`/${dir}/`)) return { at };
+  const shown = path.startsWith('/') ? path : `/${path}`;
+  return { problem: `the image links ${shown} to ${at}, outside /${dir}; not writing through it` };
 }
 
 /**
@@ -48,13 +54,12 @@ export function resolveEtc(os: Tree, path: string): { at: string } | { problem: 
  * must be. `link`: the path is replaced by a symlink (what is there is removed, not followed).
  */
 export function etcFileProblem(os: Tree, path: string, link = false): string | undefined {
-  const at = os.resolve(path, !link).inTree;
-  if (!at.startsWith('/etc/'))
-    return `the image links /${path} to ${at}, outside /etc; not writing through it`;
-  const st = link ? os.lstat(at) : os.stat(at);
+  const r = resolveWithin(os, path, 'etc', !link);
+  if ('problem' in r) return r.problem;
+  const st = link ? os.lstat(r.at) : os.stat(r.at);
   if (st && (link ? st.isDirectory() : !st.isFile()))
-    return `${at} exists in the image and is not a ${link ? 'file or link' : 'regular file'}`;
-  const blocker = os.blockingAncestor(at);
+    return `${r.at} exists in the image and is not a ${link ? 'file or link' : 'regular file'}`;
+  const blocker = os.blockingAncestor(r.at);
   return blocker && `${blocker} exists in the image and is not a directory`;
 }
 
@@ -111,7 +116,7 @@ export function planEtcNodes(
       problems.push({ key: [list, i, 'path'], message });
       return undefined;
     };
-    const r = resolveEtc(os, path);
+    const r = resolveWithin(os, path, 'etc');
     if ('problem' in r) return problem(r.problem);
     // Two entries that lead to one path (through a link of the image): neither may silently win.
     const twice = nodes.find((n) => n.path === r.at);
@@ -129,41 +134,32 @@ export function planEtcNodes(
     return { at: r.at, parents };
   };
 
-  for (const [i, d] of recipe.directories.entries()) {
-    const placed = place('directories', i, d.path, 'directory');
+  // Directories first, so that a file may go into one the recipe makes.
+  const entries = [
+    ...recipe.directories.map((spec, i) => ({ list: 'directories' as const, i, spec })),
+    ...recipe.files.map((spec, i) => ({ list: 'files' as const, i, spec })),
+  ];
+  for (const { list, i, spec } of entries) {
+    const kind = list === 'files' ? 'file' : 'directory';
+    const placed = place(list, i, spec.path, kind);
     if (!placed) continue;
-    if (placed.parents.length && !d['ensure-parents']) {
+    if (placed.parents.length && 'ensure-parents' in spec && !spec['ensure-parents']) {
       problems.push({
-        key: ['directories', i, 'ensure-parents'],
+        key: [list, i, 'ensure-parents'],
         message: `${placed.parents[0]} does not exist in the image: create it first or set ensure-parents`,
       });
       continue;
     }
     for (const p of placed.parents) planned.set(p, 'directory');
-    planned.set(placed.at, 'directory');
+    planned.set(placed.at, kind);
     nodes.push({
-      kind: 'directory',
+      kind,
       path: placed.at,
-      mode: Number.parseInt(d.mode, 8),
-      ...owner('directories', i, d),
+      mode: Number.parseInt(spec.mode, 8),
+      ...('content' in spec ? { content: spec.content } : {}),
+      ...owner(list, i, spec),
       parents: placed.parents,
-      key: ['directories', i],
-    });
-  }
-
-  for (const [i, f] of recipe.files.entries()) {
-    const placed = place('files', i, f.path, 'file');
-    if (!placed) continue;
-    for (const p of placed.parents) planned.set(p, 'directory');
-    planned.set(placed.at, 'file');
-    nodes.push({
-      kind: 'file',
-      path: placed.at,
-      mode: Number.parseInt(f.mode, 8),
-      content: f.content,
-      ...owner('files', i, f),
-      parents: placed.parents,
-      key: ['files', i],
+      key: [list, i],
     });
   }
   return { nodes, problems };

@@ -21,7 +21,7 @@
  */
 import { basename } from 'node:path';
 import type { Tree } from '../core/tree.ts';
-import type { KeyProblem } from './etc-nodes.ts';
+import { type KeyProblem, resolveWithin } from './etc-nodes.ts';
 
 const ETC_UNITS = 'etc/systemd/system';
 /** Where unit files are looked up, in systemd's order (/etc first). */
@@ -134,9 +134,8 @@ function byAlias(os: Tree, name: string): FoundUnit | undefined {
  * after the other links are written).
  */
 function inEtcUnits(os: Tree, path: string): string | undefined {
-  const at = os.resolve(path, false).inTree;
-  if (!at.startsWith(`/${ETC_UNITS}/`))
-    return `the image links /${path} to ${at}, outside /${ETC_UNITS}; not writing through it`;
+  const r = resolveWithin(os, path, ETC_UNITS, false);
+  if ('problem' in r) return r.problem;
   const blocker = os.blockingAncestor(path);
   return blocker && `${blocker} exists in the image and is not a directory`;
 }

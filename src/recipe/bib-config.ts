@@ -301,12 +301,11 @@ export function loadBibConfig(file: string, source: string): Recipe {
     if (!NTP_SERVER_RE.test(server))
       issue(['customizations', 'timezone', 'ntpservers', i], 'not a host name or address');
   // Files the other customizations write: a [[customizations.files]] entry may not race them.
+  const sshd = c.sshd && sshdFile(c.sshd);
   const generated = [
     ...(keyboard === undefined ? [] : [{ from: 'locale.keyboard', ...keymapFile(keyboard) }]),
     ...(ntp.length ? [{ from: 'timezone.ntpservers', ...timesyncdFile(ntp) }] : []),
-    ...(c.sshd && sshdFile(c.sshd)
-      ? [{ from: 'sshd', ...(sshdFile(c.sshd) as { path: string; content: string }) }]
-      : []),
+    ...(sshd ? [{ from: 'sshd', ...sshd }] : []),
   ];
   for (const [i, f] of c.files.entries()) {
     const twice = generated.find((g) => g.path === f.path);
@@ -382,16 +381,19 @@ export function loadBibConfig(file: string, source: string): Recipe {
 }
 
 /**
- * Where a recipe key of a config came from: the config's key path and its line and column
- * (for problems found at build time, when the image is at hand).
+ * Where recipe keys of a config came from: for each, the config's key path and its line and
+ * column (for problems found at build time, when the image is at hand). The source is indexed
+ * once for all the keys asked after.
  */
-export function locateBibKey(
+export function bibKeyLocator(
   file: string,
   source: string,
-  recipePath: readonly PropertyKey[],
-): { key: string; line: number; col: number } {
-  const path = bibPathOf(recipePath);
-  return { key: keyPath(path), ...positionsIn(file, source)(path) };
+): (recipePath: readonly PropertyKey[]) => { key: string; line: number; col: number } {
+  const positionOf = positionsIn(file, source);
+  return (recipePath) => {
+    const path = bibPathOf(recipePath);
+    return { key: keyPath(path), ...positionOf(path) };
+  };
 }
 
 /** Line/column of a TOML or JSON syntax error. */

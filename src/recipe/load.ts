@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError, type InputIssue, UsageError } from '../core/errors.ts';
 import { keyPath, parseYamlFile, validate } from '../core/yaml-issues.ts';
-import { isBibConfig, loadBibConfig, locateBibKey } from './bib-config.ts';
+import { bibKeyLocator, isBibConfig, loadBibConfig } from './bib-config.ts';
 import { type Recipe, RecipeSchema } from './schema.ts';
 
 export function loadRecipe(path: string): Recipe {
@@ -23,22 +23,36 @@ export function loadRecipe(path: string): Recipe {
 }
 
 /**
- * A problem the build found with a recipe key (a unit the image lacks, a shell it does not
- * have), located where the key was written: `recipe.yml:12:7  services.enabled[0]  …`, or in
- * a bootc-image-builder config at the key it was read from (`customizations.services…`). The
- * file is read again; when it cannot be, the issue points at its first line.
+ * Problems the build found with recipe keys (a unit the image lacks, a shell it does not have),
+ * located where each key was written: `recipe.yml:12:7  services.enabled[0]  …`, or in a
+ * bootc-image-builder config at the key it was read from (`customizations.services…`). The file
+ * is read and parsed once; when it cannot be read, the issues point at its first line.
  */
-export function recipeIssue(
+export function recipeIssues(
   file: string,
-  path: readonly (string | number)[],
-  message: string,
-): InputIssue {
+  problems: readonly { key: readonly (string | number)[]; message: string }[],
+): InputIssue[] {
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
   } catch {
-    return { file, line: 1, col: 1, key: keyPath(path), message };
+    return problems.map((p) => ({
+      file,
+      line: 1,
+      col: 1,
+      key: keyPath(p.key),
+      message: p.message,
+    }));
   }
-  if (isBibConfig(file)) return { file, ...locateBibKey(file, source, path), message };
-  return { file, ...parseYamlFile(file, source).positionOf(path), key: keyPath(path), message };
+  if (isBibConfig(file)) {
+    const locate = bibKeyLocator(file, source);
+    return problems.map((p) => ({ file, ...locate(p.key), message: p.message }));
+  }
+  const parsed = parseYamlFile(file, source);
+  return problems.map((p) => ({
+    file,
+    ...parsed.positionOf(p.key),
+    key: keyPath(p.key),
+    message: p.message,
+  }));
 }

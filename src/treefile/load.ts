@@ -43,13 +43,7 @@ import {
   TreefileFileSchema,
   UNDERSCORE_ALIASES,
 } from './schema.ts';
-import {
-  interpreterIssues,
-  interpreterProviders,
-  parseShebang,
-  type ScriptSite,
-  shebangProblem,
-} from './scripts.ts';
+import { interpreterIssues, parseShebang, type ScriptSite, shebangProblem } from './scripts.ts';
 import { SUITES } from './suites.ts';
 
 export type { ResolvedTreefile };
@@ -186,27 +180,15 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     // error); one that is neither listed nor in the base may still come as a dependency, so it
     // is a warning here and the compose (dry run included) decides on the resolved set.
     const excluded = new Set(tf.excludePackages);
-    const all = new Set([...tf.packages, ...o.provided(tf)]);
-    const notExcluded = new Set(
-      [...all, ...tf.scriptSites.flatMap(interpreterProviders)].filter((p) => !excluded.has(p)),
-    );
-    const never = interpreterIssues(
+    const check = interpreterIssues(
       tf.scriptSites,
-      notExcluded,
-      'allowed: exclude-packages removes every one',
-      (pkg) => `remove ${pkg} from exclude-packages`,
-    );
-    issues.push(...never.errors);
-    const listed = interpreterIssues(
-      tf.scriptSites,
-      new Set([...all].filter((p) => !excluded.has(p))),
+      new Set([...tf.packages, ...o.provided(tf)].filter((p) => !excluded.has(p))),
       'listed in packages or installed by the base (a dependency may still bring one in: the compose checks the resolved set)',
+      undefined,
+      excluded,
     );
-    const errorAt = new Set(never.errors.map((e) => `${e.file}:${e.line}:${e.col}`));
-    l.warnings.push(
-      ...listed.errors.filter((e) => !errorAt.has(`${e.file}:${e.line}:${e.col}`)),
-      ...listed.warnings,
-    );
+    issues.push(...check.errors);
+    l.warnings.push(...check.warnings);
   }
   if (issues.length) throw new InputError(issues, l.warnings);
   return tf;

@@ -237,7 +237,7 @@ const Canonical = z
       .optional()
       .describe('Paths removed from the tree'),
     postprocess: Scripts.optional().describe(
-      'Scripts run in the tree (chroot, no network) after installing: one starting with #! is executed, so the kernel runs the interpreter it names (its package must be in packages or the base); one without runs with /bin/sh -e',
+      'Scripts run in the tree (chroot, no network) after installing: one starting with #! is executed, so the kernel runs the interpreter it names (validate warns when its package is not listed; the compose refuses one the resolved packages lack); one without runs with /bin/sh -e',
     ),
     'postprocess-script': oneLine()
       .min(1)

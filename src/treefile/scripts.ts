@@ -35,6 +35,15 @@ export function parseShebang(script: string): Shebang | undefined {
   return { line, interpreter: rest.slice(0, blank), arg: rest.slice(blank).replace(/^[ \t]+/, '') };
 }
 
+/**
+ * True when one of `scripts` starts with #!: compose then executes it instead of running it with
+ * `/bin/sh -e` as before, so the same treefile may give another tree (an input of the compose
+ * digest and the initramfs recipe, which leave it out otherwise to keep old digests).
+ */
+export function anyShebang(scripts: readonly (string | undefined)[]): boolean {
+  return scripts.some((s) => s !== undefined && parseShebang(s) !== undefined);
+}
+
 /** The kernel reads the first 256 bytes of a script (BINPRM_BUF_SIZE); the line must fit. */
 const SHEBANG_MAX_BYTES = 255;
 
@@ -126,13 +135,6 @@ function neededPaths(sb: Shebang): { path: string; known?: KnownInterpreter }[] 
   ];
 }
 
-/** Every package the table knows to provide a script's interpreter(s) (none without `#!`). */
-export function interpreterProviders(site: ScriptSite): string[] {
-  return site.shebang
-    ? neededPaths(site.shebang).flatMap(({ known }) => [...(known?.providers ?? [])])
-    : [];
-}
-
 /** The errors and warnings of an interpreter check. */
 export interface InterpreterCheck {
   errors: InputIssue[];
@@ -145,28 +147,40 @@ export interface InterpreterCheck {
  * package that provides it is …": where it was looked for; `fix` says what to do about the
  * package, by default add it to packages); one the table does not know is a warning naming
  * it, since nothing here can say which package ships it.
+ *
+ * With `excluded` (a check before resolving, where a dependency may still bring a package in),
+ * only an interpreter whose packages are all excluded is an error; an absent one is a warning.
  */
 export function interpreterIssues(
   sites: readonly ScriptSite[],
   installed: ReadonlySet<string>,
   absent: string,
   fix: (pkg: string) => string = (pkg) => `add ${pkg} to packages`,
+  excluded?: ReadonlySet<string>,
 ): InterpreterCheck {
   const out: InterpreterCheck = { errors: [], warnings: [] };
   for (const site of sites) {
     if (!site.shebang) continue;
     const what = `${site.path ? `${site.path}: ` : ''}${site.shebang.line}`;
     for (const { path, known } of neededPaths(site.shebang)) {
+      const missing = (where: string, todo: string) => ({
+        ...site.at,
+        message: `${what}: no package that provides ${path} (${known?.providers.join(', ')}) is ${where}: ${todo}`,
+      });
       if (!known) {
         out.warnings.push({
           ...site.at,
           message: `${what}: particle-os does not know which Debian package ships ${path}; make sure one in the package set does, or the script cannot start`,
         });
+      } else if (excluded && known.providers.every((p) => excluded.has(p))) {
+        out.errors.push(
+          missing(
+            'allowed: exclude-packages removes every one',
+            `remove ${known.add} from exclude-packages`,
+          ),
+        );
       } else if (!known.providers.some((p) => installed.has(p))) {
-        out.errors.push({
-          ...site.at,
-          message: `${what}: no package that provides ${path} (${known.providers.join(', ')}) is ${absent}: ${fix(known.add)}`,
-        });
+        (excluded ? out.warnings : out.errors).push(missing(absent, fix(known.add)));
       }
     }
   }
