@@ -28,6 +28,7 @@ import {
   type RunRequest,
   SSH_KEY_CREDENTIAL,
 } from './plan.ts';
+import { resetOnRaceOops } from './race-reset.ts';
 
 export interface RunResult {
   plan: RunPlan;
@@ -63,6 +64,8 @@ export async function runMachine(
     ),
   );
   const consoleLog = join(ctx.logDir, `console-${plan.name}.log`);
+  // Under TCG the VM's owner resets it after an emulator-race oops (race-reset.ts).
+  const monitorSocket = accel === 'tcg' ? join(plan.machineDir, 'monitor.sock') : undefined;
   // The value of each credential the plan names.
   const values: Record<string, string> = {
     [SSH_KEY_CREDENTIAL]: key.publicKey,
@@ -86,6 +89,7 @@ export async function runMachine(
       forwards: [{ hostPort: plan.ssh.port, guestPort: 22 }],
       oemStrings: plan.credentials.map((name) => smbiosCredential(name, values[name] as string)),
       cdrom: plan.cdrom,
+      monitorSocket,
     });
     sc.reporter.info(
       [
@@ -109,7 +113,14 @@ export async function runMachine(
       sshKey: key.privateKey,
       startedAt: new Date().toISOString(),
     });
-    return (await vm.done).code;
+    const guard = monitorSocket
+      ? resetOnRaceOops({ consoleLog, monitorSocket, warn: (m) => sc.reporter.warn(m) })
+      : undefined;
+    try {
+      return (await vm.done).code;
+    } finally {
+      guard?.stop();
+    }
   });
   return { plan, accel, exitCode, consoleLog };
 }

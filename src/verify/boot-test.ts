@@ -8,6 +8,7 @@ import { type Context, step } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { makeWorkDir } from '../core/workdir.ts';
 import { type Accel, chooseAccel, type Firmware, runVm } from '../vm/qemu.ts';
+import { TCG_RACE_OOPS } from '../vm/tcg-faults.ts';
 import {
   type BootAnalysis,
   type CheckResult,
@@ -77,17 +78,11 @@ export interface BootTestResult {
 }
 
 /**
- * True when the guest kernel died on an `Oops: int3` before any check ran. Multi-threaded TCG
- * (QEMU 7.2 here) can let one vCPU run a stale translation while the kernel patches its text
- * through an int3 breakpoint on another: a trap no real CPU raises. Seen three times in roughly
- * 70 boots on this machine (hrtimer_start_range_ns at 1.3 s, sched_clock_cpu at 2.6 s,
- * devcgroup_check_permission at 9 s). The same family: an `Oops: double fault` in
- * __kmalloc_node_noprof at 63 s whose saved EFLAGS held a pointer's low bits (35d7d622), seen
- * once in CI on the Westmere model. A broken kernel module could trap like this too, so the
- * second boot happens once, only before any check ran, and a fault that repeats still fails.
+ * True when the guest kernel died on an emulator-race oops (vm/tcg-faults.ts) before any check
+ * ran: boot-test then boots once more, and a fault that repeats still fails.
  */
 export function tcgTextPatchingOops(serial: string): boolean {
-  return /Oops: (int3|double fault)/.test(serial) && !/PARTICLE-CHECK/.test(serial);
+  return TCG_RACE_OOPS.test(serial) && !/PARTICLE-CHECK/.test(serial);
 }
 
 export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTestResult> {
@@ -161,7 +156,7 @@ export async function bootTest(ctx: Context, o: BootTestOptions): Promise<BootTe
       if (accel === 'tcg' && tcgTextPatchingOops(watch.serial)) {
         const first = kept.replace(/(\.log)?$/, '-oops.log');
         copyFileSync(serialLog, first);
-        retriedAfter = `kernel oops on int3 under TCG, an emulator text-patching race (${first})`;
+        retriedAfter = `kernel '${TCG_RACE_OOPS.exec(watch.serial)?.[0].trim()}' under TCG, an emulator race (${first})`;
         sc.reporter.warn(`boot ${o.firmware}: ${retriedAfter}; booting once more`);
         watch = await boot();
       }

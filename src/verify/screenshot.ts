@@ -4,41 +4,8 @@
  * deflated with node:zlib, filter 0 on every row).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { crc32, deflateSync } from 'node:zlib';
-
-/** Send one command to a QEMU HMP monitor socket and wait for the next prompt. */
-export function monitorCommand(
-  socketPath: string,
-  command: string,
-  timeoutMs = 15_000,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(socketPath);
-    let out = '';
-    let sent = false;
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`QEMU monitor did not answer "${command}" in ${timeoutMs} ms`));
-    }, timeoutMs);
-    sock.on('data', (d) => {
-      out += d.toString('latin1');
-      const prompts = out.split('(qemu)').length - 1;
-      if (!sent && prompts >= 1) {
-        sent = true;
-        sock.write(`${command}\n`);
-      } else if (sent && prompts >= 2) {
-        clearTimeout(timer);
-        sock.end();
-        resolve(out);
-      }
-    });
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
+import { monitorCommand } from '../vm/monitor.ts';
 
 export async function screenshot(
   monitorSocket: string,

@@ -47,7 +47,7 @@ export interface VmSpec {
   snapshot?: boolean;
   /** QEMU user networking; the host's loopback is reachable as 10.0.2.2. */
   network?: boolean;
-  /** A unix socket for QEMU's human monitor (screenshots, power-cut tests). */
+  /** A unix socket for QEMU's human monitor (screenshots, resets after an emulator-race oops). */
   monitorSocket?: string;
   /** Raw disk images attached read-only after the boot disk (/dev/vdb, …: a "USB stick"). */
   extraDisks?: string[];
@@ -114,6 +114,10 @@ export function qemuArgv(v: VmSpec): string[] {
           'chardev:console',
           '-mon',
           'chardev=console,mode=readline',
+          // A second monitor for the VM's owner (an emulator-race reset), beside the person's.
+          ...(v.monitorSocket
+            ? ['-monitor', `unix:${optValue(v.monitorSocket)},server=on,wait=off`]
+            : []),
         ]
       : [
           '-monitor',

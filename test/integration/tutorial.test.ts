@@ -43,7 +43,21 @@ function runScript(script: string): Promise<{ status: number | null; stdout: str
       };
       if (signal('SIGTERM')) setTimeout(() => signal('SIGKILL'), 10_000).unref();
     });
-    child.on('close', () => resolve({ status, stdout }));
+    // The group is not the test runner's: Ctrl-C (or CI stopping the run) reaches it only
+    // through here; the script's `run` then stops its QEMU as it does on any SIGTERM.
+    const forward = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-(child.pid as number), 'SIGTERM');
+      } catch {}
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', forward);
+    process.once('SIGTERM', forward);
+    child.on('close', () => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve({ status, stdout });
+    });
   });
 }
 
