@@ -55,7 +55,7 @@ function floor(cache: string, name: string): number {
     'mmdebstrap',
     '--mode=root',
     '--variant=minbase',
-    `--include=${packageSet(tf.packages).join(',')}`,
+    `--include=${packageSet(tf, tf.packages).join(',')}`,
     '--aptopt=Acquire::Check-Valid-Until "false"',
     '--skip=download/empty',
     '--setup-hook=mkdir -p "$1/var/cache/apt/archives"',

@@ -114,7 +114,10 @@ const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
     equivalent: '`variables`',
     example: 'variables:\n  flavour: workstation\nref: debian/13/x86_64/${flavour}',
   },
-  packages: { equivalent: '`packages`', example: 'packages: [htop, tmux]' },
+  packages: {
+    equivalent: '`packages` (a version or repository there: `versionlock`, `repo-packages`)',
+    example: 'packages: [htop, "tmux=3.5a-3", linux-image-amd64/trixie-backports]',
+  },
   'packages-x86_64': {
     equivalent: '`packages-x86_64`',
     example: 'packages-x86_64: [intel-microcode]',
@@ -184,6 +187,11 @@ const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
   'mutate-os-release': {
     equivalent: '`mutate-os-release`',
     example: 'mutate-os-release: "${releasever}"',
+  },
+  'kernel-flavour': {
+    equivalent: '— (rpm-ostree: another kernel package, e.g. `kernel-rt`, in `packages`)',
+    example: 'kernel-flavour: cloud',
+    default: '`default`: linux-image-amd64',
   },
   'kernel-args': {
     equivalent: '— (bootc: `kargs` in `/usr/lib/bootc/kargs.d/*.toml`, which this key writes)',

@@ -54,7 +54,8 @@ export async function aptSkeleton(
   mkdirSync(tmp, { recursive: true });
   const argv = mmdebstrapArgv({
     tf: { ...tf, excludePackages: [] },
-    packages: packageSet([]),
+    // The archive's lists are what the skeleton keeps; the default boot set only checks them.
+    packages: packageSet({}, []),
     target: join(tmp, 'root'),
     debCacheDir: tmp,
     work: tmp,

@@ -1,36 +1,63 @@
 /**
  * What `base: debian:<suite>` adds so that a treefile only lists what the user wants on top:
- * the packages an OSTree-booted Debian needs.
+ * the packages an OSTree-booted Debian needs. The kernel is the metapackage of the treefile's
+ * `kernel-flavour` (linux-image-amd64 by default); a treefile entry for the same package with a
+ * version or suite (`linux-image-amd64/trixie-backports`) takes its place in the request.
  */
 import type { LoadOptions } from '../treefile/load.ts';
+import { onePerPackage } from '../treefile/model.ts';
+import { type KernelFlavour, kernelPackage, packageName } from '../treefile/packages.ts';
 import { CLIENT_DEPENDS } from './client-package.ts';
 
-export const BOOT_PACKAGES = [
-  'systemd-sysv', // systemd as init
-  'udev',
-  'linux-image-amd64',
-  'dracut', // ostree-boot integrates with dracut only
-  'zstd', // dracut compresses the initramfs with it (compose/initramfs.ts)
-  'ostree',
-  'ostree-boot', // dracut module 98ostree: ostree-prepare-root in the initramfs
-  'e2fsprogs', // fsck of the ext4 root at boot
-  'login', // serial/VT getty login
-] as const;
+/** The boot set besides the kernel, each with why it is there. */
+const BOOT_REASONS: Readonly<Record<string, string>> = {
+  'systemd-sysv': 'systemd as init',
+  udev: 'device management at boot',
+  dracut: 'builds the initramfs with ostree-prepare-root', // ostree-boot integrates with dracut only
+  zstd: 'compresses the initramfs', // dracut compresses with it (compose/initramfs.ts)
+  ostree: 'the tree is an OSTree deployment',
+  'ostree-boot': 'ostree-prepare-root in the initramfs', // dracut module 98ostree
+  e2fsprogs: 'fsck of the ext4 root at boot',
+  login: 'console login', // serial/VT getty
+};
+
+/** What decides the boot set: the kernel flavour (undefined: the default kernel). */
+export interface KernelChoice {
+  kernelFlavour?: KernelFlavour;
+}
+
+/** The boot set: the flavour's kernel metapackage and the rest, sorted. */
+export function bootPackages(tf: KernelChoice): string[] {
+  return [kernelPackage(tf.kernelFlavour), ...Object.keys(BOOT_REASONS)].sort();
+}
+
+/**
+ * The kernel as compose asks apt for it: the flavour's metapackage, or the treefile's entry for
+ * it when that names a version or suite (`linux-image-amd64/trixie-backports`).
+ */
+export function requestedKernel(tf: KernelChoice & { packages: readonly string[] }): string {
+  return requestedPackages({ ...tf, particleOsClient: false }).find(
+    (p) => packageName(p) === kernelPackage(tf.kernelFlavour),
+  ) as string;
+}
 
 /**
  * What compose asks apt for: the boot set, the treefile's packages and, when the treefile keeps
- * the client, what the client runs on.
+ * the client, what the client runs on. Entries as apt reads them (`name=VERSION`,
+ * `name/SUITE`), one per package.
  */
-export function requestedPackages(tf: {
-  packages: readonly string[];
-  particleOsClient: boolean;
-}): string[] {
-  return packageSet([...tf.packages, ...(tf.particleOsClient ? CLIENT_DEPENDS : [])]);
+export function requestedPackages(
+  tf: KernelChoice & { packages: readonly string[]; particleOsClient: boolean },
+): string[] {
+  return packageSet(tf, [...tf.packages, ...(tf.particleOsClient ? CLIENT_DEPENDS : [])]);
 }
 
-/** Union of the boot set and the treefile's packages, sorted and without duplicates. */
-export function packageSet(userPackages: readonly string[]): string[] {
-  return [...new Set([...BOOT_PACKAGES, ...userPackages])].sort();
+/**
+ * Union of the boot set and `userPackages`, sorted, one entry per package: where the user's
+ * entry for a boot package names a version or suite, it replaces the bare name.
+ */
+export function packageSet(tf: KernelChoice, userPackages: readonly string[]): string[] {
+  return onePerPackage([...bootPackages(tf), ...userPackages]).sort();
 }
 
 /**
@@ -42,10 +69,13 @@ export const ESSENTIAL_INTERPRETERS = ['bash', 'coreutils', 'dash', 'perl-base']
 
 /**
  * What compose installs whatever the treefile lists, as far as known without resolving: the
- * boot set, the client's needs when the treefile keeps it, the Essential interpreters.
+ * boot set, the client's needs when the treefile keeps it, the Essential interpreters. Names.
  */
-export function basePackagesProvided(tf: { particleOsClient: boolean }): string[] {
-  return packageSet([...(tf.particleOsClient ? CLIENT_DEPENDS : []), ...ESSENTIAL_INTERPRETERS]);
+export function basePackagesProvided(tf: KernelChoice & { particleOsClient: boolean }): string[] {
+  return packageSet(tf, [
+    ...(tf.particleOsClient ? CLIENT_DEPENDS : []),
+    ...ESSENTIAL_INTERPRETERS,
+  ]);
 }
 
 /** How every command that composes (or checks a treefile for composing) loads one. */
@@ -55,34 +85,25 @@ export const COMPOSE_LOAD_OPTIONS: LoadOptions = {
 };
 
 /**
- * What compose cannot build a bootable tree without, each with the reason: the boot set, the
- * packages they cannot do without, and what the client runs on when the treefile keeps it.
- * Excluding one of these can never resolve (loadTreefile's `needed` refuses it up front).
+ * What compose cannot build a bootable tree without, each with the reason: the boot set (with
+ * the flavour's kernel), the packages they cannot do without, and what the client runs on when
+ * the treefile keeps it. Excluding one of these can never resolve (loadTreefile's `needed`
+ * refuses it up front).
  */
-export function basePackagesNeeded(tf: {
-  particleOsClient: boolean;
-}): Readonly<Record<string, string>> {
-  const needed: Record<string, string> = {};
-  for (const p of BOOT_PACKAGES) needed[p] = `the base installs it (${BOOT_REASONS[p]})`;
+export function basePackagesNeeded(
+  tf: KernelChoice & { particleOsClient: boolean },
+): Readonly<Record<string, string>> {
+  const kernel = kernelPackage(tf.kernelFlavour);
+  const needed: Record<string, string> = {
+    [kernel]: `the base installs it (the kernel${tf.kernelFlavour ? `, kernel-flavour: ${tf.kernelFlavour}` : ''})`,
+  };
+  for (const [p, why] of Object.entries(BOOT_REASONS)) needed[p] = `the base installs it (${why})`;
   for (const [p, why] of Object.entries(BOOT_DEPENDS)) needed[p] = why;
   if (tf.particleOsClient)
     for (const p of CLIENT_DEPENDS)
       needed[p] ??= 'the on-device client runs on it (particle-os-client: false drops the client)';
   return needed;
 }
-
-/** Why each boot package is there, for the error that refuses excluding it. */
-const BOOT_REASONS: Record<(typeof BOOT_PACKAGES)[number], string> = {
-  'systemd-sysv': 'systemd as init',
-  udev: 'device management at boot',
-  'linux-image-amd64': 'the kernel',
-  dracut: 'builds the initramfs with ostree-prepare-root',
-  zstd: 'compresses the initramfs',
-  ostree: 'the tree is an OSTree deployment',
-  'ostree-boot': 'ostree-prepare-root in the initramfs',
-  e2fsprogs: 'fsck of the ext4 root at boot',
-  login: 'console login',
-};
 
 /** Packages a boot package depends on in every supported suite: excluding one breaks it. */
 const BOOT_DEPENDS: Record<string, string> = {

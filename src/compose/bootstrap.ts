@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { customComponents } from '../treefile/model.ts';
-import { SUITES } from '../treefile/suites.ts';
+import { defaultArchiveSuites } from '../treefile/suites.ts';
 import { type HostArchive, hostArchive } from './host-apt.ts';
 
 /** Where the install step leaves the package exclusions (apt preferences, priority -1). */
@@ -139,11 +139,6 @@ export function defaultArchiveLines(
   return defaultArchiveSuites(suite).map((s) =>
     renderDebLine({ uri: uri(s), suite: s, components: [...components] }),
   );
-}
-
-/** The default archive's suites: `suite`, and -updates and -security for a stable one. */
-export function defaultArchiveSuites(suite: string): string[] {
-  return SUITES[suite]?.updates ? [suite, `${suite}-updates`, `${suite}-security`] : [suite];
 }
 
 /** The treefile's own sources, one line per URI and suite. */

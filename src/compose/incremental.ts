@@ -12,6 +12,7 @@ import { BuildError } from '../core/errors.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
+import { packageName } from '../treefile/packages.ts';
 import { skeletonAptOptions } from './apt-skeleton.ts';
 import { inRoot } from './chroot.ts';
 import { type LockedPackage, pinnedSpec } from './lockfile.ts';
@@ -28,7 +29,10 @@ export interface AddPackagesOptions {
   add: LockedPackage[];
   /** The whole resolved set: the tree must hold exactly these afterwards. */
   resolved: LockedPackage[];
-  /** Names asked for by the treefile: marked manually installed, the rest automatic. */
+  /**
+   * What the treefile asked for (as apt reads it, maybe with =VERSION or /SUITE): these
+   * packages are marked manually installed, the rest automatic.
+   */
   requested: readonly string[];
 }
 
@@ -95,7 +99,8 @@ export async function addPackages(sc: StepContext, o: AddPackagesOptions): Promi
       ...o.add.map(pinnedSpec),
     ]);
     output = r.stdout;
-    const requested = new Set(o.requested);
+    // Entries may carry =VERSION or /SUITE: the package is the name.
+    const requested = new Set(o.requested.map(packageName));
     const auto = o.add.map((p) => p.name).filter((n) => !requested.has(n));
     if (auto.length) await inRoot(sc, o.root, ['apt-mark', 'auto', ...auto]);
   } finally {

@@ -14,8 +14,8 @@ import { readFileSync } from 'node:fs';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { customComponents } from '../treefile/model.ts';
 import { anyShebang } from '../treefile/scripts.ts';
+import { defaultArchiveSuites } from '../treefile/suites.ts';
 import type { AptSource } from './apt-skeleton.ts';
-import { defaultArchiveSuites } from './bootstrap.ts';
 import { clientDigest } from './client-package.ts';
 import type { LockedPackage } from './lockfile.ts';
 

@@ -82,8 +82,9 @@ export async function resolveInSkeleton(
 
 /**
  * The error for a package set apt cannot install, from its output (`stdout`: the
- * explanation; `stderr`: the E: verdict): a version a lockfile pins that is gone, names the
- * archive does not have, or else the unmet dependencies apt lists, followed by its verdict.
+ * explanation; `stderr`: the E: verdict): a version a lockfile pins that is gone, a version or
+ * suite a treefile entry names that the sources lack, names the archive does not have, or else
+ * the unmet dependencies apt lists, followed by its verdict.
  */
 export function resolveError(
   tf: Pick<ResolvedTreefile, 'file' | 'suite'>,
@@ -99,9 +100,18 @@ export function resolveError(
   const gone = [...stderr.matchAll(/Version '([^']+)' for '([^']+)' was not found/g)].map(
     (m) => `${m[2]} ${m[1]}`,
   );
-  if (gone.length) {
+  if (gone.length && pinned) {
     return new UsageError(
       `lockfile: not in Debian ${tf.suite} any more: ${gone.join(', ')} (update the lockfile with --write-lockfile)`,
+    );
+  }
+  // A treefile's name=VERSION or name/SUITE that the configured sources do not have.
+  const noSuite = [...stderr.matchAll(/Release '([^']+)' for '([^']+)' was not found/g)].map(
+    (m) => `${m[2]}/${m[1]}`,
+  );
+  if (gone.length || noSuite.length) {
+    return new UsageError(
+      `${tf.file}: not in the apt sources of Debian ${tf.suite}: ${[...gone.map((g) => g.replace(' ', '=')), ...noSuite].join(', ')} (apt-cache policy NAME shows the versions and suites there)`,
     );
   }
   if (missing.length) {

@@ -11,8 +11,10 @@ import { run } from '../core/run.ts';
 import { mountsBelow } from '../core/workdir.ts';
 import { commitMetadata, ensureRepo, resolveRef } from '../ostree/repo.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
+import { isQualified } from '../treefile/packages.ts';
 import { interpreterIssues } from '../treefile/scripts.ts';
 import { aptSkeleton, skeletonDir, skeletonSources } from './apt-skeleton.ts';
+import { requestedKernel } from './base-packages.ts';
 import { customizeTree } from './customize.ts';
 import { archiveState } from './input-hash.ts';
 import type { Installed } from './install.ts';
@@ -112,6 +114,11 @@ export async function resolvePlan(
   if (i.writeLockfile) writeLockfile(i.writeLockfile, i.tf, resolved.packages);
   return planCompose({
     repo: i.repo,
+    request: {
+      kernel: requestedKernel(i.tf),
+      flavour: i.tf.kernelFlavour,
+      pinned: i.tf.packages.filter(isQualified),
+    },
     resolved,
     locked: !!i.lock,
     treefileDigest: i.treefileDigest,

@@ -33,18 +33,27 @@ import {
   suiteOf,
 } from './model.ts';
 import {
+  isKernelImage,
+  isQualified,
+  KERNEL_FLAVOURS,
+  kernelPackage,
+  PACKAGE_NAME_RE,
+  packageName,
+  packageSpecProblem,
+  splitPackageSpec,
+} from './packages.ts';
+import {
   BUILD_ARCHES,
   DATE_PLACEHOLDER,
   DIALECT_PAIRS,
   INAPPLICABLE_KEYS,
-  PACKAGE_NAME_RE,
   type TreefileFile,
   type TreefileFileAsWritten,
   TreefileFileSchema,
   UNDERSCORE_ALIASES,
 } from './schema.ts';
 import { interpreterIssues, parseShebang, type ScriptSite, shebangProblem } from './scripts.ts';
-import { SUITES } from './suites.ts';
+import { defaultArchiveSuites, SUITES } from './suites.ts';
 
 export type { ResolvedTreefile };
 
@@ -73,7 +82,7 @@ interface Loading {
   postprocessScriptAt?: Omit<InputIssue, 'message'>;
 }
 
-/** One package name as written in `packages…` or `exclude-packages`, located. */
+/** One package as written in `packages…` (maybe with =VERSION or /SUITE) or `exclude-packages`, located. */
 interface PackageMention {
   /** Before ${variable} substitution. */
   name: string;
@@ -150,20 +159,31 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
   if (!isValidRef(tf.ref)) {
     at('ref', `"${tf.ref}" is not a valid OSTree ref after substitution`);
   }
-  // Substituted values are checked again: they land in apt preferences and kargs.d.
-  for (const [key, names] of [
-    ['packages', tf.packages],
-    ['exclude-packages', tf.excludePackages],
-  ] as const)
-    for (const p of names)
-      if (!PACKAGE_NAME_RE.test(p))
-        at(key, `"${p}" is not a valid Debian package name after substitution`);
+  // Substituted values are checked again: they land in apt's arguments and preferences.
+  for (const p of tf.packages) {
+    const problem = packageSpecProblem(p);
+    if (problem) at('packages', `${problem} (after substitution)`);
+  }
+  for (const p of tf.excludePackages)
+    if (!PACKAGE_NAME_RE.test(p))
+      at('exclude-packages', `"${p}" is not a valid Debian package name after substitution`);
+  if (tf.kernelFlavour && !SUITES[suite]?.kernels.includes(tf.kernelFlavour))
+    at(
+      'kernel-flavour',
+      `Debian ${suite} has no ${kernelPackage(tf.kernelFlavour)}; flavours there: ${['default', ...(SUITES[suite]?.kernels ?? [])].join(', ')}`,
+    );
   if (tf.aptReplace && customComponents(tf.aptComponents))
     at(
       'apt.components',
       'apt.components sets the default archive’s components, and apt.replace: true (here or in an included file) drops that archive; set components on each source instead',
     );
-  issues.push(...excludedButListed(l.mentions, sub), ...excludedButNeeded(l.mentions, sub, o, tf));
+  issues.push(
+    ...excludedButListed(l.mentions, sub),
+    ...excludedButNeeded(l.mentions, sub, o, tf),
+    ...listedTwice(l.mentions, sub),
+    ...suitesWithoutSource(l.mentions, sub, tf),
+    ...secondKernels(l.mentions, sub, tf),
+  );
   // It is written into os-release (quoted there, compose/os-release.ts): one line, always.
   if (tf.mutateOsRelease !== undefined && hasControl(tf.mutateOsRelease))
     at(
@@ -182,7 +202,7 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     const excluded = new Set(tf.excludePackages);
     const check = interpreterIssues(
       tf.scriptSites,
-      new Set([...tf.packages, ...o.provided(tf)].filter((p) => !excluded.has(p))),
+      new Set([...tf.packages, ...o.provided(tf)].map(packageName).filter((p) => !excluded.has(p))),
       'listed in packages or installed by the base (a dependency may still bring one in: the compose checks the resolved set)',
       undefined,
       excluded,
@@ -201,14 +221,14 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
 function excludedButListed(mentions: PackageMention[], sub: Substitute): InputIssue[] {
   const listed = new Map<string, InputIssue[]>();
   for (const m of mentions.filter((x) => !x.excluded)) {
-    const name = sub('packages', m.name);
+    const name = packageName(sub('packages', m.name));
     listed.set(name, [...(listed.get(name) ?? []), m.at]);
   }
   return mentions.flatMap((m) => {
     const name = sub('exclude-packages', m.name);
     const where = listed.get(name);
     if (!m.excluded || !where) return [];
-    const places = where.map((w) => `${w.file}:${w.line}:${w.col} (${w.key})`).join(', ');
+    const places = where.map(place).join(', ');
     return [{ ...m.at, message: `${name} is excluded here and listed in ${places}; keep one` }];
   });
 }
@@ -225,6 +245,117 @@ function excludedButNeeded(
     const name = sub('exclude-packages', m.name);
     const why = m.excluded && Object.hasOwn(needed, name) ? needed[name] : undefined;
     return why ? [{ ...m.at, message: `${name} cannot be excluded: ${why}` }] : [];
+  });
+}
+
+/** Where one mention is, for a message naming it: `file:line:col (key)`. */
+const place = (at: InputIssue) => `${at.file}:${at.line}:${at.col} (${at.key})`;
+
+/** The listed (not excluded) mentions, substituted, with their package's name. */
+function listedSpecs(mentions: PackageMention[], sub: Substitute) {
+  return mentions
+    .filter((m) => !m.excluded)
+    .map((m) => {
+      const spec = sub('packages', m.name);
+      return { spec, name: packageName(spec), at: m.at };
+    });
+}
+
+/**
+ * One package with two different versions or suites (`foo=1` here, `foo/bookworm-backports`
+ * there): apt would take one of them silently. A bare name beside one of them is fine (the
+ * model keeps the qualified one). One issue at each later place, naming the first.
+ */
+function listedTwice(mentions: PackageMention[], sub: Substitute): InputIssue[] {
+  const first = new Map<string, { spec: string; at: InputIssue }>();
+  return listedSpecs(mentions, sub).flatMap((m) => {
+    if (!isQualified(m.spec)) return [];
+    const had = first.get(m.name);
+    if (!had) {
+      first.set(m.name, m);
+      return [];
+    }
+    if (had.spec === m.spec) return [];
+    return [
+      {
+        ...m.at,
+        message: `${m.spec} here and ${had.spec} in ${place(had.at)}: one version or suite per package; keep one`,
+      },
+    ];
+  });
+}
+
+/**
+ * `name/SUITE` for a suite no apt source of the treefile provides: apt would stop with "Release
+ * 'SUITE' for 'name' was not found" at compose time; said here, with the source to add.
+ */
+function suitesWithoutSource(
+  mentions: PackageMention[],
+  sub: Substitute,
+  tf: ResolvedTreefile,
+): InputIssue[] {
+  const provided = configuredSuites(tf);
+  const have = [
+    tf.aptReplace
+      ? 'no default archive (apt.replace: true)'
+      : `the default archive has ${defaultArchiveSuites(tf.suite).join(', ')}`,
+    tf.aptSources.length
+      ? `apt.sources have ${[...new Set(tf.aptSources.flatMap((s) => s.suites))].join(', ')}`
+      : 'apt.sources: none',
+  ].join('; ');
+  return listedSpecs(mentions, sub).flatMap((m) => {
+    const suite = splitPackageSpec(m.spec).suite;
+    if (suite === undefined || provided.includes(suite) || packageSpecProblem(m.spec)) return [];
+    const where = suite.endsWith('-backports')
+      ? 'a Debian mirror: backports are part of the Debian archive'
+      : 'the archive that has it';
+    return [
+      {
+        ...m.at,
+        message: `${m.spec}: no configured apt source provides suite ${suite} (${have}). Add one to apt.sources: {uris: <${where}>, suites: [${suite}]}`,
+      },
+    ];
+  });
+}
+
+/** Every suite the treefile's apt sources provide: the default archive's, then apt.sources'. */
+export function configuredSuites(
+  tf: Pick<ResolvedTreefile, 'suite' | 'aptReplace' | 'aptSources'>,
+): string[] {
+  return [
+    ...new Set([
+      ...(tf.aptReplace ? [] : defaultArchiveSuites(tf.suite)),
+      ...tf.aptSources.flatMap((s) => s.suites),
+    ]),
+  ];
+}
+
+/**
+ * A kernel listed besides the one of `kernel-flavour` (linux-image-amd64 without it): the tree
+ * would hold two kernels, and one is booted (ostree wants exactly one). The flavour's own
+ * package listed with a version or suite is how it is pinned or taken from backports.
+ */
+function secondKernels(
+  mentions: PackageMention[],
+  sub: Substitute,
+  tf: ResolvedTreefile,
+): InputIssue[] {
+  const kernel = kernelPackage(tf.kernelFlavour);
+  const why = tf.kernelFlavour
+    ? `kernel-flavour: ${tf.kernelFlavour} installs ${kernel}`
+    : `the base installs ${kernel}`;
+  return listedSpecs(mentions, sub).flatMap((m) => {
+    if (m.name === kernel || !isKernelImage(m.name)) return [];
+    const flavour = Object.entries(KERNEL_FLAVOURS).find(([, p]) => p === m.name)?.[0];
+    const instead = flavour
+      ? `drop it, or set kernel-flavour: ${flavour} to have ${m.name} instead`
+      : `drop it; to pin the kernel, list ${kernel}=VERSION (or ${kernel}/SUITE)`;
+    return [
+      {
+        ...m.at,
+        message: `${m.name} and ${kernel} would be two kernels (${why}), and a tree boots one: ${instead}`,
+      },
+    ];
   });
 }
 

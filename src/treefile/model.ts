@@ -10,6 +10,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { InputIssue } from '../core/errors.ts';
+import { isQualified, type KernelFlavour, packageName } from './packages.ts';
 import type { TreefileFile } from './schema.ts';
 import type { ScriptSite } from './scripts.ts';
 import { SUITES } from './suites.ts';
@@ -43,7 +44,10 @@ const scripts = (s: string | string[] | undefined): string[] =>
   s === undefined ? [] : Array.isArray(s) ? s : [s];
 /** `debian:trixie` → `trixie`. */
 export const suiteOf = (base: string) => base.slice('debian:'.length);
-/** One package entry → its names: it may hold several, separated by whitespace (rpm-ostree). */
+/**
+ * One package entry → its packages as written (`name`, `name=VERSION`, `name/SUITE`): it may
+ * hold several, separated by whitespace (rpm-ostree).
+ */
 export const packageEntryNames = (entry: string): string[] => entry.split(/\s+/).filter(Boolean);
 const packageNames = (...entries: (string[] | undefined)[]): string[] =>
   entries.flatMap((e) => list(e).flatMap(packageEntryNames));
@@ -83,13 +87,19 @@ export const SETTINGS = {
     merge: 'override',
     finish: (v) => (v === undefined ? '' : (SUITES[v]?.version ?? v)),
   }),
-  /** Deduplicated, without the excluded ones. */
+  /**
+   * As written (`name`, `name=VERSION`, `name/SUITE`: apt's syntax), one entry per package
+   * (where a package is listed bare and with a version or suite, the latter; two different
+   * ones are an error, load.ts), without the excluded ones (by name).
+   */
   packages: setting({
     read: (d) => packageNames(d.packages, d['packages-x86_64'], d['packages-amd64']),
     merge: 'concat',
     finish: (v, f) => {
       const excluded = new Set(excludedPackages(f));
-      return [...new Set(list(v).map((p) => f.sub('packages', p)))].filter((p) => !excluded.has(p));
+      return onePerPackage(list(v).map((p) => f.sub('packages', p))).filter(
+        (p) => !excluded.has(packageName(p)),
+      );
     },
   }),
   excludePackages: setting({
@@ -122,6 +132,12 @@ export const SETTINGS = {
         ...s,
         suites: s.suites.length ? s.suites : [f.merged.suite ?? ''],
       })),
+  }),
+  /** Undefined for the default kernel, so treefiles without the key keep their digest. */
+  kernelFlavour: setting({
+    read: (d) => d['kernel-flavour'],
+    merge: 'override',
+    finish: (v): KernelFlavour | undefined => (v === 'default' ? undefined : v),
   }),
   aptReplace: setting({
     read: (d) => d.apt?.replace,
@@ -261,6 +277,21 @@ export type ResolvedTreefile = {
    */
   scriptSites: ScriptSite[];
 } & { [K in keyof Settings]: ReturnType<Settings[K]['finish']> };
+
+/**
+ * One spec per package name, at its first place: a bare name gives way to a version or suite
+ * for the same package listed elsewhere (two different ones are reported by load.ts; the
+ * first is kept here).
+ */
+export function onePerPackage(specs: readonly string[]): string[] {
+  const byName = new Map<string, string>();
+  for (const spec of specs) {
+    const name = packageName(spec);
+    const had = byName.get(name);
+    if (had === undefined || (!isQualified(had) && isQualified(spec))) byName.set(name, spec);
+  }
+  return [...byName.values()];
+}
 
 function excludedPackages(f: Finishing): string[] {
   return [...new Set(list(f.merged.excludePackages).map((p) => f.sub('exclude-packages', p)))];

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
 import { CONDITION_SYNTAX, parseCondition } from './conditions.ts';
+import { KERNEL_FLAVOURS, type KernelFlavour, packageSpecProblem } from './packages.ts';
 import { shebangProblem } from './scripts.ts';
 import { baseProblem, SUITES } from './suites.ts';
 
@@ -32,25 +33,50 @@ export const BaseSchema = z
     'A bootable atomic Debian of this suite: the tool adds kernel, systemd, ostree, dracut',
   );
 
-/** Debian policy 5.6.1: lowercase letters, digits, "+", "-", "."; at least two characters. */
-export const PACKAGE_NAME_RE = /^[a-z0-9][a-z0-9+.-]+$/;
-
 /** One package name or a ${variable} standing for one. */
 const NAME = String.raw`(?:[a-z0-9][a-z0-9+.-]+|\$\{[a-z_]+\})`;
 
 /**
- * An entry may hold several names separated by whitespace, as rpm-ostree allows
- * (`packages: [curl wget]`); the model splits them (model.ts `packageNames`), each must be a
- * valid name, so whitespace cannot smuggle anything else into apt's arguments.
+ * One word of a `packages` entry, for editors (the JSON Schema's pattern): a name, optionally
+ * `=VERSION` or `/SUITE`, any part possibly with ${variables}. packages.ts checks each part.
  */
+const SPEC = String.raw`(?:[a-z0-9+.-]|\$\{[a-z_]+\})+(?:[=/](?:[A-Za-z0-9.+~:_-]|\$\{[a-z_]+\})+)?`;
+
+/** Several words of one entry, each checked on its own (the first problem is reported). */
+const eachWord =
+  (problem: (word: string) => string | undefined) => (entry: string, ctx: z.RefinementCtx) => {
+    for (const word of entry.split(/\s+/).filter(Boolean)) {
+      const p = problem(word);
+      if (p) {
+        ctx.addIssue({ code: 'custom', message: p });
+        return;
+      }
+    }
+  };
+
+/**
+ * An entry may hold several packages separated by whitespace, as rpm-ostree allows
+ * (`packages: [curl wget]`); the model splits them (model.ts `packageNames`). Each is a name,
+ * `name=VERSION` or `name/SUITE` (apt's syntax, passed to apt as written), so whitespace
+ * cannot smuggle anything else into apt's arguments.
+ */
+const PackageSpec = z
+  .string()
+  .regex(/\S/, 'empty: name a package')
+  .superRefine(eachWord((w) => packageSpecProblem(w, true)))
+  .meta({ pattern: String.raw`^\s*${SPEC}(?:\s+${SPEC})*\s*$` })
+  .describe(
+    'A Debian binary package: NAME, NAME=VERSION (exactly that version) or NAME/SUITE (from that suite, which an apt source must provide); several separated by spaces',
+  );
+/** exclude-packages: names only (they become apt preferences, which match a name). */
 const PackageName = z
   .string()
   .regex(
     new RegExp(`^\\s*${NAME}(?:\\s+${NAME})*\\s*$`),
-    'not a valid Debian package name (or several, separated by spaces)',
+    'not a valid Debian package name (or several, separated by spaces); exclude-packages takes names, without =VERSION or /SUITE',
   )
   .describe('A Debian binary package name, or several separated by spaces');
-const Packages = z.array(PackageName);
+const Packages = z.array(PackageSpec);
 const UnitName = z
   .string()
   .regex(
@@ -209,11 +235,16 @@ const Canonical = z
       .record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.union([oneLine(), z.number(), z.boolean()]))
       .optional()
       .describe('Values for ${name} in strings; basearch, releasever and suite are predefined'),
-    packages: Packages.optional().describe('Packages installed on top of the base'),
+    packages: Packages.optional().describe(
+      'Packages installed on top of the base: NAME, NAME=VERSION or NAME/SUITE (apt’s syntax; the suite must be one an apt source provides)',
+    ),
     'packages-x86_64': Packages.optional().describe('Packages only on x86_64'),
     'packages-amd64': Packages.optional().describe('Packages only on amd64 (= x86_64)'),
     'packages-aarch64': Packages.optional().describe('Packages only on aarch64'),
-    'exclude-packages': Packages.optional().describe('Packages that must never be installed'),
+    'exclude-packages': z
+      .array(PackageName)
+      .optional()
+      .describe('Packages that must never be installed'),
     recommends: z.boolean().optional().describe('Install Recommends (default false)'),
     documentation: z
       .boolean()
@@ -284,6 +315,12 @@ const Canonical = z
         'A string to replace with the commit’s version in VERSION and PRETTY_NAME of /usr/lib/os-release (e.g. "${releasever}"); OSTREE_VERSION is added with the version',
       ),
     // --- particle-os
+    'kernel-flavour': z
+      .enum(Object.keys(KERNEL_FLAVOURS) as [KernelFlavour, ...KernelFlavour[]])
+      .optional()
+      .describe(
+        'Which Debian kernel the base installs, instead of linux-image-amd64: default, cloud (linux-image-cloud-amd64, for cloud and other virtual machines) or rt (linux-image-rt-amd64, PREEMPT_RT). List NAME/SUITE or NAME=VERSION of that kernel package in packages to take it from another suite or pin it',
+      ),
     'kernel-args': z
       .array(oneLine().min(1))
       .optional()

@@ -1,3 +1,5 @@
+import type { KernelFlavour } from './packages.ts';
+
 /**
  * Debian suites a treefile's `base: debian:<suite>` may name, with their release numbers.
  * `updates`: a released stable suite, which has `<suite>-updates` in the archive and
@@ -5,12 +7,18 @@
  * exactly these; testing and sid have neither in use).
  * `alias`: the archive's moving name for the suite when this table was written (Debian's
  * release notes); only used to point a person who wrote the alias at the codename.
+ * `kernels`: the kernel flavours besides the default one whose amd64 metapackage the suite's
+ * main component has (packages.ts KERNEL_FLAVOURS; each suite's Packages index when this table
+ * was written: all four build linux-image-cloud-amd64 and linux-image-rt-amd64).
  */
-export const SUITES: Record<string, { version: string; updates: boolean; alias: string }> = {
-  bookworm: { version: '12', updates: true, alias: 'oldstable' },
-  trixie: { version: '13', updates: true, alias: 'stable' },
-  forky: { version: '14', updates: false, alias: 'testing' },
-  sid: { version: 'sid', updates: false, alias: 'unstable' },
+export const SUITES: Record<
+  string,
+  { version: string; updates: boolean; alias: string; kernels: readonly KernelFlavour[] }
+> = {
+  bookworm: { version: '12', updates: true, alias: 'oldstable', kernels: ['cloud', 'rt'] },
+  trixie: { version: '13', updates: true, alias: 'stable', kernels: ['cloud', 'rt'] },
+  forky: { version: '14', updates: false, alias: 'testing', kernels: ['cloud', 'rt'] },
+  sid: { version: 'sid', updates: false, alias: 'unstable', kernels: ['cloud', 'rt'] },
 };
 
 /** Suite names of the archive that move from one release to the next. */
@@ -41,4 +49,9 @@ export function baseProblem(base: string): string | undefined {
   if (suite === 'experimental')
     return 'experimental is not a complete suite (it only adds packages on top of sid); use debian:sid';
   return `unknown or not yet supported Debian suite "${suite}". Supported: ${supported()}`;
+}
+
+/** The default archive's suites: `suite`, and -updates and -security for a stable one. */
+export function defaultArchiveSuites(suite: string): string[] {
+  return SUITES[suite]?.updates ? [suite, `${suite}-updates`, `${suite}-security`] : [suite];
 }

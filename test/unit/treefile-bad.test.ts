@@ -146,3 +146,20 @@ test('validate checks scripts: the #! line, its interpreter’s package, the pos
   ])
     assert.match(warn.stdout, line);
 });
+
+test('validate checks package versions, suites and the kernel: the source to add, both kernels', async () => {
+  const r = await validate(
+    'package-suite-without-source.yaml',
+    'kernel-second.yaml',
+    'package-version-twice.yaml',
+    'package-version-bad.yaml',
+  );
+  assert.equal(r.code, 2);
+  for (const line of [
+    /package-suite-without-source\.yaml:5:18 {2}packages\[1\] {2}linux-image-amd64\/trixie-backports: no configured apt source provides suite trixie-backports .*Add one to apt\.sources: \{uris: <a Debian mirror: backports are part of the Debian archive>, suites: \[trixie-backports\]\}/,
+    /kernel-second\.yaml:6:18 {2}packages\[1\] {2}linux-image-amd64 and linux-image-rt-amd64 would be two kernels \(kernel-flavour: rt installs linux-image-rt-amd64\)/,
+    /package-version-twice\.yaml:4:29 {2}packages\[2\] {2}less=661-3 here and less=668-1 in \S*package-version-twice\.yaml:4:12 \(packages\[0\]\)/,
+    /package-version-bad\.yaml:4:18 {2}packages\[1\] {2}not a valid package entry "vim=--force": "--force" is not a Debian version/,
+  ])
+    assert.match(r.stdout, line);
+});

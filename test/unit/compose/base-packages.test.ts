@@ -1,18 +1,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  BOOT_PACKAGES,
   basePackagesNeeded,
   basePackagesProvided,
+  bootPackages,
   COMPOSE_LOAD_OPTIONS,
   ESSENTIAL_INTERPRETERS,
+  packageSet,
+  requestedKernel,
   requestedPackages,
 } from '../../../src/compose/base-packages.ts';
 import { CLIENT_DEPENDS } from '../../../src/compose/client-package.ts';
 
 test('what the base needs: the boot set, what it depends on, the client’s needs while kept', () => {
   const withClient = basePackagesNeeded({ particleOsClient: true });
-  for (const p of [...BOOT_PACKAGES, ...CLIENT_DEPENDS, 'systemd', 'dracut-core', 'libostree-1-1'])
+  for (const p of [
+    ...bootPackages({}),
+    ...CLIENT_DEPENDS,
+    'systemd',
+    'dracut-core',
+    'libostree-1-1',
+  ])
     assert.ok(withClient[p], `${p} is needed`);
   assert.match(withClient['linux-image-amd64'] as string, /kernel/);
   assert.match(withClient.jq as string, /client/);
@@ -26,11 +34,52 @@ test('what the base needs: the boot set, what it depends on, the client’s need
 
 test('what compose installs whatever the treefile lists: the boot set, the Essential interpreters, the client’s needs while kept', () => {
   const withClient = basePackagesProvided({ particleOsClient: true });
-  for (const p of [...BOOT_PACKAGES, ...ESSENTIAL_INTERPRETERS, ...CLIENT_DEPENDS])
+  for (const p of [...bootPackages({}), ...ESSENTIAL_INTERPRETERS, ...CLIENT_DEPENDS])
     assert.ok(withClient.includes(p), p);
   const without = basePackagesProvided({ particleOsClient: false });
   assert.ok(!without.includes('jq'));
   assert.ok(without.includes('bash') && without.includes('dash'), 'Essential either way');
   assert.equal(COMPOSE_LOAD_OPTIONS.provided, basePackagesProvided);
   assert.equal(COMPOSE_LOAD_OPTIONS.needed, basePackagesNeeded);
+});
+
+test('kernel-flavour replaces the kernel of the boot set, in what is requested, needed and provided', () => {
+  for (const [flavour, kernel] of [
+    ['cloud', 'linux-image-cloud-amd64'],
+    ['rt', 'linux-image-rt-amd64'],
+  ] as const) {
+    const tf = { kernelFlavour: flavour, packages: [], particleOsClient: false };
+    const boot = bootPackages(tf);
+    assert.ok(boot.includes(kernel), kernel);
+    assert.ok(!boot.includes('linux-image-amd64'), 'one kernel, not two');
+    assert.deepEqual(
+      requestedPackages(tf).filter((p) => p.startsWith('linux-image-')),
+      [kernel],
+    );
+    const needed = basePackagesNeeded(tf);
+    assert.match(needed[kernel] as string, new RegExp(`kernel-flavour: ${flavour}`));
+    assert.equal(needed['linux-image-amd64'], undefined, 'the default kernel may be excluded');
+    assert.ok(basePackagesProvided(tf).includes(kernel));
+    assert.equal(requestedKernel(tf), kernel);
+  }
+  assert.deepEqual(bootPackages({ kernelFlavour: undefined }), bootPackages({}));
+});
+
+test('a treefile entry with a version or suite for a boot package takes the bare name’s place', () => {
+  const tf = {
+    packages: ['linux-image-amd64/trixie-backports', 'less', 'zstd=1.5.7+dfsg-1'],
+    particleOsClient: false,
+  };
+  const req = requestedPackages(tf);
+  assert.ok(req.includes('linux-image-amd64/trixie-backports'));
+  assert.ok(req.includes('zstd=1.5.7+dfsg-1'));
+  assert.ok(!req.includes('linux-image-amd64') && !req.includes('zstd'), req.join(' '));
+  assert.deepEqual(req, [...req].sort(), 'sorted');
+  assert.equal(requestedKernel(tf), 'linux-image-amd64/trixie-backports');
+  assert.equal(
+    requestedKernel({ kernelFlavour: 'cloud', packages: ['linux-image-cloud-amd64=6.12.48-1'] }),
+    'linux-image-cloud-amd64=6.12.48-1',
+  );
+  // The bare names of the boot set stay when the treefile lists them bare too.
+  assert.deepEqual(packageSet({}, ['udev', 'login']), bootPackages({}));
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { requestedPackages } from '../../../src/compose/base-packages.ts';
 import {
   componentsArgv,
   defaultArchiveLines,
@@ -99,4 +100,27 @@ test('a host without a Debian source: adding sources is refused, naming the way 
       return true;
     },
   );
+});
+
+test('versions and suites of packages reach apt through mmdebstrap’s --include as written', () => {
+  const tf = treefile(
+    'pins',
+    'base: debian:trixie\nkernel-flavour: cloud\napt:\n  sources:\n    - uris: https://apt.example.com/debian\n      suites: [trixie-backports]\npackages: [linux-image-cloud-amd64/trixie-backports, "less=668-1"]\n',
+  );
+  const argv = mmdebstrapArgv({
+    tf,
+    packages: requestedPackages(tf),
+    target: '/t',
+    debCacheDir: '/c',
+    work: dir,
+    simulate: true,
+  });
+  const include = argv.find((a) => a.startsWith('--include='))?.slice('--include='.length);
+  const words = include?.split(',') ?? [];
+  assert.ok(words.includes('linux-image-cloud-amd64/trixie-backports'), include);
+  assert.ok(words.includes('less=668-1'), include);
+  assert.ok(!words.some((w) => w === 'linux-image-amd64' || w === 'linux-image-cloud-amd64'));
+  // mmdebstrap splits at commas and whitespace only, and keeps an argument starting with one of
+  // ? ! ~ ( / . whole: no entry may start with those or hold a comma.
+  for (const w of words) assert.match(w, /^[a-z0-9][^,\s]*$/, w);
 });

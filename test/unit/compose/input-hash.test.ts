@@ -98,3 +98,18 @@ function withoutHostFields(tf: ReturnType<typeof loadTreefile>): Record<string, 
   } = tf;
   return model;
 }
+
+test('treefile digest: a kernel flavour and a pinned version or suite count; `default` does not', () => {
+  const root = scratchDir('digest-kernel');
+  const digest = (name: string, yaml: string) => {
+    writeFileSync(join(root, name), `ref: test/x\nbase: debian:trixie\n${yaml}`);
+    return treefileDigest(loadTreefile(join(root, name)));
+  };
+  const plain = digest('a.yaml', 'packages: [less]\n');
+  assert.equal(digest('b.yaml', 'packages: [less]\nkernel-flavour: default\n'), plain);
+  const cloud = digest('c.yaml', 'packages: [less]\nkernel-flavour: cloud\n');
+  assert.notEqual(cloud, plain);
+  assert.notEqual(digest('d.yaml', 'packages: [less]\nkernel-flavour: rt\n'), cloud);
+  assert.notEqual(digest('e.yaml', 'packages: ["less=668-1"]\n'), plain);
+  assert.notEqual(digest('f.yaml', 'packages: [less/trixie-updates]\n'), plain);
+});

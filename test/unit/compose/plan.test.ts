@@ -13,6 +13,7 @@ const resolved = {
 };
 const base = {
   repo: '/r',
+  request: { kernel: 'linux-image-amd64', pinned: [] },
   resolved,
   locked: false,
   treefileDigest: 'd'.repeat(64),
@@ -32,8 +33,39 @@ test('compose plan: the input hash the commit will carry, and no parent means wo
   );
   assert.equal(
     formatComposePlan(p),
-    'debian/13/x86_64/minimal: 2 packages from Debian trixie, download 50 MiB, installed 200 MiB\n',
+    'debian/13/x86_64/minimal: 2 packages from Debian trixie, download 50 MiB, installed 200 MiB\n  kernel: linux-image-amd64 (not in the package set)\n',
   );
+});
+
+test('compose plan: the kernel (flavour, what was asked, what resolved) and the pinned packages', () => {
+  const withKernel = {
+    ...resolved,
+    packages: [...resolved.packages, pkg('linux-image-cloud-amd64', '6.16.3-1~bpo13+1')],
+  };
+  const p = planCompose({
+    ...base,
+    resolved: withKernel,
+    request: {
+      kernel: 'linux-image-cloud-amd64/trixie-backports',
+      flavour: 'cloud',
+      pinned: ['linux-image-cloud-amd64/trixie-backports', 'less=668-1'],
+    },
+  });
+  assert.deepEqual(p.kernel, {
+    flavour: 'cloud',
+    requested: 'linux-image-cloud-amd64/trixie-backports',
+    version: '6.16.3-1~bpo13+1',
+  });
+  assert.deepEqual(p.pinned, ['linux-image-cloud-amd64/trixie-backports', 'less=668-1']);
+  assert.deepEqual(formatComposePlan(p).split('\n').slice(1), [
+    '  kernel: linux-image-cloud-amd64 6.16.3-1~bpo13+1 (kernel-flavour: cloud; asked for linux-image-cloud-amd64/trixie-backports)',
+    '  pinned: linux-image-cloud-amd64/trixie-backports, less=668-1',
+    '',
+  ]);
+  // The plan is data: the JSON of --dry-run --json carries both.
+  const json = JSON.parse(JSON.stringify(p));
+  assert.equal(json.kernel.flavour, 'cloud');
+  assert.equal(planCompose(base).kernel.flavour, 'default');
 });
 
 test('compose plan: unchanged only when the parent has the same input hash and no force', () => {

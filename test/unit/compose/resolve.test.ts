@@ -80,3 +80,29 @@ test('missing packages and gone lockfile versions keep their own messages', () =
     /lockfile: not in Debian trixie any more: vim 1\.0/,
   );
 });
+
+test('a treefile’s name=VERSION or name/SUITE the sources lack: named as written, not as a lockfile’s', () => {
+  const e = resolveError(
+    tf,
+    {
+      stdout: '',
+      stderr:
+        "E: Version '9.9-1' for 'less' was not found\nE: Release 'trixie-backports' for 'foo' was not found\n",
+    },
+    false,
+  );
+  assert.ok(e instanceof UsageError);
+  assert.equal(
+    e.message,
+    'treefiles/x.yaml: not in the apt sources of Debian trixie: less=9.9-1, foo/trixie-backports (apt-cache policy NAME shows the versions and suites there)',
+  );
+  // apt 3 says Error: where apt 2 says E:.
+  assert.match(
+    resolveError(
+      tf,
+      { stdout: '', stderr: "Error: Release 'sid' for 'foo' was not found\n" },
+      false,
+    ).message,
+    /not in the apt sources of Debian trixie: foo\/sid/,
+  );
+});

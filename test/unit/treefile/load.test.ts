@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { COMPOSE_LOAD_OPTIONS } from '../../../src/compose/base-packages.ts';
 import { InputError } from '../../../src/core/errors.ts';
 import { type LoadOptions, loadTreefile } from '../../../src/treefile/load.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
@@ -479,4 +480,176 @@ test('postprocess-script: one per treefile with its includes; a second is an err
     'include: [inc/inc.yaml, inc/inc.yaml]\nref: a/b\nbase: debian:trixie\n',
   );
   assert.equal(loadTreefile(join(sub, 'two.yaml')).postprocessScript, 'echo inc\n');
+});
+
+test('package versions and suites: kept as written, one per package, compared by name', () => {
+  write('pins-inc.yaml', 'packages: [less, vim, "curl=8.14.1-2"]\n');
+  const p = write(
+    'pins.yaml',
+    'include: pins-inc.yaml\nref: x/y\nbase: debian:trixie\napt:\n  sources:\n    - uris: https://apt.example.com/debian\n      suites: [trixie-backports]\npackages: ["less/${suite}-backports", curl]\nexclude-packages: [nano]\n',
+  );
+  const tf = loadTreefile(p);
+  // The included bare `less` gives way to the including file's suite; `curl` keeps its version.
+  assert.deepEqual(tf.packages, ['less/trixie-backports', 'vim', 'curl=8.14.1-2']);
+  // A name excluded here is matched by name against a listed entry with a version.
+  const q = write(
+    'pins-excluded.yaml',
+    'ref: x/y\nbase: debian:trixie\npackages: ["nano=8.4-1"]\nexclude-packages: [nano]\n',
+  );
+  assert.match(
+    issuesOf(q).join('\n'),
+    /pins-excluded\.yaml:4:20 {2}exclude-packages\[0\] {2}nano is excluded here and listed in \S*pins-excluded\.yaml:3:12 \(packages\[0\]\)/,
+  );
+  // exclude-packages takes names only.
+  const r = write(
+    'exclude-version.yaml',
+    'ref: x/y\nbase: debian:trixie\nexclude-packages: ["nano=8.4-1"]\n',
+  );
+  assert.match(issuesOf(r)[0] ?? '', /exclude-packages\[0\] {2}.*without =VERSION or \/SUITE/);
+});
+
+test('name/SUITE: the suite must come from a configured source, else a located error naming the source to add', () => {
+  const noSource = write(
+    'suite-none.yaml',
+    'ref: x/y\nbase: debian:trixie\npackages:\n  - less\n  - linux-image-amd64/trixie-backports\n',
+  );
+  const [issue, ...more] = issuesOf(noSource);
+  assert.equal(more.length, 0);
+  assert.match(
+    issue ?? '',
+    /suite-none\.yaml:5:5 {2}packages\[1\] {2}linux-image-amd64\/trixie-backports: no configured apt source provides suite trixie-backports \(the default archive has trixie, trixie-updates, trixie-security; apt\.sources: none\)\. Add one to apt\.sources: \{uris: <a Debian mirror: backports are part of the Debian archive>, suites: \[trixie-backports\]\}/,
+  );
+  // The default archive's own suites need no source; testing has no -updates or -security.
+  const ok = write(
+    'suite-default.yaml',
+    'ref: x/y\nbase: debian:trixie\npackages: [firefox-esr/trixie-security, less/trixie-updates]\n',
+  );
+  assert.deepEqual(loadTreefile(ok).packages, [
+    'firefox-esr/trixie-security',
+    'less/trixie-updates',
+  ]);
+  const forky = write(
+    'suite-forky.yaml',
+    'ref: x/y\nbase: debian:forky\npackages: [less/forky-security]\n',
+  );
+  assert.match(issuesOf(forky)[0] ?? '', /the default archive has forky;/);
+  // With apt.replace, only apt.sources count.
+  const replaced = write(
+    'suite-replace.yaml',
+    'ref: x/y\nbase: debian:trixie\napt:\n  replace: true\n  sources:\n    - uris: https://apt.example.com/debian\npackages: [less/trixie-updates, vim/trixie]\n',
+  );
+  const issues = issuesOf(replaced);
+  assert.equal(issues.length, 1, issues.join('\n'));
+  assert.match(
+    issues[0] ?? '',
+    /packages\[0\] {2}less\/trixie-updates: .*\(no default archive \(apt\.replace: true\); apt\.sources have trixie\)/,
+  );
+});
+
+test('two different versions or suites for one package are an error naming both places', () => {
+  write('twice-inc.yaml', 'packages: ["less=668-1"]\n');
+  const p = write(
+    'twice.yaml',
+    'include: twice-inc.yaml\nref: x/y\nbase: debian:trixie\npackages: [less, "less=668-1", "less=661-3"]\n',
+  );
+  const issues = issuesOf(p);
+  assert.equal(issues.length, 1, issues.join('\n'));
+  assert.match(
+    issues[0] ?? '',
+    /twice\.yaml:4:32 {2}packages\[2\] {2}less=661-3 here and less=668-1 in \S*twice\.yaml:4:18 \(packages\[1\]\): one version or suite per package; keep one/,
+  );
+});
+
+test('versions and suites are checked again after substitution', () => {
+  const p = write(
+    'pins-sub.yaml',
+    'ref: x/y\nbase: debian:trixie\nvariables:\n  v: "--force"\npackages: ["less=${v}"]\n',
+  );
+  assert.match(
+    issuesOf(p).join('\n'),
+    /packages {2}not a valid package entry "less=--force": "--force" is not a Debian version .*\(after substitution\)/,
+  );
+});
+
+test('kernel-flavour replaces the kernel; another kernel listed is an error naming both', () => {
+  const cloud = write(
+    'flavour-cloud.yaml',
+    'ref: x/y\nbase: debian:trixie\nkernel-flavour: cloud\npackages: ["linux-image-cloud-amd64=6.12.48-1", less]\n',
+  );
+  const tf = loadTreefile(cloud);
+  assert.equal(tf.kernelFlavour, 'cloud');
+  assert.deepEqual(tf.packages, ['linux-image-cloud-amd64=6.12.48-1', 'less']);
+  // `default` is the same as unset (and the model says so by leaving it out).
+  write('flavour-rt.yaml', 'ref: x/y\nbase: debian:trixie\nkernel-flavour: rt\n');
+  const dflt = write('flavour-default.yaml', 'include: flavour-rt.yaml\nkernel-flavour: default\n');
+  assert.equal(loadTreefile(dflt).kernelFlavour, undefined);
+  // The including file's flavour wins, and what is listed is checked against it.
+  const over = write('flavour-over.yaml', 'include: flavour-cloud.yaml\nkernel-flavour: rt\n');
+  assert.match(
+    issuesOf(over)[0] ?? '',
+    /linux-image-cloud-amd64 and linux-image-rt-amd64 would be two kernels/,
+  );
+  const second = write(
+    'flavour-second.yaml',
+    'ref: x/y\nbase: debian:trixie\nkernel_flavour: rt\npackages: [linux-image-amd64, "linux-image-6.12.48+deb13-rt-amd64"]\n',
+  );
+  const issues = issuesOf(second);
+  assert.equal(issues.length, 2, issues.join('\n'));
+  assert.match(
+    issues[0] ?? '',
+    /flavour-second\.yaml:4:12 {2}packages\[0\] {2}linux-image-amd64 and linux-image-rt-amd64 would be two kernels \(kernel-flavour: rt installs linux-image-rt-amd64\), and a tree boots one: drop it, or set kernel-flavour: default/,
+  );
+  assert.match(
+    issues[1] ?? '',
+    /packages\[1\] {2}linux-image-6\.12\.48\+deb13-rt-amd64 and linux-image-rt-amd64 .*to pin the kernel, list linux-image-rt-amd64=VERSION/,
+  );
+  // Without a flavour, a flavour's kernel listed is a second kernel too: the key is the way.
+  const noFlavour = write(
+    'flavour-listed.yaml',
+    'ref: x/y\nbase: debian:trixie\npackages: [linux-image-cloud-amd64, linux-image-amd64-dbg]\n',
+  );
+  assert.deepEqual(
+    issuesOf(noFlavour).map((i) => i.replace(/^.*packages/, 'packages')),
+    [
+      'packages[0]  linux-image-cloud-amd64 and linux-image-amd64 would be two kernels (the base installs linux-image-amd64), and a tree boots one: drop it, or set kernel-flavour: cloud to have linux-image-cloud-amd64 instead',
+    ],
+  );
+  // An unknown flavour names the known ones.
+  const bad = write(
+    'flavour-bad.yaml',
+    'ref: x/y\nbase: debian:trixie\nkernel-flavour: lowlatency\n',
+  );
+  assert.match(
+    issuesOf(bad)[0] ?? '',
+    /kernel-flavour {2}.*"default"\|"cloud"\|"rt"|kernel-flavour {2}.*default.*cloud.*rt/,
+  );
+});
+
+test('with the compose’s needs, the flavour’s kernel cannot be excluded and the default one can', () => {
+  const p = write(
+    'flavour-exclude.yaml',
+    'ref: x/y\nbase: debian:trixie\nkernel-flavour: cloud\nexclude-packages: [linux-image-amd64, linux-image-cloud-amd64]\n',
+  );
+  let message = '';
+  try {
+    loadTreefile(p, COMPOSE_LOAD_OPTIONS);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert.match(
+    message,
+    /exclude-packages\[1\] {2}linux-image-cloud-amd64 cannot be excluded: the base installs it \(the kernel, kernel-flavour: cloud\)/,
+  );
+  assert.doesNotMatch(message, /exclude-packages\[0\]/);
+});
+
+test('the kernel example treefiles under test/fixtures load', () => {
+  const cloud = loadTreefile(
+    'test/fixtures/treefiles/kernel/cloud-pinned.yaml',
+    COMPOSE_LOAD_OPTIONS,
+  );
+  assert.equal(cloud.kernelFlavour, 'cloud');
+  assert.ok(cloud.packages.some((p) => p.startsWith('linux-image-cloud-amd64=')));
+  const bpo = loadTreefile('test/fixtures/treefiles/kernel/backports.yaml', COMPOSE_LOAD_OPTIONS);
+  assert.ok(bpo.packages.includes('linux-image-amd64/trixie-backports'));
 });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   finishSettings,
   mergeSettings,
+  onePerPackage,
   readSettings,
   SETTINGS,
 } from '../../../src/treefile/model.ts';
@@ -69,4 +70,18 @@ test('model: excluded packages leave the package list, duplicates collapse', () 
     }),
   );
   assert.deepEqual(tf.packages, ['vim']);
+});
+
+test('model: one entry per package, a version or suite winning over the bare name, at its first place', () => {
+  assert.deepEqual(onePerPackage(['a', 'b=1', 'a/sid', 'c', 'b']), ['a/sid', 'b=1', 'c']);
+  assert.deepEqual(onePerPackage(['a=1', 'a=2']), ['a=1'], 'two versions: load.ts reports them');
+  const m = finish(
+    mergeSettings(
+      read({ packages: ['less', 'vim'], 'kernel-flavour': 'rt' }),
+      read({ packages: ['less=668-1'], 'exclude-packages': ['vim'] }),
+    ),
+  );
+  assert.deepEqual(m.packages, ['less=668-1']);
+  assert.equal(m.kernelFlavour, 'rt');
+  assert.equal(finish(read({ 'kernel-flavour': 'default' })).kernelFlavour, undefined);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { baseProblem, SUITES } from '../../../src/treefile/suites.ts';
+import { baseProblem, defaultArchiveSuites, SUITES } from '../../../src/treefile/suites.ts';
 
 test('base: every supported suite is accepted', () => {
   for (const s of Object.keys(SUITES)) assert.equal(baseProblem(`debian:${s}`), undefined, s);
@@ -26,4 +26,11 @@ test('base: one message per fault, naming what to write instead', () => {
   assert.match(baseProblem('debian:Trixie') ?? '', /unknown or not yet supported/);
   assert.match(baseProblem('debian:../x') ?? '', /unknown or not yet supported/);
   assert.match(baseProblem('debian:constructor') ?? '', /unknown/, 'no prototype keys');
+});
+
+test('suites: each has the cloud and rt kernels; the default archive’s suites', () => {
+  for (const [name, s] of Object.entries(SUITES))
+    assert.deepEqual(s.kernels, ['cloud', 'rt'], name);
+  assert.deepEqual(defaultArchiveSuites('trixie'), ['trixie', 'trixie-updates', 'trixie-security']);
+  assert.deepEqual(defaultArchiveSuites('sid'), ['sid']);
 });
