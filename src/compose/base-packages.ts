@@ -18,15 +18,35 @@ export const BOOT_PACKAGES = [
 ] as const;
 
 /**
- * What compose asks apt for: the boot set, the treefile's packages and, when the treefile keeps
- * the client, what the client runs on.
+ * What compose asks apt for: the boot set, the treefile's packages, what the client runs on
+ * when the treefile keeps it, and locales when the treefile names locales to generate.
  */
 export function requestedPackages(tf: {
   packages: readonly string[];
   particleOsClient: boolean;
+  locales?: readonly string[];
 }): string[] {
-  return packageSet([...tf.packages, ...(tf.particleOsClient ? CLIENT_DEPENDS : [])]);
+  return packageSet([
+    ...tf.packages,
+    ...(tf.particleOsClient ? CLIENT_DEPENDS : []),
+    ...localePackages(tf),
+  ]);
 }
+
+/**
+ * The package that generates a treefile's `locales` (locale-gen, the locale sources,
+ * /usr/share/i18n/SUPPORTED): none without locales, nor when the treefile installs locales-all,
+ * which ships every supported locale compiled (compose/locales.ts).
+ */
+export function localePackages(tf: {
+  packages: readonly string[];
+  locales?: readonly string[];
+}): string[] {
+  return tf.locales?.length && !tf.packages.includes(LOCALES_ALL) ? ['locales'] : [];
+}
+
+/** Debian's package of every supported locale, compiled: one directory each in /usr/lib/locale. */
+export const LOCALES_ALL = 'locales-all';
 
 /** Union of the boot set and the treefile's packages, sorted and without duplicates. */
 export function packageSet(userPackages: readonly string[]): string[] {
@@ -61,6 +81,8 @@ export const COMPOSE_LOAD_OPTIONS: LoadOptions = {
  */
 export function basePackagesNeeded(tf: {
   particleOsClient: boolean;
+  packages?: readonly string[];
+  locales?: readonly string[];
 }): Readonly<Record<string, string>> {
   const needed: Record<string, string> = {};
   for (const p of BOOT_PACKAGES) needed[p] = `the base installs it (${BOOT_REASONS[p]})`;
@@ -68,6 +90,8 @@ export function basePackagesNeeded(tf: {
   if (tf.particleOsClient)
     for (const p of CLIENT_DEPENDS)
       needed[p] ??= 'the on-device client runs on it (particle-os-client: false drops the client)';
+  for (const p of localePackages({ packages: tf.packages ?? [], locales: tf.locales }))
+    needed[p] ??= 'it generates the treefile’s locales (or list locales-all in packages instead)';
   return needed;
 }
 

@@ -13,6 +13,7 @@ import { commitMetadata, ensureRepo, resolveRef } from '../ostree/repo.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { interpreterIssues } from '../treefile/scripts.ts';
 import { aptSkeleton, skeletonDir, skeletonSources } from './apt-skeleton.ts';
+import { LOCALES_ALL } from './base-packages.ts';
 import { customizeTree } from './customize.ts';
 import { archiveState } from './input-hash.ts';
 import type { Installed } from './install.ts';
@@ -120,6 +121,10 @@ export async function resolvePlan(
       ? { commit: parent, inputHash: await commitMetadata(sc, i.repo, parent, META.inputHash) }
       : undefined,
     force: i.force,
+    locales: i.tf.locales && {
+      names: i.tf.locales,
+      from: i.tf.packages.includes(LOCALES_ALL) ? 'locales-all' : 'locale-gen',
+    },
   });
 }
 
@@ -168,14 +173,18 @@ export function readUnchanged(
   }));
 }
 
-/** add-files, postprocess scripts, the initramfs (reused when its recipe did not change). */
+/**
+ * Locales, add-files, postprocess scripts, the initramfs (reused when its recipe did not
+ * change).
+ */
 export function customize(
   ctx: Context,
   tf: ResolvedTreefile,
   rootfs: string,
   installed: Installed,
 ): Promise<void> {
-  return step(ctx, 'add files, run postprocess scripts, build the initramfs', async (sc) => {
+  const what = `${tf.locales?.length ? 'generate locales, ' : ''}add files, run postprocess scripts, build the initramfs`;
+  return step(ctx, what, async (sc) => {
     const c = await customizeTree(sc, tf, rootfs, installed.initramfs);
     if (c.reused) ctx.reporter.info('initramfs unchanged: reused from the cached tree');
     if (!c.reused) saveInitramfs(installed.cached, c.recipe, c.initramfs);
