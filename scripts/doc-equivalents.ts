@@ -81,7 +81,7 @@ const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
   },
   postinstall: {
     equivalent: '`postprocess`',
-    example: "postinstall:\n  - |\n    echo 'ru_RU.UTF-8 UTF-8' >> /etc/locale.gen",
+    example: 'postinstall:\n  - |\n    rm -f /etc/update-motd.d/10-uname',
   },
   ref: {
     equivalent: '`ref`',
@@ -196,6 +196,12 @@ const OWN_TREEFILE_KEYS: Record<string, KeyDoc> = {
   'kernel-args': {
     equivalent: '— (bootc: `kargs` in `/usr/lib/bootc/kargs.d/*.toml`, which this key writes)',
     example: 'kernel-args: [quiet, "console=ttyS0,115200n8"]',
+  },
+  locales: {
+    equivalent:
+      '— (Fedora ships each language as glibc-langpack-* packages; Debian compiles locales with locale-gen)',
+    example: 'locales: [de_DE.UTF-8, en_US.UTF-8]',
+    default: 'unset: no locales compiled besides C.UTF-8, which glibc has built in',
   },
   'particle-os-client': {
     equivalent: '— (Fedora images ship `bootc`; this installs `particle-os-client`, see docs/client.md)',
@@ -357,7 +363,7 @@ export const RECIPE_KEYS: Record<string, KeyDoc> = {
   },
   locale: {
     equivalent: '`[customizations.locale]` `languages` (one)',
-    example: 'locale: en_US.UTF-8',
+    example: 'locale: de_DE.UTF-8',
     default: 'unchanged from the image',
   },
   files: {
@@ -487,7 +493,7 @@ export const BIB_KEYS: Record<string, { recipe: string; note?: string }> = {
   'customizations.locale': { recipe: 'locale' },
   'customizations.locale.languages': {
     recipe: 'locale',
-    note: 'one language (LANG); more are refused',
+    note: 'one language (LANG); more are refused. The image must have it compiled (the treefile’s `locales`)',
   },
   'customizations.locale.keyboard': {
     recipe: 'files',

@@ -42,15 +42,43 @@ export function requestedKernel(tf: KernelChoice & { packages: readonly string[]
 }
 
 /**
- * What compose asks apt for: the boot set, the treefile's packages and, when the treefile keeps
- * the client, what the client runs on. Entries as apt reads them (`name=VERSION`,
- * `name/SUITE`), one per package.
+ * What compose asks apt for: the boot set, the treefile's packages, what the client runs on
+ * when the treefile keeps it, and locales when the treefile names locales to generate. Entries
+ * as apt reads them (`name=VERSION`, `name/SUITE`), one per package.
  */
 export function requestedPackages(
-  tf: KernelChoice & { packages: readonly string[]; particleOsClient: boolean },
+  tf: KernelChoice & {
+    packages: readonly string[];
+    particleOsClient: boolean;
+    locales?: readonly string[];
+  },
 ): string[] {
-  return packageSet(tf, [...tf.packages, ...(tf.particleOsClient ? CLIENT_DEPENDS : [])]);
+  return packageSet(tf, [
+    ...tf.packages,
+    ...(tf.particleOsClient ? CLIENT_DEPENDS : []),
+    ...localePackages(tf),
+  ]);
 }
+
+/**
+ * The package that generates a treefile's `locales` (locale-gen, the locale sources,
+ * /usr/share/i18n/SUPPORTED): none without locales, nor when the treefile installs locales-all,
+ * which ships every supported locale compiled (compose/locales.ts).
+ */
+export function localePackages(tf: {
+  packages: readonly string[];
+  locales?: readonly string[];
+}): string[] {
+  return tf.locales?.length && !installsLocalesAll(tf.packages) ? ['locales'] : [];
+}
+
+/** Whether the treefile's package entries (bare, pinned or from a suite) list locales-all. */
+export function installsLocalesAll(packages: readonly string[]): boolean {
+  return packages.some((p) => packageName(p) === LOCALES_ALL);
+}
+
+/** Debian's package of every supported locale, compiled: one directory each in /usr/lib/locale. */
+export const LOCALES_ALL = 'locales-all';
 
 /**
  * Union of the boot set and `userPackages`, sorted, one entry per package: where the user's
@@ -91,7 +119,11 @@ export const COMPOSE_LOAD_OPTIONS: LoadOptions = {
  * refuses it up front).
  */
 export function basePackagesNeeded(
-  tf: KernelChoice & { particleOsClient: boolean },
+  tf: KernelChoice & {
+    particleOsClient: boolean;
+    packages?: readonly string[];
+    locales?: readonly string[];
+  },
 ): Readonly<Record<string, string>> {
   const kernel = kernelPackage(tf.kernelFlavour);
   const needed: Record<string, string> = {
@@ -102,6 +134,8 @@ export function basePackagesNeeded(
   if (tf.particleOsClient)
     for (const p of CLIENT_DEPENDS)
       needed[p] ??= 'the on-device client runs on it (particle-os-client: false drops the client)';
+  for (const p of localePackages({ packages: tf.packages ?? [], locales: tf.locales }))
+    needed[p] ??= 'it generates the treefile’s locales (or list locales-all in packages instead)';
   return needed;
 }
 

@@ -1,7 +1,8 @@
 /**
- * The treefile's changes to an installed tree, in rpm-ostree's order: add-files are copied in,
- * postprocess scripts run inside the tree without network (their output lands in the step log),
- * then the one initramfs is built with dracut. The same code runs after a full bootstrap and
+ * The treefile's changes to an installed tree, in rpm-ostree's order: the treefile's locales are
+ * generated (locales.ts), add-files are copied in, postprocess scripts run inside the tree
+ * without network (their output lands in the step log), then the one initramfs is built with
+ * dracut. The same code runs after a full bootstrap and
  * after an incremental install (see tree-cache.ts), so both give the same tree.
  */
 
@@ -20,6 +21,7 @@ import { inRoot } from './chroot.ts';
 import { buildClientPackage } from './client-package.ts';
 import { dracutArgs } from './initramfs.ts';
 import { checkOstreeInitramfs, listInitramfs } from './initramfs-contents.ts';
+import { generateLocales } from './locales.ts';
 import type { CachedInitramfs } from './tree-cache.ts';
 
 export interface Customized {
@@ -44,6 +46,8 @@ export async function customizeTree(
   const tree = new Tree(root);
   tree.remove(EXCLUDE_PREFS);
   if (tf.particleOsClient) await installClient(sc, tree);
+  // With the packages, before add-files and scripts: a postprocess script finds them there.
+  await generateLocales(sc, tf, tree);
   copyAddFiles(tf, tree);
   await runPostprocess(sc, tf, tree);
   const kver = onlyKernel(tree);

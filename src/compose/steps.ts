@@ -14,7 +14,7 @@ import type { ResolvedTreefile } from '../treefile/load.ts';
 import { isQualified } from '../treefile/packages.ts';
 import { interpreterIssues } from '../treefile/scripts.ts';
 import { aptSkeleton, skeletonDir, skeletonSources } from './apt-skeleton.ts';
-import { requestedKernel } from './base-packages.ts';
+import { installsLocalesAll, requestedKernel } from './base-packages.ts';
 import { customizeTree } from './customize.ts';
 import { archiveState } from './input-hash.ts';
 import type { Installed } from './install.ts';
@@ -127,6 +127,10 @@ export async function resolvePlan(
       ? { commit: parent, inputHash: await commitMetadata(sc, i.repo, parent, META.inputHash) }
       : undefined,
     force: i.force,
+    locales: i.tf.locales && {
+      names: i.tf.locales,
+      from: installsLocalesAll(i.tf.packages) ? 'locales-all' : 'locale-gen',
+    },
   });
 }
 
@@ -175,14 +179,18 @@ export function readUnchanged(
   }));
 }
 
-/** add-files, postprocess scripts, the initramfs (reused when its recipe did not change). */
+/**
+ * Locales, add-files, postprocess scripts, the initramfs (reused when its recipe did not
+ * change).
+ */
 export function customize(
   ctx: Context,
   tf: ResolvedTreefile,
   rootfs: string,
   installed: Installed,
 ): Promise<void> {
-  return step(ctx, 'add files, run postprocess scripts, build the initramfs', async (sc) => {
+  const what = `${tf.locales?.length ? 'generate locales, ' : ''}add files, run postprocess scripts, build the initramfs`;
+  return step(ctx, what, async (sc) => {
     const c = await customizeTree(sc, tf, rootfs, installed.initramfs);
     if (c.reused) ctx.reporter.info('initramfs unchanged: reused from the cached tree');
     if (!c.reused) saveInitramfs(installed.cached, c.recipe, c.initramfs);

@@ -7,7 +7,8 @@
  * deployment or the stateroot's /var (core/tree.ts), never on the build host.
  *
  * Everything the image must allow (units, shells, owners, ids, parents, links out of /etc, what
- * is in the way of each file written) is checked first, without writing; every problem is
+ * is in the way of each file written, the time zone, the locale compiled into its /usr) is
+ * checked first, without writing; every problem is
  * reported at once, located at the recipe key that asked for it (exit code 2), and the
  * deployment is left as it was. `autologin` is the exception: it is checked as it is written,
  * last, because it needs the users and the display manager the recipe adds.
@@ -16,6 +17,7 @@ import { lchownSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
 import { BuildError, InputError } from '../core/errors.ts';
+import { localeFacts, localeProblem } from '../core/locales.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
 import { recipeIssues } from '../recipe/load.ts';
@@ -68,6 +70,10 @@ export async function customizeDeployment(
       key: ['timezone'],
       message: `${recipe.timezone} is not a zone file in the image's /usr/share/zoneinfo (is tzdata installed?)`,
     });
+  if (recipe.locale) {
+    const why = localeProblem(recipe.locale, localeFacts(os));
+    if (why) problems.push({ key: ['locale'], message: why });
+  }
   const settings = settingFiles(os, recipe);
   for (const f of settings) {
     const why = etcFileProblem(os, f.path, f.link);

@@ -288,7 +288,7 @@ export function loadBibConfig(file: string, source: string): Recipe {
   if (languages.length > 1)
     issue(
       ['customizations', 'locale', 'languages'],
-      'one language only: it becomes LANG; more locales need their packages in the treefile (locales-all)',
+      'one language only: it becomes LANG (a user may choose another locale the image has: the treefile’s locales, or locales-all)',
     );
   const keyboard = c.locale?.keyboard;
   if (keyboard !== undefined && !KEYMAP_RE.test(keyboard))

@@ -139,7 +139,9 @@ export const RecipeSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.@-]+$/, 'not a locale name like en_US.UTF-8')
       .optional()
-      .describe('System locale (LANG), e.g. en_US.UTF-8'),
+      .describe(
+        'System locale (LANG), e.g. en_US.UTF-8: other than C, C.UTF-8 or POSIX, the image must have it compiled (the treefile’s locales, or the package locales-all); build checks before writing anything',
+      ),
     groups: z
       .array(GroupSchema)
       .default([])

@@ -10,6 +10,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { InputIssue } from '../core/errors.ts';
+import { normalizeLocale } from '../core/locales.ts';
 import { isQualified, type KernelFlavour, packageName } from './packages.ts';
 import type { TreefileFile } from './schema.ts';
 import type { ScriptSite } from './scripts.ts';
@@ -252,6 +253,22 @@ export const SETTINGS = {
         : { path: resolve(dir, d['postprocess-script']) },
     merge: 'override',
     finish: (v) => v?.content,
+  }),
+  /**
+   * Locales compose generates into the tree (compose/locales.ts), each once (de_DE.UTF-8 and
+   * de_DE.utf8 are one). Undefined when unset or empty, so treefiles without it keep their
+   * digest (input-hash.ts).
+   */
+  locales: setting({
+    read: (d) => d.locales,
+    merge: 'concat',
+    finish: (v) => {
+      // The first spelling of each locale, keyed by its normalized name.
+      const byName = new Map<string, string>();
+      for (const l of list(v))
+        if (!byName.has(normalizeLocale(l))) byName.set(normalizeLocale(l), l);
+      return byName.size ? [...byName.values()] : undefined;
+    },
   }),
 };
 

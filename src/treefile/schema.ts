@@ -6,6 +6,7 @@
  * editors is generated from this (`particle-os schema treefile`).
  */
 import { z } from 'zod';
+import { LOCALE_NAME_RE } from '../core/locales.ts';
 import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
 import { CONDITION_SYNTAX, parseCondition } from './conditions.ts';
 import { KERNEL_FLAVOURS, type KernelFlavour, packageSpecProblem } from './packages.ts';
@@ -325,6 +326,19 @@ const Canonical = z
       .array(oneLine().min(1))
       .optional()
       .describe('Kernel arguments for every deployment (bootc kargs.d)'),
+    locales: z
+      .array(
+        z
+          .string()
+          .regex(
+            LOCALE_NAME_RE,
+            'not a locale name like de_DE.UTF-8 (language[_territory][.codeset][@modifier], as /usr/share/i18n/SUPPORTED writes them)',
+          ),
+      )
+      .optional()
+      .describe(
+        'Locales compiled into the tree at compose time, e.g. [de_DE.UTF-8, en_US.UTF-8]: each must be listed in the suite’s /usr/share/i18n/SUPPORTED; compose installs the package locales and generates exactly these into /usr/lib/locale/locale-archive (with locales-all in packages it checks they are there instead). A recipe’s locale (LANG) other than C, C.UTF-8 or POSIX must be one of them',
+      ),
     'particle-os-client': z
       .boolean()
       .optional()

@@ -10,6 +10,7 @@ export function expectationsFromPlan(plan: BuildPlan): Expectations {
     kargs: plan.deployment.kargs.filter((k) => !k.startsWith('root=')),
     users: (plan.users ?? []).map((u) => ({ name: u.name, groups: u.groups, sshKeys: u.sshKeys })),
     timezone: plan.timezone,
+    locale: plan.locale,
     autologin: plan.autologin && { user: plan.autologin.user, shell: plan.autologin.shell },
     rootFilesystem: plan.disk.partitions.find((p) => p.name === 'root')?.filesystem,
   };

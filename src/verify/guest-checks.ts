@@ -6,6 +6,7 @@
  * Each check prints one line `PARTICLE-CHECK <pass|fail> <name> <detail>` to the console;
  * the script ends with `PARTICLE-DONE` and powers the guest off.
  */
+import { normalizeLocale } from '../core/locales.ts';
 import { shq } from '../core/run.ts';
 import { extraUnitCredential, smbiosCredential, unitDropinCredential } from '../vm/credentials.ts';
 export interface GuestCheck {
@@ -21,6 +22,8 @@ export interface Expectations {
   kargs?: string[];
   users?: { name: string; groups: string[]; sshKeys: number }[];
   timezone?: string;
+  /** The system locale (LANG) the recipe set. */
+  locale?: string;
   /** The user the display manager logs in at boot, and the process its desktop runs. */
   autologin?: { user: string; shell?: string };
   /** Filesystem type of the root partition (mounted at /sysroot). */
@@ -123,6 +126,25 @@ export function autologinSessionCheck(
   ].join('\n');
 }
 
+/**
+ * The recipe's locale is the system's and glibc can load it: systemd read LANG from
+ * /etc/locale.conf into its manager environment (what services and logins inherit), `locale`
+ * with that LANG prints no "Cannot set LC_…" warning (the warning glibc gives when the locale
+ * is not compiled into the image), and `locale -a` lists it (as written, or with its codeset
+ * normalized as glibc lists it: de_DE.utf8). The check script runs with LC_ALL=C, so each
+ * `locale` runs in an environment of its own.
+ */
+export function localeCheck(name: string): string {
+  return [
+    `n=${shq(name)}; nn=${shq(normalizeLocale(name))}`,
+    `m=$(systemctl show-environment | grep '^LANG=')`,
+    'w=$(env -i PATH="$PATH" LANG="$n" locale 2>&1 >/dev/null)',
+    'a=$(locale -a | grep -xF -e "$n" -e "$nn" | head -n 1)',
+    'echo "manager ${m:-has no LANG}; locale -a: ${a:-no $n}${w:+; $w}"',
+    '[ "$m" = "LANG=$n" ] && [ -z "$w" ] && [ -n "$a" ]',
+  ].join('\n');
+}
+
 export function guestChecks(e: Expectations): GuestCheck[] {
   const checks: GuestCheck[] = [
     { name: 'cmdline-has-ostree', script: `grep -o 'ostree=[^ ]*' /proc/cmdline` },
@@ -186,6 +208,7 @@ export function guestChecks(e: Expectations): GuestCheck[] {
       script: `t=$(readlink /etc/localtime); echo "$t"; case "$t" in */${e.timezone}) true;; *) false;; esac`,
     });
   }
+  if (e.locale) checks.push({ name: `locale:${e.locale}`, script: localeCheck(e.locale) });
   if (e.autologin)
     checks.push({
       name: `autologin:${e.autologin.user}`,

@@ -15,6 +15,8 @@ export interface BuildPlan {
   /** The display manager's autologin: `shell` is the process the session's desktop runs. */
   autologin?: { user: string; displayManager?: string; session?: string; shell?: string };
   timezone?: string;
+  /** The recipe's locale (LANG). */
+  locale?: string;
   disk: { partitions: { name: string; filesystem?: string }[] };
 }
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   basePackagesNeeded,
@@ -6,11 +8,14 @@ import {
   bootPackages,
   COMPOSE_LOAD_OPTIONS,
   ESSENTIAL_INTERPRETERS,
+  localePackages,
   packageSet,
   requestedKernel,
   requestedPackages,
 } from '../../../src/compose/base-packages.ts';
 import { CLIENT_DEPENDS } from '../../../src/compose/client-package.ts';
+import { loadTreefile } from '../../../src/treefile/load.ts';
+import { scratchDir } from '../../helpers/scratch.ts';
 
 test('what the base needs: the boot set, what it depends on, the client’s needs while kept', () => {
   const withClient = basePackagesNeeded({ particleOsClient: true });
@@ -82,4 +87,42 @@ test('a treefile entry with a version or suite for a boot package takes the bare
   );
   // The bare names of the boot set stay when the treefile lists them bare too.
   assert.deepEqual(packageSet({}, ['udev', 'login']), bootPackages({}));
+});
+
+test('locales: compose asks for the package locales to generate them, unless locales-all is listed', () => {
+  const plain = { packages: ['htop'], particleOsClient: false };
+  assert.ok(!requestedPackages(plain).includes('locales'), 'no locales, no package');
+  assert.ok(!requestedPackages({ ...plain, locales: [] }).includes('locales'));
+  assert.ok(requestedPackages({ ...plain, locales: ['de_DE.UTF-8'] }).includes('locales'));
+  const all = { ...plain, packages: ['locales-all'], locales: ['de_DE.UTF-8'] };
+  assert.ok(!requestedPackages(all).includes('locales'), 'locales-all ships them compiled');
+  assert.deepEqual(localePackages(all), []);
+  // Excluding it while asking for locales can never work: the loader refuses it.
+  assert.match(
+    basePackagesNeeded({ ...plain, locales: ['de_DE.UTF-8'] }).locales as string,
+    /generates the treefile’s locales/,
+  );
+  assert.equal(basePackagesNeeded(all).locales, undefined);
+  assert.equal(basePackagesNeeded(plain).locales, undefined);
+});
+
+test('locales: excluding the package that generates them is refused', () => {
+  const dir = scratchDir('base-locales');
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const p = write(
+    'loc-excl.yaml',
+    'ref: a/b\nbase: debian:trixie\nlocales: [de_DE.UTF-8]\nexclude-packages: [locales]\n',
+  );
+  assert.throws(
+    () => loadTreefile(p, COMPOSE_LOAD_OPTIONS),
+    /exclude-packages.*locales.*generates the treefile’s locales/s,
+  );
+  const all = write(
+    'loc-all.yaml',
+    'ref: a/b\nbase: debian:trixie\nlocales: [de_DE.UTF-8]\npackages: [locales-all]\nexclude-packages: [locales]\n',
+  );
+  assert.deepEqual(loadTreefile(all, COMPOSE_LOAD_OPTIONS).locales, ['de_DE.UTF-8']);
 });

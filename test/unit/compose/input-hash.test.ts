@@ -113,3 +113,17 @@ test('treefile digest: a kernel flavour and a pinned version or suite count; `de
   assert.notEqual(digest('e.yaml', 'packages: ["less=668-1"]\n'), plain);
   assert.notEqual(digest('f.yaml', 'packages: [less/trixie-updates]\n'), plain);
 });
+
+test('treefile digest: locales are an input; without them, digests stay', () => {
+  const root = scratchDir('digest-locales');
+  const digest = (name: string, yaml: string) => {
+    writeFileSync(join(root, name), `ref: test/x\nbase: debian:trixie\n${yaml}`);
+    return treefileDigest(loadTreefile(join(root, name)));
+  };
+  const plain = digest('a.yaml', '');
+  assert.equal(plain, digest('b.yaml', 'locales: []\n'), 'an empty list is no input');
+  const de = digest('c.yaml', 'locales: [de_DE.UTF-8]\n');
+  assert.notEqual(plain, de);
+  assert.equal(de, digest('d.yaml', 'locales: [de_DE.UTF-8, de_DE.utf8]\n'), 'one locale');
+  assert.notEqual(de, digest('e.yaml', 'locales: [de_DE.UTF-8, fr_FR.UTF-8]\n'));
+});

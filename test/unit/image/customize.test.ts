@@ -291,3 +291,31 @@ test('the files settings write: links out of /etc, what is in their way, recipe 
     assert.deepEqual(snapshot(deploy, stateVar), before, `${expect}: nothing written`);
   }
 });
+
+test('a locale compiled into the image (locale archive) becomes LANG; C.UTF-8 needs none', async (t) => {
+  if (!existsSync('/usr/share/i18n/locales/de_DE'))
+    return t.skip('no locale sources on this host (the package locales) to compile a real archive');
+  for (const [locale, compile] of [
+    ['de_DE.utf8', true],
+    ['C.UTF-8', false],
+  ] as const) {
+    const { deploy, stateVar } = image();
+    if (compile) {
+      mkdirSync(join(deploy, 'usr/lib/locale'), { recursive: true });
+      const r = spawnSync('localedef', [
+        '-i',
+        'de_DE',
+        '-c',
+        '-f',
+        'UTF-8',
+        '--prefix',
+        deploy,
+        'de_DE.UTF-8',
+      ]);
+      assert.ok(r.status === 0 || r.status === 1, `localedef: ${r.stderr}`);
+    }
+    const recipe = { ...RecipeSchema.parse({ name: 'x', locale }), file: 'inline.yml' };
+    await customizeDeployment(testContext(), deploy, stateVar, recipe);
+    assert.equal(readFileSync(join(deploy, 'etc/locale.conf'), 'utf8'), `LANG=${locale}\n`);
+  }
+});

@@ -653,3 +653,32 @@ test('the kernel example treefiles under test/fixtures load', () => {
   const bpo = loadTreefile('test/fixtures/treefiles/kernel/backports.yaml', COMPOSE_LOAD_OPTIONS);
   assert.ok(bpo.packages.includes('linux-image-amd64/trixie-backports'));
 });
+
+test('locales: names checked, concatenated across includes, each once', () => {
+  write('loc-base.yaml', 'ref: a/b\nbase: debian:trixie\nlocales: [en_US.UTF-8]\n');
+  const p = write(
+    'loc.yaml',
+    'include: loc-base.yaml\nlocales: [de_DE.UTF-8, en_US.utf8, sr_RS@latin]\n',
+  );
+  assert.deepEqual(loadTreefile(p).locales, ['en_US.UTF-8', 'de_DE.UTF-8', 'sr_RS@latin']);
+  assert.equal(
+    loadTreefile(write('noloc.yaml', 'ref: a/b\nbase: debian:trixie\n')).locales,
+    undefined,
+  );
+  const issues = issuesOf(
+    write(
+      'badloc.yaml',
+      'ref: a/b\nbase: debian:trixie\nlocales: [de_DE.UTF-8, "de_DE UTF-8", ../x]\n',
+    ),
+  );
+  assert.ok(
+    issues.some((l) =>
+      /badloc\.yaml:3:\d+ {2}locales\[1\] {2}not a locale name like de_DE\.UTF-8/.test(l),
+    ),
+    issues.join('\n'),
+  );
+  assert.ok(
+    issues.some((l) => /locales\[2\] {2}not a locale name/.test(l)),
+    issues.join('\n'),
+  );
+});

@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { expectationsFromPlan } from '../../../src/verify/expectations.ts';
 import {
   autologinSessionCheck,
   checkScript,
@@ -11,6 +12,7 @@ import {
   credentialStrings,
   GRAPHICAL_SESSION,
   guestChecks,
+  localeCheck,
   parseAnalysis,
   parseCheckLines,
   parseSystemdSpan,
@@ -299,4 +301,43 @@ test('an autologin in the plan adds its check', () => {
   );
   assert.ok(names.includes('autologin:alice'));
   assert.ok(!guestChecks({}).some((c) => c.name.startsWith('autologin')));
+});
+
+test('locale: the manager’s LANG, no "Cannot set" from locale, and locale -a lists it', () => {
+  assert.equal(
+    guestChecks({}).some((c) => c.name.startsWith('locale')),
+    false,
+  );
+  const check = guestChecks({ locale: 'de_DE.UTF-8' }).find((c) => c.name === 'locale:de_DE.UTF-8');
+  assert.ok(check);
+  assert.match(check.script, /^n='de_DE\.UTF-8'; nn='de_DE\.utf8'$/m);
+  assert.match(check.script, /systemctl show-environment/);
+  assert.match(check.script, /env -i PATH="\$PATH" LANG="\$n" locale 2>&1 >\/dev\/null/);
+  assert.match(check.script, /locale -a \| grep -xF -e "\$n" -e "\$nn"/);
+  assert.equal(localeCheck('de_DE.UTF-8'), check.script);
+  assert.equal(
+    expectationsFromPlan({
+      deployment: { commit: 'c', kargs: [] },
+      locale: 'de_DE.UTF-8',
+      disk: { partitions: [] },
+    }).locale,
+    'de_DE.UTF-8',
+  );
+});
+
+test('locale check against the host’s glibc: passes for C.UTF-8, fails for a locale it cannot load or LANG unset', () => {
+  const systemctl = (lang: string) =>
+    `#!/bin/sh\n[ "$1" = show-environment ] && echo PATH=/bin && ${lang ? `echo LANG=${lang}` : ':'}\n`;
+  const ok = runWithStubs(localeCheck('C.UTF-8'), [], { systemctl: systemctl('C.UTF-8') });
+  assert.equal(ok.code, 0, ok.out);
+  assert.match(ok.out, /^manager LANG=C\.UTF-8; locale -a: C\.utf8$/);
+  // No locale of this name is compiled anywhere: glibc warns, locale -a lacks it.
+  const missing = runWithStubs(localeCheck('xx_XX.UTF-8'), [], {
+    systemctl: systemctl('xx_XX.UTF-8'),
+  });
+  assert.equal(missing.code, 1, missing.out);
+  assert.match(missing.out, /locale -a: no xx_XX\.UTF-8; locale: Cannot set LC_CTYPE/);
+  const unset = runWithStubs(localeCheck('C.UTF-8'), [], { systemctl: systemctl('') });
+  assert.equal(unset.code, 1, unset.out);
+  assert.match(unset.out, /^manager has no LANG/);
 });
