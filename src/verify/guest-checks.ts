@@ -3,7 +3,8 @@
  * SMBIOS type 11 strings: a unit (systemd.extra-unit.*, picked up by systemd-debug-generator),
  * a drop-in that makes multi-user.target want it, and the check script. The shipped image is
  * never modified and needs no password or network for the test.
- * Each check prints one line `PARTICLE-CHECK <pass|fail> <name> <detail>` to the console;
+ * Each check prints one line `PARTICLE-CHECK <pass|fail> <name> <detail>` to the console (in
+ * the name, % and space are written %25 and %20: a kernel argument's name may hold spaces);
  * the script ends with `PARTICLE-DONE` and powers the guest off.
  */
 import { normalizeLocale } from '../core/locales.ts';
@@ -145,6 +146,15 @@ export function localeCheck(name: string): string {
   ].join('\n');
 }
 
+/**
+ * /proc/cmdline one argument per line as the kernel reads it (lib/cmdline.c's next_arg): split
+ * at spaces outside double quotes, the quotes dropped. GRUB re-quotes an argument holding
+ * spaces as a whole, so the BLS entry's `dyndbg="file a +p"` reaches /proc/cmdline as
+ * `"dyndbg=file a +p"`: both are the one argument `dyndbg=file a +p`. awk is mawk (Priority:
+ * required).
+ */
+const CMDLINE_ARGS = `awk '{ a = ""; q = 0; for (i = 1; i <= length($0); i++) { c = substr($0, i, 1); if (c == "\\"") { q = !q; continue } if (c == " " && !q) { if (a != "") print a; a = "" } else a = a c } if (a != "") print a }' /proc/cmdline`;
+
 export function guestChecks(e: Expectations): GuestCheck[] {
   const checks: GuestCheck[] = [
     { name: 'cmdline-has-ostree', script: `grep -o 'ostree=[^ ]*' /proc/cmdline` },
@@ -186,7 +196,8 @@ export function guestChecks(e: Expectations): GuestCheck[] {
   for (const k of e.kargs ?? []) {
     checks.push({
       name: `karg:${k}`,
-      script: `tr ' ' '\\n' </proc/cmdline | grep -qxF -- ${shq(k)}`,
+      // The kernel's own splitting: spaces inside double quotes do not end an argument.
+      script: `${CMDLINE_ARGS} | grep -qxF -- ${shq(k.replaceAll('"', ''))}`,
     });
   }
   for (const u of e.users ?? []) {
@@ -238,7 +249,7 @@ export function checkScript(
   ];
   for (const c of checks) {
     lines.push(
-      `out=$( ( ${c.script} ) 2>&1 ) && report pass ${shq(c.name)} "$out" || report fail ${shq(c.name)} "$out"`,
+      `out=$( ( ${c.script} ) 2>&1 ) && report pass ${shq(wireName(c.name))} "$out" || report fail ${shq(wireName(c.name))} "$out"`,
     );
   }
   if (opts.analyze) lines.push(...ANALYZE_SCRIPT);
@@ -386,10 +397,14 @@ export interface CheckResult {
 }
 
 /** Parse the check lines from the serial console (console noise may surround them). */
+/** A check's name as its console line carries it: one word (see the header). */
+const wireName = (name: string) => name.replace(/%/g, '%25').replace(/ /g, '%20');
+
 export function parseCheckLines(serial: string): { results: CheckResult[]; done: boolean } {
   const results: CheckResult[] = [];
   for (const m of serial.matchAll(/PARTICLE-CHECK (pass|fail) (\S+) ?([^\r\n]*)/g)) {
-    results.push({ name: m[2] as string, ok: m[1] === 'pass', detail: (m[3] ?? '').trim() });
+    const name = (m[2] as string).replace(/%20/g, ' ').replace(/%25/g, '%');
+    results.push({ name, ok: m[1] === 'pass', detail: (m[3] ?? '').trim() });
   }
   return { results, done: /PARTICLE-DONE/.test(serial) };
 }

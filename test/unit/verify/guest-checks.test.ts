@@ -341,3 +341,44 @@ test('locale check against the host’s glibc: passes for C.UTF-8, fails for a l
   assert.equal(unset.code, 1, unset.out);
   assert.match(unset.out, /^manager has no LANG/);
 });
+
+test('karg check: split as the kernel splits /proc/cmdline, a quoted value with spaces is one argument', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'karg-check-'));
+  const cmdline = join(dir, 'cmdline');
+  writeFileSync(
+    cmdline,
+    'BOOT_IMAGE=/vmlinuz root=UUID=x rw quiet dyndbg="file drivers/usb/* +p" ostree=/ostree/boot.1/x\n',
+  );
+  const karg = (k: string) => {
+    const check = guestChecks({ kargs: [k] }).find((c) => c.name === `karg:${k}`);
+    assert.ok(check, k);
+    return spawnSync('sh', ['-c', check.script.replaceAll('/proc/cmdline', cmdline)]).status;
+  };
+  try {
+    assert.equal(karg('dyndbg="file drivers/usb/* +p"'), 0);
+    assert.equal(karg('quiet'), 0);
+    assert.equal(karg('rw'), 0);
+    // Pieces of the quoted argument are not arguments of their own.
+    assert.equal(karg('drivers/usb/*'), 1);
+    assert.equal(karg('dyndbg="file'), 1);
+    assert.equal(karg('ro'), 1);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('a check name with spaces or % survives the console line', () => {
+  const name = 'karg:dyndbg="file drivers/usb/* +p" 100%';
+  const script = checkScript([{ name, script: 'echo fine' }]);
+  // Only the report function and the check's line: the rest waits for and powers off a system.
+  const run = script
+    .split('\n')
+    .filter((l) => l.startsWith('report()') || l.startsWith('out='))
+    .join('\n');
+  const r = spawnSync('sh', ['-c', run], { encoding: 'utf8' });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('PARTICLE-CHECK')) ?? '';
+  assert.match(line, /^PARTICLE-CHECK pass \S+ fine$/);
+  assert.deepEqual(parseCheckLines(`[ 44.4] sh[547]: ${line}\r\n`).results, [
+    { name, ok: true, detail: 'fine' },
+  ]);
+});
