@@ -9,6 +9,22 @@ import { loadTreefile } from '../../../src/treefile/load.ts';
 import { pkg } from '../../helpers/packages.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
 
+/**
+ * digest(name, yaml): the digest of the treefile `root/name` holding `ref: test/x`,
+ * `base: debian:trixie` and `yaml`.
+ */
+function digester(prefix: string): {
+  root: string;
+  digest: (name: string, yaml: string) => string;
+} {
+  const root = scratchDir(prefix);
+  const digest = (name: string, yaml: string) => {
+    writeFileSync(join(root, name), `ref: test/x\nbase: debian:trixie\n${yaml}`);
+    return treefileDigest(loadTreefile(join(root, name)));
+  };
+  return { root, digest };
+}
+
 test('input hash: order-free over packages; any version or checksum change changes it', () => {
   const a = inputHash('t', [pkg('bash', '5.2'), pkg('zsh', '5.9')]);
   assert.equal(a, inputHash('t', [pkg('zsh', '5.9'), pkg('bash', '5.2')]));
@@ -34,11 +50,7 @@ test('treefile digest: follows content (also of add-files), not where the files 
 });
 
 test('treefile digest: apt.components counts, its default does not (existing digests stay)', () => {
-  const root = scratchDir('digest-components');
-  const digest = (name: string, yaml: string) => {
-    writeFileSync(join(root, name), `ref: test/x\nbase: debian:trixie\n${yaml}`);
-    return treefileDigest(loadTreefile(join(root, name)));
-  };
+  const { digest } = digester('digest-components');
   const plain = digest('a.yaml', '');
   assert.equal(plain, digest('b.yaml', 'apt:\n  components: [main]\n'), 'the default is no input');
   assert.notEqual(plain, digest('c.yaml', 'apt:\n  components: [main, contrib]\n'));
@@ -61,11 +73,7 @@ test('treefile digest: the postprocess-script’s text counts, not where it or t
 });
 
 test('treefile digest: a #! line is an input (it once ran with /bin/sh -e); without one, digests stay', () => {
-  const root = scratchDir('digest-shebang');
-  const digest = (name: string, yaml: string) => {
-    writeFileSync(join(root, name), `ref: test/x\nbase: debian:trixie\n${yaml}`);
-    return treefileDigest(loadTreefile(join(root, name)));
-  };
+  const { root, digest } = digester('digest-shebang');
   // What the digest of a treefile with a plain script was before #! lines were honoured.
   const plain = digest('a.yaml', 'postprocess: ["echo a"]\n');
   assert.equal(
@@ -100,11 +108,7 @@ function withoutHostFields(tf: ReturnType<typeof loadTreefile>): Record<string, 
 }
 
 test('treefile digest: a kernel flavour and a pinned version or suite count; `default` does not', () => {
-  const root = scratchDir('digest-kernel');
-  const digest = (name: string, yaml: string) => {
-    writeFileSync(join(root, name), `ref: test/x\nbase: debian:trixie\n${yaml}`);
-    return treefileDigest(loadTreefile(join(root, name)));
-  };
+  const { digest } = digester('digest-kernel');
   const plain = digest('a.yaml', 'packages: [less]\n');
   assert.equal(digest('b.yaml', 'packages: [less]\nkernel-flavour: default\n'), plain);
   const cloud = digest('c.yaml', 'packages: [less]\nkernel-flavour: cloud\n');
@@ -115,11 +119,7 @@ test('treefile digest: a kernel flavour and a pinned version or suite count; `de
 });
 
 test('treefile digest: locales are an input; without them, digests stay', () => {
-  const root = scratchDir('digest-locales');
-  const digest = (name: string, yaml: string) => {
-    writeFileSync(join(root, name), `ref: test/x\nbase: debian:trixie\n${yaml}`);
-    return treefileDigest(loadTreefile(join(root, name)));
-  };
+  const { digest } = digester('digest-locales');
   const plain = digest('a.yaml', '');
   assert.equal(plain, digest('b.yaml', 'locales: []\n'), 'an empty list is no input');
   const de = digest('c.yaml', 'locales: [de_DE.UTF-8]\n');
