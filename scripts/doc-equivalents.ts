@@ -488,7 +488,7 @@ export const BIB_KEYS: Record<string, { recipe: string; note?: string }> = {
   'customizations.timezone.timezone': { recipe: 'timezone' },
   'customizations.timezone.ntpservers': {
     recipe: 'files',
-    note: '/etc/systemd/timesyncd.conf.d/50-bootc-image-builder.conf (NTP=; needs systemd-timesyncd in the image)',
+    note: '/etc/systemd/timesyncd.conf.d/50-bootc-image-builder.conf (NTP=; needs systemd-timesyncd in the image: the build warns when it lacks it)',
   },
   'customizations.locale': { recipe: 'locale' },
   'customizations.locale.languages': {
@@ -497,7 +497,7 @@ export const BIB_KEYS: Record<string, { recipe: string; note?: string }> = {
   },
   'customizations.locale.keyboard': {
     recipe: 'files',
-    note: '/etc/vconsole.conf KEYMAP= (loaded by systemd-vconsole-setup; needs kbd in the image)',
+    note: '/etc/vconsole.conf KEYMAP= (loaded by systemd-vconsole-setup; needs kbd and the keymap, from console-data, in the image: the build warns when it lacks them)',
   },
   'customizations.user[].description': { recipe: 'users[].description' },
   'customizations.user[].home': { recipe: 'users[].home', note: 'below /home only' },
@@ -541,7 +541,7 @@ export const BIB_KEYS: Record<string, { recipe: string; note?: string }> = {
   'customizations.directories[].ensure_parents': { recipe: 'directories[].ensure-parents' },
   'customizations.sshd': {
     recipe: 'files',
-    note: '/etc/ssh/sshd_config.d/50-bootc-image-builder.conf (read before sshd_config, so it wins; needs openssh-server in the image)',
+    note: '/etc/ssh/sshd_config.d/50-bootc-image-builder.conf (read before sshd_config, so it wins; needs openssh-server in the image: the build warns when it lacks it)',
   },
   'customizations.sshd.password_authentication': { recipe: 'files', note: 'PasswordAuthentication' },
   'customizations.sshd.kbd_interactive_authentication': {

@@ -38,7 +38,7 @@ export function registerBuild(cmd: Command, setExit: (code: number) => void): vo
     )
     .option(
       '--dry-run',
-      'print the plan (partitions, bootloader, users, kargs, outputs); write nothing',
+      'print the plan (partitions, bootloader, kargs, users, groups, directories, files, services, outputs); write nothing',
     )
     .option(
       '--vmdk-subformat <name>',

@@ -12,11 +12,15 @@
  * reported at once, located at the recipe key that asked for it (exit code 2), and the
  * deployment is left as it was. `autologin` is the exception: it is checked as it is written,
  * last, because it needs the users and the display manager the recipe adds.
+ *
+ * Files the recipe writes that nothing in the image reads (unread-files.ts: a vconsole.conf
+ * without kbd, an sshd drop-in without sshd) are written all the same, each with a located
+ * warning through the step's reporter.
  */
 import { lchownSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
-import { BuildError, InputError } from '../core/errors.ts';
+import { BuildError, formatWarning, InputError } from '../core/errors.ts';
 import { localeFacts, localeProblem } from '../core/locales.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
@@ -40,6 +44,7 @@ import {
   writeEtcNodes,
 } from './etc-nodes.ts';
 import { applyLinkOps, planServices } from './services.ts';
+import { unreadFiles } from './unread-files.ts';
 
 export interface CustomizeResult {
   users: {
@@ -49,6 +54,8 @@ export interface CustomizeResult {
     sshKeys: number;
     password: 'hash' | 'hashed-at-build' | 'none';
   }[];
+  /** The recipe's groups with the gid each got. */
+  groups: { name: string; gid: number }[];
   autologin?: AutologinResult;
 }
 
@@ -84,13 +91,18 @@ export async function customizeDeployment(
     passwd: accounts?.files.passwd ?? readOr(os, 'etc/passwd'),
     group: accounts?.files.group ?? readOr(os, 'etc/group'),
   });
-  const services = planServices(os, recipe.services);
+  // After the files: a unit the recipe writes may be one it enables.
+  const services = planServices(os, recipe.services, nodes.nodes);
   const links = services.ops.map((o) => ({ path: o.path, link: true, by: 'services' }));
   problems.push(
     ...nodes.problems,
     ...services.problems,
     ...collisions(os, nodes.nodes, [...settings, ...links]),
   );
+  // Warnings go out first: with problems, they are part of what to fix.
+  const unread = unreadFiles(os, recipe.files);
+  if (unread.length)
+    for (const w of recipeIssues(recipe.file, unread)) sc.reporter.warn(formatWarning(w));
   if (problems.length) throw new InputError(recipeIssues(recipe.file, problems));
 
   // Write, in an order where each step finds what it needs.
@@ -114,7 +126,7 @@ export async function customizeDeployment(
   const autologin =
     recipe.autologin &&
     configureAutologin(os, varTree, recipe.autologin, `${recipe.file}: autologin`);
-  return { users, autologin };
+  return { users, groups: accounts?.groups ?? [], autologin };
 }
 
 type RecipeUser = Recipe['users'][number];
@@ -131,6 +143,7 @@ function readOr(os: Tree, path: string): string {
 interface AccountPlan {
   files: AccountFiles;
   added: AddedUser[];
+  groups: { name: string; gid: number }[];
   /** Each user's home in the stateroot's /var ("home/alice"). */
   homes: string[];
 }
@@ -201,9 +214,9 @@ async function planAccounts(
       });
   }
   try {
-    const withGroups = addGroups(base, recipe.groups).files;
+    const withGroups = addGroups(base, recipe.groups);
     const { files, added } = addUsers(
-      withGroups,
+      withGroups.files,
       recipe.users.map((u, i) => ({
         name: u.name,
         hash: hashes[i],
@@ -218,7 +231,7 @@ async function planAccounts(
       })),
       Math.floor(Date.now() / 86_400_000),
     );
-    return { files, added, homes };
+    return { files, added, groups: withGroups.added, homes };
   } catch (e) {
     if (!(e instanceof AccountError)) throw e;
     const user = e.key[0] === 'users' ? recipe.users[e.key[1] as number] : undefined;

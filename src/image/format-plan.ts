@@ -25,6 +25,18 @@ export function formatPlan(p: BuildPlan): string {
       `  user       ${u.name} groups=[${u.groups.join(',')}] ssh-keys=${u.sshKeys} password=${u.password}`,
     );
   }
+  for (const g of p.groups)
+    lines.push(`  group      ${g.name} gid=${g.gid === -1 ? '(assigned at build)' : g.gid}`);
+  // As chown(1) writes an owner: "alice", ":staff", "alice:staff" (only what the recipe sets).
+  const owner = (n: { user?: string | number; group?: string | number }) =>
+    n.user === undefined && n.group === undefined
+      ? ''
+      : ` owner=${n.user ?? ''}${n.group === undefined ? '' : `:${n.group}`}`;
+  for (const d of p.directories) lines.push(`  directory  ${d.path} mode=${d.mode}${owner(d)}`);
+  for (const f of p.files)
+    lines.push(`  file       ${f.path} mode=${f.mode}${owner(f)} ${f.bytes} bytes`);
+  for (const how of ['enabled', 'disabled', 'masked'] as const)
+    if (p.services[how].length) lines.push(`  services   ${how}: ${p.services[how].join(' ')}`);
   if (p.timezone) lines.push(`  timezone   ${p.timezone}`);
   if (p.locale) lines.push(`  locale     ${p.locale}`);
   if (p.update) lines.push(`  updates    ${p.update.refspec} from ${p.update.url}`);

@@ -13,7 +13,14 @@ import { parseTargetImage } from '../ostree/container.ts';
 import type { Recipe } from '../recipe/schema.ts';
 import { newDiskIds } from './disk-size.ts';
 import type { FormatOptions, ImageType } from './formats.ts';
-import { type BuildPlan, deploymentOf, kernelArgs, planImage, plannedUsers } from './plan.ts';
+import {
+  type BuildPlan,
+  deploymentOf,
+  kernelArgs,
+  planImage,
+  plannedGroups,
+  plannedUsers,
+} from './plan.ts';
 import {
   assembleRaw,
   deployOs,
@@ -90,6 +97,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
       commit: '(made at build time)',
       imageKargs: ['(kargs.d of the image)'],
       users: plannedUsers(o.recipe),
+      groups: plannedGroups(o.recipe),
     }),
     estimated: true,
   });
@@ -125,6 +133,7 @@ export async function buildImage(ctx: Context, o: BuildOptions): Promise<BuildPl
           commit: deployment.commit,
           imageKargs: tree.imageKargs,
           users: deployment.users,
+          groups: deployment.groups,
           autologin: deployment.autologin,
         }),
       stage,

@@ -30,6 +30,13 @@ export interface BuildPlan {
   target?: { transport: TargetImage['transport']; image: string; origin: string };
   hostname?: string;
   users: CustomizeResult['users'];
+  /** The recipe's groups (gid -1 in a dry run when the recipe leaves it to the build). */
+  groups: CustomizeResult['groups'];
+  /** The recipe's directories and files in /etc (modes as four octal digits; owner as given). */
+  directories: PlannedPath[];
+  files: (PlannedPath & { bytes: number })[];
+  /** The units the recipe enables, disables and masks, as it names them. */
+  services: Recipe['services'];
   /** The display manager's autologin (a dry run knows only the user and requested session). */
   autologin?: Partial<AutologinResult> & { user: string };
   timezone?: string;
@@ -39,6 +46,14 @@ export interface BuildPlan {
   steps?: StepTiming[];
   /** Set by --dry-run: sizes are estimates and nothing was written. */
   estimated?: boolean;
+}
+
+/** A directory or file the recipe makes; user and group absent: root for new ones. */
+export interface PlannedPath {
+  path: string;
+  mode: string;
+  user?: string | number;
+  group?: string | number;
 }
 
 export interface PlanInput {
@@ -57,6 +72,7 @@ export interface PlanInput {
   commit: string;
   imageKargs: string[];
   users: CustomizeResult['users'];
+  groups: CustomizeResult['groups'];
   /** What customize wrote (a real build); a dry run plans the recipe's request. */
   autologin?: AutologinResult;
 }
@@ -101,6 +117,35 @@ export function plannedUsers(recipe: Recipe): CustomizeResult['users'] {
   }));
 }
 
+/** The groups a recipe will add, as the plan reports them before they exist (gid -1 unless given). */
+export function plannedGroups(recipe: Recipe): CustomizeResult['groups'] {
+  return recipe.groups.map((g) => ({ name: g.name, gid: g.gid ?? -1 }));
+}
+
+/** A recipe's mode ("644", "0644") as four octal digits. */
+const octal = (mode: string) => Number.parseInt(mode, 8).toString(8).padStart(4, '0');
+
+/** The recipe's directories and files as the plan lists them (file contents are not shown). */
+export function plannedPaths(recipe: Recipe): Pick<BuildPlan, 'directories' | 'files'> {
+  const owner = (n: { user?: string | number; group?: string | number }) => ({
+    ...(n.user === undefined ? {} : { user: n.user }),
+    ...(n.group === undefined ? {} : { group: n.group }),
+  });
+  return {
+    directories: recipe.directories.map((d) => ({
+      path: d.path,
+      mode: octal(d.mode),
+      ...owner(d),
+    })),
+    files: recipe.files.map((f) => ({
+      path: f.path,
+      mode: octal(f.mode),
+      ...owner(f),
+      bytes: Buffer.byteLength(f.content),
+    })),
+  };
+}
+
 export function planImage(i: PlanInput): BuildPlan {
   const { ref, version } = deploymentOf(i.labels);
   const { diskBytes, minBytes, partitions } = diskLayout(i.osBytes, i.recipe, i.ids);
@@ -122,6 +167,13 @@ export function planImage(i: PlanInput): BuildPlan {
     },
     hostname: i.recipe.hostname,
     users: i.users,
+    groups: i.groups,
+    ...plannedPaths(i.recipe),
+    services: {
+      enabled: [...i.recipe.services.enabled],
+      disabled: [...i.recipe.services.disabled],
+      masked: [...i.recipe.services.masked],
+    },
     autologin:
       i.autologin ??
       (i.recipe.autologin && {

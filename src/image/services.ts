@@ -12,6 +12,11 @@
  *   be disabled there: that is an error that says to mask it.
  * - mask: /etc/systemd/system/UNIT -> /dev/null.
  *
+ * A unit file the recipe's `files` write into /etc/systemd/system counts as one the image has
+ * there (it replaces the image's file of that name): its [Install] section is read from the
+ * planned content, so a recipe can ship a unit and enable it, all checked before anything is
+ * written. It is looked up where it will be (the path resolved as planEtcNodes resolved it).
+ *
  * A name no unit file has may be an Alias= of one (Fedora's sshd is Debian's ssh.service), which
  * is then the unit meant. A unit that the image does not have is an error naming it. Unit names read from the image
  * ([Install] values) are checked like the recipe's before they become link names, and every
@@ -21,7 +26,7 @@
  */
 import { basename } from 'node:path';
 import type { Tree } from '../core/tree.ts';
-import { type KeyProblem, resolveWithin } from './etc-nodes.ts';
+import { type KeyProblem, type PlannedNode, resolveWithin } from './etc-nodes.ts';
 
 const ETC_UNITS = 'etc/systemd/system';
 /** Where unit files are looked up, in systemd's order (/etc first). */
@@ -95,13 +100,52 @@ interface FoundUnit {
   instance: boolean;
 }
 
+/**
+ * The unit files a lookup sees: the image's, with the recipe's planned files (by resolved tree
+ * path, "/etc/systemd/system/foo.service") in front.
+ */
+class Units {
+  private readonly planned: ReadonlyMap<string, string>;
+  constructor(
+    readonly os: Tree,
+    nodes: readonly PlannedNode[],
+  ) {
+    this.planned = new Map(
+      nodes.flatMap((n) => (n.kind === 'file' ? [[n.path, n.content ?? '']] : [])),
+    );
+  }
+  /** The planned file that `path` (in a unit directory) will be, or undefined. */
+  plannedAt(path: string): string | undefined {
+    const at = this.os.resolve(path).inTree;
+    return this.planned.has(at) ? at : undefined;
+  }
+  /** Recipe unit files planned right in `dir` (their names). */
+  plannedIn(dir: string): string[] {
+    const at = this.os.resolve(dir).inTree;
+    return [...this.planned.keys()]
+      .filter((p) => p.slice(0, p.lastIndexOf('/')) === at)
+      .map((p) => basename(p));
+  }
+  /** A unit file's text: the planned content, else the image's. */
+  read(file: string): string {
+    return this.planned.get(file) ?? this.os.readText(file);
+  }
+}
+
 /** Where a unit (or its template) is: the first unit directory that has it. */
-function findUnit(os: Tree, name: string): FoundUnit | { masked: string } | undefined {
+function findUnit(units: Units, name: string): FoundUnit | { masked: string } | undefined {
+  const { os } = units;
   // The instance is everything between "@" and the type suffix (it may hold dots: foo@a.b.service).
   const template = name.replace(/@[^@]+(\.[a-z]+)$/, '@$1');
   for (const candidate of template === name ? [name] : [name, template])
     for (const dir of UNIT_DIRS) {
       const path = `${dir}/${candidate}`;
+      const planned = dir === ETC_UNITS ? units.plannedAt(path) : undefined;
+      if (planned) {
+        const instance = candidate !== name;
+        const fileName = basename(planned);
+        return { file: planned, fileName, name: instance ? name : fileName, instance };
+      }
       if (!os.lstat(path)) continue;
       const at = os.resolve(path).inTree;
       if (at === '/dev/null') return { masked: `/${path}` };
@@ -110,21 +154,27 @@ function findUnit(os: Tree, name: string): FoundUnit | { masked: string } | unde
       const instance = candidate !== name;
       return { file: at, fileName, name: instance ? name : fileName, instance };
     }
-  return byAlias(os, name);
+  return byAlias(units, name);
 }
 
 /**
  * A unit that declares `name` as an Alias= without being enabled yet (Debian's ssh.service
  * is `sshd.service` only once enabled): what a config written for another distribution names.
  */
-function byAlias(os: Tree, name: string): FoundUnit | undefined {
-  for (const dir of UNIT_DIRS)
-    for (const fileName of os.readdir(dir).sort()) {
+function byAlias(units: Units, name: string): FoundUnit | undefined {
+  const { os } = units;
+  for (const dir of UNIT_DIRS) {
+    const planned = dir === ETC_UNITS ? units.plannedIn(dir) : [];
+    const names = [...new Set([...os.readdir(dir), ...planned])].sort();
+    for (const fileName of names) {
       const path = `${dir}/${fileName}`;
-      if (!UNIT_NAME_RE.test(fileName) || !os.lstat(path)?.isFile()) continue;
-      if (installSection(os.readText(path)).Alias.includes(name))
-        return { file: os.resolve(path).inTree, fileName, name: fileName, instance: false };
+      if (!UNIT_NAME_RE.test(fileName)) continue;
+      const file =
+        units.plannedAt(path) ?? (os.lstat(path)?.isFile() ? os.resolve(path).inTree : undefined);
+      if (file && installSection(units.read(file)).Alias.includes(name))
+        return { file, fileName, name: fileName, instance: false };
     }
+  }
   return undefined;
 }
 
@@ -141,31 +191,35 @@ function inEtcUnits(os: Tree, path: string): string | undefined {
 }
 
 /**
- * Plan the changes for `services` (names already carry their type suffix). Read-only: the
- * problems are keyed `services.enabled[0]` etc.; nothing is written.
+ * Plan the changes for `services` (names already carry their type suffix). `planned`: the
+ * recipe's directories and files as planEtcNodes planned them (unit files among them are
+ * found as if written). Read-only: the problems are keyed `services.enabled[0]` etc.; nothing
+ * is written.
  */
 export function planServices(
   os: Tree,
   services: { enabled: string[]; disabled: string[]; masked: string[] },
+  planned: readonly PlannedNode[] = [],
 ): { ops: LinkOp[]; problems: KeyProblem[] } {
+  const units = new Units(os, planned);
   const ops: LinkOp[] = [];
   const problems: KeyProblem[] = [];
   const missing = (u: string) =>
     `${u}: no such unit in the image (looked in ${UNIT_DIRS.slice(0, 3)
       .map((d) => `/${d}`)
-      .join(', ')})`;
+      .join(', ')}, and the recipe's files)`;
 
   const enable = (key: (string | number)[], asked: string, seen: Set<string>) => {
     if (seen.has(asked)) return;
     seen.add(asked);
-    const found = findUnit(os, asked);
+    const found = findUnit(units, asked);
     if (!found) return problems.push({ key, message: missing(asked) });
     if ('masked' in found)
       return problems.push({
         key,
         message: `${asked} is masked in the image (${found.masked} -> /dev/null)`,
       });
-    const install = installSection(os.readText(found.file));
+    const install = installSection(units.read(found.file));
     let name = found.name;
     if (name.includes('@.')) {
       if (!install.DefaultInstance)
@@ -211,10 +265,10 @@ export function planServices(
   };
 
   const disable = (key: (string | number)[], asked: string) => {
-    const found = findUnit(os, asked);
+    const found = findUnit(units, asked);
     if (!found) return problems.push({ key, message: missing(asked) });
     if ('masked' in found) return; // nothing to disable: it cannot start at all
-    const install = installSection(os.readText(found.file));
+    const install = installSection(units.read(found.file));
     const names = new Set([asked, found.name, ...install.Alias]);
     for (const e of os.walk(ETC_UNITS)) {
       if (!e.stats.isSymbolicLink()) continue;
@@ -238,7 +292,7 @@ export function planServices(
   };
 
   const mask = (key: (string | number)[], asked: string) => {
-    const found = findUnit(os, asked);
+    const found = findUnit(units, asked);
     if (!found) return problems.push({ key, message: missing(asked) });
     if ('masked' in found) return; // already masked
     if (!UNIT_NAME_RE.test(found.name))
@@ -248,6 +302,11 @@ export function planServices(
       });
     // The unit itself, not an alias name (masking an alias would leave the unit startable).
     const path = `${ETC_UNITS}/${found.name}`;
+    if (units.plannedAt(path))
+      return problems.push({
+        key,
+        message: `/${path} is a unit file the recipe's files write: masking would replace it; drop the file instead`,
+      });
     const st = os.lstat(path);
     if (st && !st.isSymbolicLink())
       return problems.push({

@@ -206,7 +206,8 @@ function timesyncdFile(servers: string[]): { path: string; content: string } {
   };
 }
 
-type Sshd = NonNullable<z.infer<typeof CustomizationsSchema>['sshd']>;
+type Customizations = z.infer<typeof CustomizationsSchema>;
+type Sshd = NonNullable<Customizations['sshd']>;
 
 /**
  * `[customizations.sshd]`: a drop-in of the image's sshd (Debian's sshd_config includes
@@ -232,6 +233,33 @@ function sshdFile(s: Sshd): { path: string; content: string } | undefined {
     path: '/etc/ssh/sshd_config.d/50-bootc-image-builder.conf',
     content: `${lines.join('\n')}\n`,
   };
+}
+
+/**
+ * The files that customizations other than `files` write, each with the key that asked for it
+ * (`locale.keyboard`). The recipe lists them after the config's own files, in this order.
+ */
+function generatedFiles(c: Customizations): { from: string; path: string; content: string }[] {
+  const keyboard = c.locale?.keyboard;
+  const ntp = c.timezone?.ntpservers ?? [];
+  const sshd = c.sshd && sshdFile(c.sshd);
+  return [
+    ...(keyboard === undefined ? [] : [{ from: 'locale.keyboard', ...keymapFile(keyboard) }]),
+    ...(ntp.length ? [{ from: 'timezone.ntpservers', ...timesyncdFile(ntp) }] : []),
+    ...(sshd ? [{ from: 'sshd', ...sshd }] : []),
+  ];
+}
+
+/**
+ * Recipe `files` index → the config key that produced the file, for the files generatedFiles
+ * adds (a problem with recipe files[3] is one with `customizations.sshd`, not with a
+ * `customizations.files` entry the config does not have).
+ */
+type FileOrigins = ReadonlyMap<number, readonly PropertyKey[]>;
+function fileOrigins(c: Customizations): FileOrigins {
+  return new Map(
+    generatedFiles(c).map((g, j) => [c.files.length + j, ['customizations', ...g.from.split('.')]]),
+  );
 }
 
 export function isBibConfig(path: string): boolean {
@@ -301,12 +329,7 @@ export function loadBibConfig(file: string, source: string): Recipe {
     if (!NTP_SERVER_RE.test(server))
       issue(['customizations', 'timezone', 'ntpservers', i], 'not a host name or address');
   // Files the other customizations write: a [[customizations.files]] entry may not race them.
-  const sshd = c.sshd && sshdFile(c.sshd);
-  const generated = [
-    ...(keyboard === undefined ? [] : [{ from: 'locale.keyboard', ...keymapFile(keyboard) }]),
-    ...(ntp.length ? [{ from: 'timezone.ntpservers', ...timesyncdFile(ntp) }] : []),
-    ...(sshd ? [{ from: 'sshd', ...sshd }] : []),
-  ];
+  const generated = generatedFiles(c);
   for (const [i, f] of c.files.entries()) {
     const twice = generated.find((g) => g.path === f.path);
     if (twice)
@@ -370,9 +393,10 @@ export function loadBibConfig(file: string, source: string): Recipe {
   };
   const r = RecipeSchema.safeParse(recipe);
   if (!r.success) {
+    const origins = fileOrigins(c);
     throw new InputError(
       r.error.issues.map((iss) => {
-        const path = bibPathOf(iss.path as PropertyKey[]);
+        const path = bibPathOf(iss.path as PropertyKey[], origins);
         return { file, ...locate(path), key: keyPath(path), message: iss.message };
       }),
     );
@@ -390,10 +414,22 @@ export function bibKeyLocator(
   source: string,
 ): (recipePath: readonly PropertyKey[]) => { key: string; line: number; col: number } {
   const positionOf = positionsIn(file, source);
+  const origins = originsIn(file, source);
   return (recipePath) => {
-    const path = bibPathOf(recipePath);
+    const path = bibPathOf(recipePath, origins);
     return { key: keyPath(path), ...positionOf(path) };
   };
+}
+
+/** The generated files' origins of a config that loads (none for one that does not). */
+function originsIn(file: string, source: string): FileOrigins {
+  try {
+    const raw = file.toLowerCase().endsWith('.json') ? JSON.parse(source) : parseToml(source);
+    const bib = BibConfigSchema.safeParse(raw);
+    return bib.success ? fileOrigins(bib.data.customizations) : new Map();
+  } catch {
+    return new Map();
+  }
 }
 
 /** Line/column of a TOML or JSON syntax error. */
@@ -438,10 +474,13 @@ const BIB_TABLES: Record<string, { at: readonly PropertyKey[]; rename?: Record<s
 
 /**
  * A recipe path → the config path it was read from (`users[0].ssh-keys` →
- * `customizations.user[0].key`), so an error names what the user wrote.
+ * `customizations.user[0].key`), so an error names what the user wrote. A file that another
+ * customization generated (`origins`) is located at that customization, whatever its key.
  */
-function bibPathOf(path: readonly PropertyKey[]): PropertyKey[] {
+function bibPathOf(path: readonly PropertyKey[], origins: FileOrigins): PropertyKey[] {
   const [top, ...rest] = path;
+  const origin = top === 'files' ? origins.get(rest[0] as number) : undefined;
+  if (origin) return [...origin];
   const table = BIB_TABLES[String(top)];
   if (table)
     return [

@@ -155,7 +155,7 @@ export const RecipeSchema = z
       .default([])
       .describe('Directories created in /etc of the deployment (before the files)'),
     services: ServicesSchema.default({ enabled: [], disabled: [], masked: [] }).describe(
-      'systemd units enabled, disabled or masked in /etc of the deployment; each must exist in the image',
+      'systemd units enabled, disabled or masked in /etc of the deployment; each must exist in the image or be a unit file the recipe’s files write into /etc/systemd/system',
     ),
     update: z
       .strictObject({

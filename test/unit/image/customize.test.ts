@@ -319,3 +319,29 @@ test('a locale compiled into the image (locale archive) becomes LANG; C.UTF-8 ne
     assert.equal(readFileSync(join(deploy, 'etc/locale.conf'), 'utf8'), `LANG=${locale}\n`);
   }
 });
+
+test('a recipe can write a unit file and enable it in the same build', async () => {
+  const deploy = scratchDir('unit-deploy');
+  mkdirSync(join(deploy, 'etc'), { recursive: true });
+  mkdirSync(join(deploy, 'usr/lib/systemd/system'), { recursive: true });
+  writeFileSync(join(deploy, 'usr/lib/systemd/system/multi-user.target'), '');
+  const recipe: Recipe = {
+    ...RecipeSchema.parse({
+      name: 'x',
+      files: [
+        {
+          path: '/etc/systemd/system/hello.service',
+          content: '[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n',
+        },
+      ],
+      services: { enabled: ['hello'] },
+    }),
+    file: 'unit.yml',
+  };
+  await customizeDeployment(testContext(), deploy, scratchDir('unit-var'), recipe);
+  assert.equal(
+    readlinkSync(join(deploy, 'etc/systemd/system/multi-user.target.wants/hello.service')),
+    '/etc/systemd/system/hello.service',
+  );
+  assert.match(readFileSync(join(deploy, 'etc/systemd/system/hello.service'), 'utf8'), /WantedBy/);
+});

@@ -3,6 +3,7 @@ import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync 
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { Tree } from '../../../src/core/tree.ts';
+import type { PlannedNode } from '../../../src/image/etc-nodes.ts';
 import { applyLinkOps, installSection, planServices } from '../../../src/image/services.ts';
 import { canary } from '../../helpers/canary.ts';
 import { scratchDir } from '../../helpers/scratch.ts';
@@ -261,4 +262,113 @@ test('services: an instance name with dots finds its template', () => {
     d.link('multi-user.target.wants/vpn@site.example.org.service'),
     `/${LIB}/vpn@.service`,
   );
+});
+
+/** A unit file the recipe's files will write, as planEtcNodes plans it. */
+const plannedUnit = (path: string, content: string, i = 0): PlannedNode => ({
+  kind: 'file',
+  path,
+  mode: 0o644,
+  content,
+  uid: -1,
+  gid: -1,
+  parents: [],
+  key: ['files', i],
+});
+
+test('a unit the recipe writes into /etc/systemd/system can be enabled, by name or alias, before it exists', () => {
+  const img = image({ [`${LIB}/multi-user.target`]: '' });
+  const unit = plannedUnit(
+    '/etc/systemd/system/foo.service',
+    '[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nAlias=bar.service\n',
+  );
+  const none = { enabled: [], disabled: [], masked: [] };
+  // Without the planned file it is missing; with it, both links are planned, nothing written.
+  assert.match(
+    planServices(img.os, { ...none, enabled: ['foo.service'] }).problems[0]?.message ?? '',
+    /foo\.service: no such unit in the image/,
+  );
+  for (const name of ['foo.service', 'bar.service']) {
+    const plan = planServices(img.os, { ...none, enabled: [name] }, [unit]);
+    assert.deepEqual(plan.problems, []);
+    assert.deepEqual(plan.ops, [
+      {
+        op: 'link',
+        path: 'etc/systemd/system/multi-user.target.wants/foo.service',
+        target: '/etc/systemd/system/foo.service',
+      },
+      {
+        op: 'link',
+        path: 'etc/systemd/system/bar.service',
+        target: '/etc/systemd/system/foo.service',
+      },
+    ]);
+  }
+  assert.equal(img.exists('foo.service'), false);
+  // Its [Install] is read from the planned content: a static one is refused as in the image.
+  const plain = plannedUnit('/etc/systemd/system/foo.service', '[Service]\nExecStart=/bin/true\n');
+  assert.match(
+    planServices(img.os, { ...none, enabled: ['foo.service'] }, [plain]).problems[0]?.message ?? '',
+    /foo\.service has no \[Install\] section/,
+  );
+  // The recipe's file replaces the image's of that name (which is what would be read).
+  const shadowed = image({ 'etc/systemd/system/foo.service': '[Service]\n' });
+  assert.deepEqual(
+    planServices(shadowed.os, { ...none, enabled: ['foo.service'] }, [unit]).problems,
+    [],
+  );
+  // Masking it would replace the file the recipe writes.
+  assert.match(
+    planServices(img.os, { ...none, masked: ['foo.service'] }, [unit]).problems[0]?.message ?? '',
+    /unit file the recipe's files write: masking would replace it/,
+  );
+  // A template the recipe writes takes the instance asked for.
+  const tpl = plannedUnit(
+    '/etc/systemd/system/w@.service',
+    '[Install]\nWantedBy=multi-user.target\n',
+  );
+  assert.deepEqual(planServices(img.os, { ...none, enabled: ['w@a.service'] }, [tpl]).ops, [
+    {
+      op: 'link',
+      path: 'etc/systemd/system/multi-user.target.wants/w@a.service',
+      target: '/etc/systemd/system/w@.service',
+    },
+  ]);
+});
+
+test('a planned unit is only seen in /etc/systemd/system, and its [Install] names are checked like the image’s', () => {
+  const img = image({});
+  const none = { enabled: [], disabled: [], masked: [] };
+  const elsewhere = plannedUnit(
+    '/etc/other/foo.service',
+    '[Install]\nWantedBy=multi-user.target\n',
+  );
+  assert.match(
+    planServices(img.os, { ...none, enabled: ['foo.service'] }, [elsewhere]).problems[0]?.message ??
+      '',
+    /no such unit/,
+  );
+  const hostile = plannedUnit(
+    '/etc/systemd/system/foo.service',
+    '[Install]\nWantedBy=../../../x\n',
+  );
+  const plan = planServices(img.os, { ...none, enabled: ['foo.service'] }, [hostile]);
+  assert.deepEqual(plan.ops, []);
+  assert.match(plan.problems[0]?.message ?? '', /"\.\.\/\.\.\/\.\.\/x", which is not a unit name/);
+});
+
+test('a link of the image leading /etc/systemd/system out of the tree is refused for a planned unit too', () => {
+  const c = canary();
+  c.file(`deploy/${LIB}/multi-user.target`, '');
+  mkdirSync(join(c.tree, 'deploy/etc/systemd/system'), { recursive: true });
+  c.link('deploy/etc/systemd/system/multi-user.target.wants', c.host);
+  const os = new Tree(join(c.tree, 'deploy'));
+  const unit = plannedUnit(
+    '/etc/systemd/system/foo.service',
+    '[Install]\nWantedBy=multi-user.target\n',
+  );
+  const plan = planServices(os, { enabled: ['foo.service'], disabled: [], masked: [] }, [unit]);
+  assert.deepEqual(plan.ops, []);
+  assert.match(plan.problems[0]?.message ?? '', /outside \/etc\/systemd\/system/);
+  c.assertIntact();
 });
