@@ -222,6 +222,19 @@ const INAPPLICABLE_EXAMPLES: Record<string, string> = {
   rpmdb: 'rpmdb: sqlite',
   cliwrap: 'cliwrap: true',
   'readonly-executables': 'readonly-executables: true',
+  'cliwrap-binaries': 'cliwrap-binaries: [kernel-install]',
+  edition: 'edition: "2024"',
+  metadata: 'metadata:\n  summary: Debian minimal',
+  'ignore-devices': 'ignore-devices: true',
+  ima: 'ima: false',
+  'rpmdb-normalize': 'rpmdb-normalize: true',
+  'selinux-label-version': 'selinux-label-version: 1',
+  'preserve-passwd': 'preserve-passwd: true',
+  'platform-module': 'platform-module: platform:f42',
+  'repo-metadata': 'repo-metadata: detached',
+  'advisories-metadata': 'advisories-metadata: disabled',
+  sysusers: 'sysusers: compose-forced',
+  'opt-usrlocal': 'opt-usrlocal: var',
 };
 
 const INAPPLICABLE_DOCS: Record<string, KeyDoc> = Object.fromEntries(

@@ -47,6 +47,7 @@ import {
   DATE_PLACEHOLDER,
   DIALECT_PAIRS,
   INAPPLICABLE_KEYS,
+  refusedReason,
   type TreefileFile,
   type TreefileFileAsWritten,
   TreefileFileSchema,
@@ -388,7 +389,7 @@ function loadFile(file: string, chain: string[], l: Loading, outer: Scope): Part
   l.seen.add(realLocation(file));
   const parsed = parseYamlFile(name, source);
   const { data: written, issues: own } = validate(parsed, TreefileFileSchema);
-  l.issues.push(...own);
+  l.issues.push(...own.map(refusedKeyIssue));
   l.warnings.push(...inapplicableKeys(parsed));
   const scope = scopeOf(parsed, outer);
   if (!written) {
@@ -735,6 +736,15 @@ function loadIncludes(
     if (sub) base = base ? merge(base, sub) : sub;
   }
   return base;
+}
+
+/**
+ * An rpm-ostree key that cannot work here is an unknown key to the schema; its error says why
+ * and what to write instead (schema.ts REFUSED_KEYS).
+ */
+function refusedKeyIssue(issue: InputIssue): InputIssue {
+  const why = issue.key.includes('.') ? undefined : refusedReason(issue.key);
+  return why ? { ...issue, message: `rpm-ostree's ${issue.key} is not supported: ${why}` } : issue;
 }
 
 /** A warning for each rpm-ostree key that means nothing here, naming it as written and why. */

@@ -376,7 +376,65 @@ export const INAPPLICABLE_KEYS: Readonly<Record<string, string>> = {
   cliwrap: 'it wraps rpm, dracut and grubby for rpm-ostree clients; Debian has no rpm to wrap',
   'readonly-executables':
     '/usr is read-only on a booted system anyway; write bits of files in the tree are left as the packages set them',
+  'cliwrap-binaries': 'it chooses what cliwrap wraps; Debian has no rpm to wrap',
+  edition:
+    'there is one set of defaults, those rpm-ostree’s edition 2024 chooses: /tmp is a directory and the kernel is only in /usr/lib/modules',
+  metadata:
+    'it only carries data for tools reading the treefile (rpm-ostree compose tree --print-metadata-json), which particle-os has no counterpart of; add-commit-metadata stores values in the commit',
+  'ignore-devices':
+    'device nodes are always left out of the commit (/dev is emptied; devtmpfs provides it at boot)',
+  ima: 'Debian packages carry no IMA signatures, so there are none to copy into the commit',
+  'rpmdb-normalize': 'there is no rpm database to normalize; dpkg’s database is plain text',
+  'selinux-label-version':
+    'particle-os does not label the tree with SELinux contexts, in /usr/etc or elsewhere',
+  'preserve-passwd':
+    'users are not carried over from a previous commit: the packages create them, and sysusers.d keeps system users and groups across upgrades',
+  'platform-module': 'Debian has no RPM modularity, so there is no platform module to set',
+  'repo-metadata':
+    'it records rpm-md repository metadata in the commit; apt sources have none of that kind',
+  'advisories-metadata':
+    'it records RPM advisories (updateinfo) in the commit; Debian archives publish none',
+  sysusers:
+    'the compose always writes every system user and group of the tree as a sysusers.d entry, which systemd-sysusers applies at boot',
+  'opt-usrlocal':
+    '/opt and /usr/local are always links into /var (rpm-ostree’s `var`): machine-local state, not part of the commit',
 };
+
+/**
+ * rpm-ostree keys that have a counterpart here under another name, or none that could work:
+ * each is an error naming the key, why, and what to write instead (load.ts), never a bare
+ * "unknown key". Keyed by rpm-ostree's spelling; `_` for `-` is refused the same way.
+ */
+export const REFUSED_KEYS: Readonly<Record<string, string>> = {
+  repos: 'yum .repo files do not exist on Debian: list apt sources in apt.sources',
+  releasever: 'the release comes from base (debian:trixie is releasever 13): set base',
+  'gpg-key':
+    'the compose does not sign commits: sign them afterwards with `ostree gpg-sign --repo=REPO REF KEY-ID`',
+  'install-langs':
+    'RPM’s install_langs does not exist on Debian: list the locales to compile in locales',
+  'repo-packages': 'write the suite after the name in packages, e.g. NAME/trixie-backports',
+  bootstrap_packages: 'deprecated by rpm-ostree too: list them in packages',
+  'ostree-layers':
+    'other OSTree commits are not layered into the tree: add files with add-files, or package them',
+  'ostree-override-layers':
+    'other OSTree commits are not layered into the tree: add files with add-files, or package them',
+  'remove-from-packages':
+    'list the paths in remove-files, or delete them in a postprocess script (dpkg -L PACKAGE lists a package’s files)',
+  'automatic-version-suffix':
+    'versions are <prefix>.<date>.<n> with "." before the counter; shape them with automatic-version-prefix (and <date:FORMAT>)',
+  container:
+    'particle-os composes bootable trees only (kernel, initramfs, bootloader); build a container image with a Containerfile instead',
+  'lockfile-repos':
+    'locked packages come from the same apt sources as the others: list those in apt.sources and lock versions with compose tree --lockfile',
+  repovars: 'there are no .repo files to fill in: write the URIs in apt.sources as they are',
+  'no-initramfs':
+    'the tree must boot, so the compose always builds an initramfs: shape it with initramfs-profile and initramfs-args',
+};
+
+/** Why an rpm-ostree key is refused, in either spelling (`gpg_key` as `gpg-key`). */
+export function refusedReason(key: string): string | undefined {
+  return REFUSED_KEYS[key] ?? REFUSED_KEYS[key.replaceAll('_', '-')];
+}
 
 const inapplicable = Object.fromEntries(
   Object.entries(INAPPLICABLE_KEYS).map(([k, why]) => [
