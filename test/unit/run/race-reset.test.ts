@@ -10,22 +10,36 @@ import { scratchDir } from '../../helpers/scratch.ts';
 const haveQemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64']).status === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** QMP events of a real QEMU (no guest: -machine none, stopped), collected as they come. */
-function qmpEvents(socket: string): string[] {
+/**
+ * QMP events of a real QEMU (no guest: -machine none, stopped), collected as they come. The
+ * socket file appears at bind(), a moment before QEMU listens: connect until it answers.
+ */
+async function qmpEvents(socket: string): Promise<string[]> {
   const events: string[] = [];
-  const s = connect(socket);
-  let buf = '';
-  s.on('data', (d) => {
-    buf += d.toString();
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const msg = JSON.parse(buf.slice(0, i)) as { QMP?: unknown; event?: string };
-      buf = buf.slice(i + 1);
-      if (msg.QMP) s.write('{"execute":"qmp_capabilities"}\n');
-      if (msg.event) events.push(msg.event);
+  for (let tries = 0; ; tries++) {
+    const s = connect(socket);
+    const ok = await new Promise<boolean>((resolve) => {
+      s.once('connect', () => resolve(true));
+      s.once('error', () => resolve(false));
+    });
+    if (!ok) {
+      if (tries > 100) throw new Error(`QMP socket ${socket} never answered`);
+      await sleep(100);
+      continue;
     }
-  });
-  s.unref();
-  return events;
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const msg = JSON.parse(buf.slice(0, i)) as { QMP?: unknown; event?: string };
+        buf = buf.slice(i + 1);
+        if (msg.QMP) s.write('{"execute":"qmp_capabilities"}\n');
+        if (msg.event) events.push(msg.event);
+      }
+    });
+    s.unref();
+    return events;
+  }
 }
 
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {
@@ -48,7 +62,7 @@ test('run resets a real QEMU once per emulator-race oops before login, and no mo
   );
   try {
     await waitFor(() => existsSync(hmp) && existsSync(qmp), 10_000);
-    const events = qmpEvents(qmp);
+    const events = await qmpEvents(qmp);
     await sleep(300);
     const warnings: string[] = [];
     writeFileSync(log, "Booting `Debian'\r\n[    0.0] Linux version 6.12\r\n");
