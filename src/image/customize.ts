@@ -20,7 +20,7 @@
 import { lchownSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepContext } from '../core/context.ts';
-import { BuildError, formatWarning, InputError } from '../core/errors.ts';
+import { BuildError, formatIssue, InputError } from '../core/errors.ts';
 import { localeFacts, localeProblem } from '../core/locales.ts';
 import { run } from '../core/run.ts';
 import { Tree } from '../core/tree.ts';
@@ -102,7 +102,7 @@ export async function customizeDeployment(
   // Warnings go out first: with problems, they are part of what to fix.
   const unread = unreadFiles(os, recipe.files);
   if (unread.length)
-    for (const w of recipeIssues(recipe.file, unread)) sc.reporter.warn(formatWarning(w));
+    for (const w of recipeIssues(recipe.file, unread)) sc.reporter.warn(formatIssue(w));
   if (problems.length) throw new InputError(recipeIssues(recipe.file, problems));
 
   // Write, in an order where each step finds what it needs.
