@@ -282,10 +282,10 @@ export function loadBibConfig(file: string, source: string): Recipe {
   }
   const locate = positionsIn(file, source);
   const bib = BibConfigSchema.safeParse(raw);
-  if (!bib.success) {
-    // Every unknown key of a table is its own issue, as in YAML inputs.
-    throw new InputError(
-      bib.error.issues.flatMap((iss) => {
+  // Every unknown key of a table is its own issue, as in YAML inputs.
+  const issues: InputIssue[] = bib.success
+    ? []
+    : bib.error.issues.flatMap((iss) => {
         const base = iss.path as PropertyKey[];
         const paths = iss.code === 'unrecognized_keys' ? iss.keys.map((k) => [...base, k]) : [base];
         return paths.map((path) => ({
@@ -295,11 +295,12 @@ export function loadBibConfig(file: string, source: string): Recipe {
           message:
             iss.code === 'unrecognized_keys' ? `unknown key "${String(path.at(-1))}"` : iss.message,
         }));
-      }),
-    );
-  }
-  const c = bib.data.customizations;
-  const issues: InputIssue[] = [];
+      });
+  // With schema errors, the rest of the config is still checked: without what failed.
+  const data = bib.success ? bib.data : wellFormedPart(raw);
+  const inOrder = () => issues.sort((a, b) => a.line - b.line || a.col - b.col);
+  if (!data) throw new InputError(inOrder());
+  const c = data.customizations;
   const issue = (path: PropertyKey[], message: string) =>
     issues.push({ file, ...locate(path), key: keyPath(path), message });
   const fsRoot = c.filesystem.find((f) => f.mountpoint === '/');
@@ -329,16 +330,20 @@ export function loadBibConfig(file: string, source: string): Recipe {
     if (!NTP_SERVER_RE.test(server))
       issue(['customizations', 'timezone', 'ntpservers', i], 'not a host name or address');
   // Files the other customizations write: a [[customizations.files]] entry may not race them.
-  const generated = generatedFiles(c);
+  // A refused keyboard or server writes no file, so the recipe checks only what was accepted.
+  const refusedFrom = new Set(issues.map((i) => i.key.replace(/^customizations\.|\[\d+\]$/g, '')));
+  let generated = generatedFiles(c).filter((g) => !refusedFrom.has(g.from));
   for (const [i, f] of c.files.entries()) {
     const twice = generated.find((g) => g.path === f.path);
-    if (twice)
+    if (twice) {
       issue(
         ['customizations', 'files', i, 'path'],
         `${f.path} is written by customizations.${twice.from} already`,
       );
+      // Reported here: the recipe's own check must not report it again.
+      generated = generated.filter((g) => g !== twice);
+    }
   }
-  if (issues.length) throw new InputError(issues);
   const rootMin = fsRoot ? parseSize(fsRoot.minsize) : undefined;
   const recipe = {
     name: 'disk',
@@ -393,15 +398,70 @@ export function loadBibConfig(file: string, source: string): Recipe {
   };
   const r = RecipeSchema.safeParse(recipe);
   if (!r.success) {
-    const origins = fileOrigins(c);
-    throw new InputError(
-      r.error.issues.map((iss) => {
+    const origins: FileOrigins = new Map(
+      generated.map((g, j) => [c.files.length + j, ['customizations', ...g.from.split('.')]]),
+    );
+    issues.push(
+      ...r.error.issues.map((iss) => {
         const path = bibPathOf(iss.path as PropertyKey[], origins);
         return { file, ...locate(path), key: keyPath(path), message: iss.message };
       }),
     );
   }
+  if (issues.length || !r.success) throw new InputError(inOrder());
   return { ...r.data, file };
+}
+
+type BibConfig = z.infer<typeof BibConfigSchema>;
+
+/**
+ * What of a config that failed BibConfigSchema is well-formed: the config without each value
+ * that failed (an unknown key, a refused one, a value of the wrong type), validated again. A
+ * value that leaves its table incomplete takes the table with it; one inside an array of
+ * tables takes the whole array, so recipe indices stay those of the config. Nothing when no
+ * well-formed part is left.
+ */
+function wellFormedPart(raw: unknown): BibConfig | undefined {
+  let value: unknown = structuredClone(raw);
+  for (let round = 0; round < 20; round++) {
+    const r = BibConfigSchema.safeParse(value);
+    if (r.success) return r.data;
+    for (const iss of r.error.issues) {
+      const path = iss.path as PropertyKey[];
+      if (iss.code === 'unrecognized_keys')
+        for (const k of iss.keys) value = withoutValue(value, [...path, k]);
+      else value = withoutValue(value, path);
+      if (value === undefined) return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `o` without the value at `path`; a path that is not there removes its parent. An array
+ * element removes the array's key (indices must not shift). undefined when the root would go.
+ */
+function withoutValue(o: unknown, path: readonly PropertyKey[]): unknown {
+  let cut = [...path];
+  for (;;) {
+    if (cut.length === 0) return undefined;
+    if (typeof cut.at(-1) === 'number') {
+      cut = cut.slice(0, -1);
+      continue;
+    }
+    const parent = cut
+      .slice(0, -1)
+      .reduce<unknown>(
+        (v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+        o,
+      );
+    const last = cut.at(-1) as PropertyKey;
+    if (parent && typeof parent === 'object' && !Array.isArray(parent) && last in parent) {
+      delete (parent as Record<PropertyKey, unknown>)[last];
+      return o;
+    }
+    cut = cut.slice(0, -1);
+  }
 }
 
 /**

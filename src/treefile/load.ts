@@ -81,6 +81,12 @@ interface Loading {
   scriptSites: ScriptSite[];
   /** Where the first postprocess-script was set: a second one is an error naming both. */
   postprocessScriptAt?: Omit<InputIssue, 'message'>;
+  /**
+   * Top-level keys (documented spelling) that failed their schema in some file and so are
+   * missing from the merged treefile; `*` when a whole file is missing (it did not parse, or an
+   * include could not be read). Checks whose answer a missing key could change are skipped.
+   */
+  failed: Set<string>;
 }
 
 /** One package as written in `packages…` (maybe with =VERSION or /SUITE) or `exclude-packages`, located. */
@@ -123,20 +129,35 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     pathIssues: [],
     mentions: [],
     scriptSites: [],
+    failed: new Set(),
   };
   const issues = l.issues;
   const merged = loadFile(resolve(path), [], l, { vars: {} });
-  if (issues.length || !merged) throw new InputError([...issues, ...l.pathIssues], l.warnings);
+  const fail = (all: InputIssue[]) => new InputError(inFileOrder(all, l.files), l.warnings);
+  if (!merged) throw fail([...issues, ...l.pathIssues]);
   const top = displayName(resolve(path));
   const at = (key: string, message: string) => {
     if (!issues.some((i) => i.key === key && i.message === message))
       issues.push({ file: top, line: 1, col: 1, key, message });
   };
-  if (!merged.ref) at('ref', 'missing: set ostree.ref (or ref) here or in an included file');
-  if (!merged.suite)
-    at('base', 'missing: set base (e.g. debian:trixie) here or in an included file');
-  if (issues.length) throw new InputError([...issues, ...l.pathIssues], l.warnings);
+  // With errors in the files, a missing ref or base may be one that failed its schema or sits
+  // in a file that could not be read: said only of files without errors.
+  if (!issues.length) {
+    if (!merged.ref) at('ref', 'missing: set ostree.ref (or ref) here or in an included file');
+    if (!merged.suite)
+      at('base', 'missing: set base (e.g. debian:trixie) here or in an included file');
+  }
+  // The checks below need both; with both, they run despite errors in the files, on the keys
+  // that passed their schema, so one run reports everything.
+  if (!merged.ref || !merged.suite) throw fail([...issues, ...l.pathIssues]);
   issues.push(...l.pathIssues);
+  /** No file is missing and none of `keys` failed its schema: a check on them is sound. */
+  const sure = (...keys: string[]) => !l.failed.has('*') && keys.every((k) => !l.failed.has(k));
+  const packageKeys = ['packages', 'packages-x86_64', 'packages-amd64', 'exclude-packages'];
+  // With variables missing, an unknown one may be one of them: not reported, and values that
+  // still hold a ${…} are not checked.
+  const varsSure = sure('variables');
+  const unresolved = (s: string) => !varsSure && /\$\{[^}]*\}/.test(s);
   const suite = merged.suite as string;
   const vars: Record<string, string> = {
     basearch: BASEARCH,
@@ -147,7 +168,8 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
   const sub = (key: string, s: string) =>
     s.replace(/\$\{([^}]*)\}/g, (m, name: string) => {
       if (name in vars) return vars[name] as string;
-      at(key, `unknown variable \${${name}} (known: ${Object.keys(vars).join(', ')})`);
+      if (varsSure)
+        at(key, `unknown variable \${${name}} (known: ${Object.keys(vars).join(', ')})`);
       return m;
     });
   const tf = finishSettings(merged, {
@@ -157,16 +179,16 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     warnings: l.warnings,
     scriptSites: l.scriptSites,
   });
-  if (!isValidRef(tf.ref)) {
+  if (!isValidRef(tf.ref) && !unresolved(tf.ref)) {
     at('ref', `"${tf.ref}" is not a valid OSTree ref after substitution`);
   }
   // Substituted values are checked again: they land in apt's arguments and preferences.
   for (const p of tf.packages) {
-    const problem = packageSpecProblem(p);
+    const problem = unresolved(p) ? undefined : packageSpecProblem(p);
     if (problem) at('packages', `${problem} (after substitution)`);
   }
   for (const p of tf.excludePackages)
-    if (!PACKAGE_NAME_RE.test(p))
+    if (!PACKAGE_NAME_RE.test(p) && !unresolved(p))
       at('exclude-packages', `"${p}" is not a valid Debian package name after substitution`);
   if (tf.kernelFlavour && !SUITES[suite]?.kernels.includes(tf.kernelFlavour))
     at(
@@ -178,12 +200,15 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
       'apt.components',
       'apt.components sets the default archive’s components, and apt.replace: true (here or in an included file) drops that archive; set components on each source instead',
     );
+  const mentions = l.mentions.filter((m) => !unresolved(m.name));
   issues.push(
-    ...excludedButListed(l.mentions, sub),
-    ...excludedButNeeded(l.mentions, sub, o, tf),
-    ...listedTwice(l.mentions, sub),
-    ...suitesWithoutSource(l.mentions, sub, tf),
-    ...secondKernels(l.mentions, sub, tf),
+    ...excludedButListed(mentions, sub),
+    ...(sure('kernel-flavour', 'particle-os-client', 'locales', ...packageKeys)
+      ? excludedButNeeded(mentions, sub, o, tf)
+      : []),
+    ...listedTwice(mentions, sub),
+    ...(sure('apt') ? suitesWithoutSource(mentions, sub, tf) : []),
+    ...(sure('kernel-flavour') ? secondKernels(mentions, sub, tf) : []),
   );
   // It is written into os-release (quoted there, compose/os-release.ts): one line, always.
   if (tf.mutateOsRelease !== undefined && hasControl(tf.mutateOsRelease))
@@ -191,12 +216,12 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
       'mutate-os-release',
       'must not contain line breaks or control characters after substitution',
     );
-  if (!VERSION_PREFIX_AFTER_SUBSTITUTION.test(tf.versionPrefix))
+  if (!VERSION_PREFIX_AFTER_SUBSTITUTION.test(tf.versionPrefix) && !unresolved(tf.versionPrefix))
     at(
       'automatic-version-prefix',
       `"${tf.versionPrefix}" is not a valid version prefix after substitution`,
     );
-  if (o.provided) {
+  if (o.provided && sure('kernel-flavour', 'particle-os-client', ...packageKeys)) {
     // Without resolving, an interpreter whose packages are all excluded can never be there (an
     // error); one that is neither listed nor in the base may still come as a dependency, so it
     // is a warning here and the compose (dry run included) decides on the resolved set.
@@ -211,8 +236,18 @@ export function loadTreefile(path: string, o: LoadOptions = {}): ResolvedTreefil
     issues.push(...check.errors);
     l.warnings.push(...check.warnings);
   }
-  if (issues.length) throw new InputError(issues, l.warnings);
+  if (issues.length) throw fail(issues);
   return tf;
+}
+
+/**
+ * Issues in file order: the files in the order read, each by line and column (a stable sort, so
+ * issues at one place keep the order they were found in).
+ */
+function inFileOrder(issues: InputIssue[], files: string[]): InputIssue[] {
+  const rank = new Map(files.map((f, i) => [displayName(f), i]));
+  const of = (i: InputIssue) => rank.get(i.file) ?? files.length;
+  return [...issues].sort((a, b) => of(a) - of(b) || a.line - b.line || a.col - b.col);
 }
 
 /**
@@ -388,10 +423,13 @@ function loadFile(file: string, chain: string[], l: Loading, outer: Scope): Part
   l.files.push(file);
   l.seen.add(realLocation(file));
   const parsed = parseYamlFile(name, source);
-  const { data: written, issues: own } = validate(parsed, TreefileFileSchema);
+  const { data: valid, issues: own } = validate(parsed, TreefileFileSchema);
   l.issues.push(...own.map(refusedKeyIssue));
   l.warnings.push(...inapplicableKeys(parsed));
   const scope = scopeOf(parsed, outer);
+  // With schema errors, the keys that passed their schema are still read and checked.
+  const { data: written, failed } = valid ? { data: valid, failed: [] } : wellFormedKeys(parsed);
+  for (const k of failed) l.failed.add(k);
   if (!written) {
     // What can still be read of the includes is followed, so their errors are reported too.
     loadIncludes(file, parsed, includeRefs(parsed, scope, l), chain, l, scope);
@@ -421,6 +459,30 @@ function loadFile(file: string, chain: string[], l: Loading, outer: Scope): Part
   readPostprocessScript(parsed, here, written, l);
   const base = loadIncludes(file, parsed, includeRefs(parsed, scope, l), chain, l, scope);
   return base ? merge(base, here) : here;
+}
+
+/**
+ * A file that failed its schema without the top-level keys that failed (unknown keys included),
+ * validated again: what passed, and the keys left out (documented spelling). Nothing (`*`) when
+ * the file is not a mapping or a failure is not under one key.
+ */
+function wellFormedKeys(parsed: ParsedYaml): { data?: TreefileFileAsWritten; failed: string[] } {
+  const raw = parsed.value;
+  if (parsed.issues.length || !raw || typeof raw !== 'object' || Array.isArray(raw))
+    return { failed: ['*'] };
+  const r = TreefileFileSchema.safeParse(raw);
+  if (r.success) return { data: r.data, failed: [] };
+  const bad = new Set<string>();
+  for (const iss of r.error.issues) {
+    if (iss.path.length) bad.add(String(iss.path[0]));
+    else if (iss.code === 'unrecognized_keys') for (const k of iss.keys) bad.add(k);
+    else return { failed: ['*'] };
+  }
+  const again = TreefileFileSchema.safeParse(
+    Object.fromEntries(Object.entries(raw).filter(([k]) => !bad.has(k))),
+  );
+  if (!again.success) return { failed: ['*'] };
+  return { data: again.data, failed: [...bad].map((k) => UNDERSCORE_ALIASES[k] ?? k) };
 }
 
 /** Host paths a file names must stay inside the treefile context (context.ts). */
@@ -721,6 +783,7 @@ function loadIncludes(
     const outside = outsideOf(l.context, target);
     if (outside) {
       at(`${ref.path}: ${outside}`);
+      l.failed.add('*');
       continue;
     }
     if (l.seen.has(real)) continue;
@@ -731,6 +794,7 @@ function loadIncludes(
       at(
         `cannot read ${ref.path} (${trail}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       );
+      l.failed.add('*');
       continue;
     }
     if (sub) base = base ? merge(base, sub) : sub;

@@ -166,3 +166,49 @@ test('validate checks package versions, suites and the kernel: the source to add
   ])
     assert.match(r.stdout, line);
 });
+
+test('validate reports schema errors and every later check of a file in one run', async () => {
+  const r = await validate('all-faults-at-once.yaml');
+  assert.equal(r.code, 2);
+  const lines = [
+    /all-faults-at-once\.yaml:6:1 {2}packagess {2}unknown key "packagess"; did you mean "packages"\?/,
+    /all-faults-at-once\.yaml:7:1 {2}repo-packages {2}rpm-ostree's repo-packages is not supported/,
+    /all-faults-at-once\.yaml:9:20 {2}exclude-packages\[0\] {2}vim is excluded here and listed in \S*all-faults-at-once\.yaml:8:12 \(packages\[0\]\); keep one/,
+    /all-faults-at-once\.yaml:9:25 {2}exclude-packages\[1\] {2}systemd cannot be excluded: /,
+    /all-faults-at-once\.yaml:10:13 {2}recommends {2}/,
+    /all-faults-at-once\.yaml:12:6 {2}add-files\[0\]\[0\] {2}\S*no-such-motd does not exist/,
+    /all-faults-at-once\.yaml:13:8 {2}units {2}/,
+  ];
+  for (const line of lines) assert.match(r.stdout, line);
+  // In file order, and nothing about the keys that failed their schema beyond their own error.
+  const found = lines.map((line) => r.stdout.search(line));
+  assert.deepEqual(
+    found,
+    [...found].sort((a, b) => a - b),
+  );
+  assert.equal(r.stdout.match(/all-faults-at-once\.yaml:\d+:\d+ {2}/g)?.length, lines.length);
+});
+
+test('each refused rpm-ostree key says why, all in one run', async () => {
+  const r = await validate('refused-rpm-ostree-keys.yaml');
+  assert.equal(r.code, 2);
+  for (const [line, key] of [
+    [4, 'releasever'],
+    [5, 'repo-packages'],
+    [6, 'bootstrap_packages'],
+    [7, 'ostree-layers'],
+    [8, 'ostree-override-layers'],
+    [9, 'remove-from-packages'],
+    [10, 'automatic-version-suffix'],
+    [11, 'container'],
+    [12, 'repovars'],
+    [13, 'no-initramfs'],
+    [14, 'gpg_key'],
+  ] as const)
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `refused-rpm-ostree-keys\\.yaml:${line}:1 {2}${key} {2}rpm-ostree's ${key} is not supported: \\S`,
+      ),
+    );
+});

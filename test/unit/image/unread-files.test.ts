@@ -114,7 +114,7 @@ test('build warns about unread files at the key that wrote them, and writes them
   await customizeDeployment(sc, deploy, scratchDir('var'), loadRecipe(config));
   const warnings = sc.events.filter((e) => e.startsWith('warn '));
   assert.deepEqual(
-    warnings.map((w) => w.match(/^warn \S+:(\d+:\d+) {2}(\S+) {2}warning: (\S+)/)?.slice(1)),
+    warnings.map((w) => w.match(/^warn \S+:(\d+:\d+) {2}(\S+) {2}(\S+)/)?.slice(1)),
     [
       ['2:1', 'customizations.files[0].path', '/etc/ssh/sshd_config.d/10-mine.conf'],
       ['6:1', 'customizations.locale.keyboard', '/etc/vconsole.conf'],

@@ -98,6 +98,18 @@ test('config.toml errors point at the offending key: the right array element, th
     keys,
     /bib-bad-located\.toml:24:2 {2}customizations\.firewall {2}not supported: firewalld zones/,
   );
+  // The values of the keys that passed the config's schema are checked in the same run.
+  for (const line of [
+    /bib-bad-located\.toml:3:1 {2}customizations\.hostname {2}not a valid hostname/,
+    /bib-bad-located\.toml:10:1 {2}customizations\.user\[1\]\.name {2}not a valid user/,
+    /bib-bad-located\.toml:21:1 {2}customizations\.filesystem\[1\]\.mountpoint {2}only "\/" is supported, not \/var\/data/,
+  ])
+    assert.match(keys, line);
+  // In file order.
+  assert.deepEqual(
+    [...keys.matchAll(/toml:(\d+):/g)].map((m) => Number(m[1])),
+    [3, 10, 11, 21, 24],
+  );
   const values = located('test/fixtures/recipes/bib-bad-values.toml');
   assert.match(
     values,

@@ -28,7 +28,8 @@ test('recipes: the shipped one loads; errors are located', () => {
 
 /**
  * The bad-input corpus: each file in test/fixtures/recipes/bad is refused when loaded, with a
- * located message (file:line:col  key  message) that matches its first line's `# expect:`.
+ * located message (file:line:col  key  message) for each of its `# expect:` lines, all in one
+ * load (a file with several faults reports every one of them at once).
  */
 test('bad recipes and configs: each refused at its key with the reason it expects', () => {
   const dir = 'test/fixtures/recipes/bad';
@@ -36,19 +37,20 @@ test('bad recipes and configs: each refused at its key with the reason it expect
   assert.ok(files.length >= 40, `${files.length} bad inputs`);
   for (const f of files) {
     const source = readFileSync(join(dir, f), 'utf8');
-    const expect = source.match(/^# expect: (.*)$/m)?.[1];
-    assert.ok(expect, `${f}: has an # expect: line`);
+    const expects = [...source.matchAll(/^# expect: (.*)$/gm)].map((m) => m[1] as string);
+    assert.ok(expects.length, `${f}: has an # expect: line`);
     assert.throws(
       () => loadRecipe(join(dir, f)),
       (e: unknown) => {
         assert.ok(e instanceof InputError, `${f}: ${e}`);
         assert.equal(e.exitCode, 2);
         // Located at the key: never the comment on line 1.
-        assert.match(
-          e.message,
-          new RegExp(`${f.replace('.', '\\.')}:([2-9]|\\d\\d+):\\d+  ${expect}`),
-          f,
-        );
+        for (const expect of expects)
+          assert.match(
+            e.message,
+            new RegExp(`${f.replace('.', '\\.')}:([2-9]|\\d\\d+):\\d+  ${expect}`),
+            `${f}: ${expect}`,
+          );
         return true;
       },
       f,
