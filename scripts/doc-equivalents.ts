@@ -282,15 +282,18 @@ export const RECIPE_KEYS: Record<string, KeyDoc> = {
     equivalent: '`customizations.hostname`',
     example: 'hostname: atomic-1.example.org',
   },
-  disk: { equivalent: '`[[customizations.filesystem]]` and `--rootfs`' },
+  disk: {
+    equivalent: '`[customizations.disk]`, `[[customizations.filesystem]]` and `--rootfs`',
+  },
   'disk.size': {
     equivalent:
-      '`[[customizations.filesystem]]` with `mountpoint = "/"` and `minsize` (a minimum for `/`, not the whole disk)',
+      '`[customizations.disk]` `minsize` (the whole disk); `[[customizations.filesystem]]` with `mountpoint = "/"` and `minsize` (a minimum for `/`, not the whole disk)',
     example: 'disk:\n  size: 12 GB',
     default: 'twice the OS plus the fixed partitions, rounded up to whole GiB',
   },
   'disk.rootfs': {
-    equivalent: 'the `--rootfs` flag (this tool’s `build --rootfs` overrides the key too)',
+    equivalent:
+      'the `--rootfs` flag, or `fs_type` of a `[[customizations.disk.partitions]]` for `/` (this tool’s `build --rootfs` overrides the key too)',
     example: 'disk:\n  rootfs: xfs',
   },
   kernel: { equivalent: '`[customizations.kernel]`', default: 'no extra arguments' },
@@ -496,6 +499,42 @@ export const BIB_KEYS: Record<string, { recipe: string; note?: string }> = {
   'customizations.filesystem[].minsize': {
     recipe: 'disk.size',
     note: 'bytes, or with a unit (kB MB GB TB, KiB MiB GiB TiB; "12 GB"); the disk gets this plus the ESP, /boot and the BIOS-boot partition',
+  },
+  'customizations.disk': {
+    recipe: 'disk',
+    note: 'what fits the fixed layout (GPT: BIOS boot, ESP, /boot, root); not together with `[[customizations.filesystem]]` (bootc-image-builder refuses the two together too)',
+  },
+  'customizations.disk.type': {
+    recipe: '—',
+    note: '`gpt` (the layout’s own); `dos` is refused: BIOS boot and the ESP need GPT',
+  },
+  'customizations.disk.minsize': {
+    recipe: 'disk.size',
+    note: 'the whole disk, same units as `minsize` of `[[customizations.filesystem]]`; with a `/` partition’s minsize as well, the disk gets the larger of this and what that root needs',
+  },
+  'customizations.disk.partitions': {
+    recipe: 'disk',
+    note: 'plain partitions for `/` and `/boot` only; other mount points, swap, `lvm` and `btrfs` are refused',
+  },
+  'customizations.disk.partitions[].type': {
+    recipe: '—',
+    note: '`plain` (the default); `lvm` and `btrfs` are refused',
+  },
+  'customizations.disk.partitions[].minsize': {
+    recipe: 'disk.size',
+    note: 'for `/`: as `minsize` of `[[customizations.filesystem]]`; for `/boot`: at most its fixed 1024 MiB',
+  },
+  'customizations.disk.partitions[].mountpoint': {
+    recipe: '—',
+    note: '`/` or `/boot`; any other is refused (it is a directory of the root)',
+  },
+  'customizations.disk.partitions[].label': {
+    recipe: '—',
+    note: 'the labels are fixed: `root` for `/`, `boot` for `/boot`; another label is refused',
+  },
+  'customizations.disk.partitions[].fs_type': {
+    recipe: 'disk.rootfs',
+    note: '`/`: ext4, xfs or btrfs; `/boot`: ext4; `swap` and others are refused',
   },
   'customizations.timezone': { recipe: 'timezone' },
   'customizations.timezone.timezone': { recipe: 'timezone' },

@@ -215,6 +215,38 @@ const BIB_DOCUMENTED: readonly PeerKey[] = [
   { key: 'customizations.filesystem[].mountpoint', value: '/' },
   { key: 'customizations.filesystem[].minsize', value: '10 GiB' },
   { key: 'customizations.disk', value: { minsize: '20 GiB' } },
+  { key: 'customizations.disk.type', value: 'gpt' },
+  { key: 'customizations.disk.minsize', value: '20 GiB' },
+  {
+    key: 'customizations.disk.partitions',
+    value: [{ type: 'plain', mountpoint: '/', fs_type: 'xfs', minsize: '10 GiB' }],
+  },
+  { key: 'customizations.disk.partitions[].type', value: 'plain' },
+  { key: 'customizations.disk.partitions[].minsize', value: '10 GiB' },
+  { key: 'customizations.disk.partitions[].mountpoint', value: '/' },
+  { key: 'customizations.disk.partitions[].label', value: 'root' },
+  { key: 'customizations.disk.partitions[].fs_type', value: 'xfs' },
+  { key: 'customizations.disk.partitions[].name', value: 'vg0' },
+  {
+    key: 'customizations.disk.partitions[].logical_volumes',
+    value: [{ name: 'root', minsize: '10 GiB', mountpoint: '/', fs_type: 'xfs' }],
+  },
+  ...[
+    ['name', 'root'],
+    ['minsize', '10 GiB'],
+    ['mountpoint', '/'],
+    ['label', 'root'],
+    ['fs_type', 'xfs'],
+  ].map(([sub, value]) => ({
+    key: `customizations.disk.partitions[].logical_volumes[].${sub}`,
+    value,
+  })),
+  {
+    key: 'customizations.disk.partitions[].subvolumes',
+    value: [{ name: 'root', mountpoint: '/' }],
+  },
+  { key: 'customizations.disk.partitions[].subvolumes[].name', value: 'root' },
+  { key: 'customizations.disk.partitions[].subvolumes[].mountpoint', value: '/' },
   { key: 'customizations.openscap', value: { profile_id: 'cis' } },
   { key: 'customizations.openscap.datastream', value: '/usr/share/xml/scap/ds.xml' },
   { key: 'customizations.openscap.profile_id', value: 'cis' },
@@ -305,6 +337,7 @@ const ITEM_BASE: Readonly<Record<string, Record<string, unknown>>> = {
   'customizations.files': { path: '/etc/motd' },
   'customizations.directories': { path: '/etc/app' },
   'customizations.filesystem': { mountpoint: '/', minsize: '10 GiB' },
+  'customizations.disk.partitions': { mountpoint: '/', fs_type: 'ext4', minsize: '10 GiB' },
 };
 
 /** A whole config (JSON) that sets `row.key` to `row.value`, and what else it needs. */

@@ -2,7 +2,7 @@
  * bootc-image-builder's `config.toml` / `config.json` customizations, accepted as a recipe so
  * its users can bring their existing configs. Every key bootc-image-builder's blueprint format
  * documents is either mapped onto the recipe model (users, groups, kernel append, the root's
- * minimum size, hostname, timezone, locale, files, directories, services, sshd) or refused
+ * minimum size and filesystem, the whole disk's minimum size, hostname, timezone, locale, files, directories, services, sshd) or refused
  * with the reason and what to use instead (REFUSED); any other key is an unknown-key error.
  * Nothing is accepted and dropped. `wheel` (Fedora's admin group) maps to `admin: true`
  * (Debian's sudo group).
@@ -12,7 +12,15 @@ import { z } from 'zod';
 import { InputError, type InputIssue } from '../core/errors.ts';
 import { kernelCommandLine } from '../core/values.ts';
 import { keyPath } from '../core/yaml-issues.ts';
-import { DEFAULT_SIZES, parseSize, type Recipe, RecipeSchema, SizeSchema } from './schema.ts';
+import {
+  DEFAULT_SIZES,
+  parseSize,
+  type Recipe,
+  RecipeSchema,
+  ROOT_FILESYSTEMS,
+  type RootFilesystem,
+  SizeSchema,
+} from './schema.ts';
 
 /**
  * Keys of bootc-image-builder's format that cannot work here, each with why and what to use
@@ -34,8 +42,12 @@ export const REFUSED: Record<string, string> = {
     'the kernel is the bootc image’s own: install another kernel package in its treefile',
   'customizations.sshkey':
     'deprecated by bootc-image-builder: put the key into [[customizations.user]] key',
-  'customizations.disk':
-    'the disk layout is fixed (GPT: BIOS boot, ESP, /boot, one root partition): no partitions, LVM or btrfs volumes can be added; size the root with [[customizations.filesystem]] mountpoint = "/" and minsize',
+  'customizations.disk.partitions[].name':
+    'an LVM volume group name: the root is a plain partition, without LVM; use type = "plain"',
+  'customizations.disk.partitions[].logical_volumes':
+    'LVM logical volumes: the root is a plain partition, without LVM; use type = "plain" with mountpoint = "/"',
+  'customizations.disk.partitions[].subvolumes':
+    'btrfs subvolumes: the root is a plain partition; for a btrfs root use type = "plain" with fs_type = "btrfs"',
   'customizations.fdo':
     'FIDO Device Onboarding needs an FDO client in the image, which Debian images do not have',
   'customizations.openscap':
@@ -74,6 +86,45 @@ const Owner = z.union([z.string(), z.number()]).optional();
 /** What files and directories share; the recipe's schema checks the values. */
 const NODE = { path: z.string(), mode: z.string().optional(), user: Owner, group: Owner };
 
+/** Why a partition of bootc-image-builder's other types cannot be had (`type` = the key). */
+const PARTITION_TYPE_REFUSED: Record<string, string> = {
+  lvm: 'not supported: the root is a plain partition, without LVM; use type = "plain"',
+  btrfs:
+    'not supported: btrfs volumes with subvolumes cannot be laid out here; for a btrfs root use type = "plain" with fs_type = "btrfs"',
+};
+
+/**
+ * `[customizations.disk]`: the part of bootc-image-builder's disk customization that maps onto
+ * the fixed layout (GPT: BIOS boot, ESP, /boot, root). The loader checks the values.
+ */
+const DiskSchema = z.strictObject({
+  type: z.enum(['gpt', 'dos'], { error: 'a partition table type: "gpt" (or "dos")' }).optional(),
+  minsize: SizeSchema.optional(),
+  partitions: z
+    .array(
+      z.strictObject({
+        type: z
+          .literal('plain', {
+            error: (iss) =>
+              PARTITION_TYPE_REFUSED[String(iss.input)] ??
+              'a partition type: "plain" (bootc-image-builder’s "lvm" and "btrfs" are refused)',
+          })
+          .optional(),
+        minsize: SizeSchema,
+        mountpoint: z.string().optional(),
+        label: z.string().optional(),
+        fs_type: z.string().optional(),
+        name: refused('customizations.disk.partitions[].name'),
+        logical_volumes: refused('customizations.disk.partitions[].logical_volumes'),
+        subvolumes: refused('customizations.disk.partitions[].subvolumes'),
+      }),
+    )
+    .default([]),
+});
+
+/** The labels mkfs gives the filesystems bootc-image-builder can name. */
+const FIXED_LABELS: Record<string, string> = { '/': 'root', '/boot': 'boot' };
+
 const CustomizationsSchema = z.strictObject({
   hostname: z.string().optional(),
   user: z
@@ -101,6 +152,7 @@ const CustomizationsSchema = z.strictObject({
     })
     .optional(),
   filesystem: z.array(z.strictObject({ mountpoint: z.string(), minsize: SizeSchema })).default([]),
+  disk: DiskSchema.optional(),
   partitioning_mode: z
     .enum(['raw', 'auto-lvm'], {
       error:
@@ -344,15 +396,26 @@ export function loadBibConfig(file: string, source: string): Recipe {
       generated = generated.filter((g) => g !== twice);
     }
   }
-  const rootMin = fsRoot ? parseSize(fsRoot.minsize) : undefined;
+  // A partition that failed the schema (a refused type or key) is not checked again.
+  const failed = issues.map((i) => i.key);
+  const diskRoot =
+    c.disk &&
+    checkDisk(c.disk, c.filesystem.length > 0, issue, (i) =>
+      failed.some((k) => k.startsWith(`customizations.disk.partitions[${i}]`)),
+    );
+  const rootMinsize = fsRoot?.minsize ?? diskRoot?.minsize;
+  const rootMin = rootMinsize === undefined ? undefined : parseSize(rootMinsize);
+  // Both a whole-disk minimum and a root minimum: the disk meets both, so the larger wins.
+  const sizes = [
+    ...(rootMin ? [rootMin + DEFAULT_SIZES.espBytes + DEFAULT_SIZES.bootBytes + 4 * 2 ** 20] : []),
+    ...(c.disk?.minsize === undefined ? [] : [parseSize(c.disk.minsize)]),
+  ];
   const recipe = {
     name: 'disk',
     hostname: c.hostname,
     disk: {
-      rootfs: 'ext4' as const,
-      ...(rootMin
-        ? { size: rootMin + DEFAULT_SIZES.espBytes + DEFAULT_SIZES.bootBytes + 4 * 2 ** 20 }
-        : {}),
+      rootfs: diskRoot?.rootfs ?? 'ext4',
+      ...(sizes.length ? { size: Math.max(...sizes) } : {}),
     },
     kernel: { append: c.kernel?.append ?? [] },
     groups: c.group,
@@ -403,7 +466,11 @@ export function loadBibConfig(file: string, source: string): Recipe {
     );
     issues.push(
       ...r.error.issues.map((iss) => {
-        const path = bibPathOf(iss.path as PropertyKey[], origins);
+        const path = bibPathOf(
+          iss.path as PropertyKey[],
+          origins,
+          c.disk ? ['customizations', 'disk'] : undefined,
+        );
         return { file, ...locate(path), key: keyPath(path), message: iss.message };
       }),
     );
@@ -413,6 +480,95 @@ export function loadBibConfig(file: string, source: string): Recipe {
 }
 
 type BibConfig = z.infer<typeof BibConfigSchema>;
+type Disk = z.infer<typeof DiskSchema>;
+
+/**
+ * `[customizations.disk]` against the fixed layout: the table type must be GPT; a plain
+ * partition may be "/" (its fs_type is the root's, its minsize the root's minimum) or "/boot"
+ * (ext4, of at most the fixed /boot size); anything else is refused at its key. Returns what
+ * "/" asks for.
+ */
+function checkDisk(
+  disk: Disk,
+  withFilesystem: boolean,
+  issue: (path: PropertyKey[], message: string) => void,
+  refusedPartition: (i: number) => boolean,
+): { rootfs?: RootFilesystem; minsize: string | number } | undefined {
+  const at = ['customizations', 'disk'];
+  // bootc-image-builder refuses the two together: each may size "/" differently.
+  if (withFilesystem)
+    issue(
+      at,
+      'not supported together with [[customizations.filesystem]] (bootc-image-builder refuses the two together as well): size "/" in one of them',
+    );
+  if (disk.type === 'dos')
+    issue(
+      [...at, 'type'],
+      'not supported: the disk is GPT (a BIOS-boot partition for GRUB and an ESP, so one image boots under BIOS and UEFI); use "gpt" or leave type out',
+    );
+  let root: { rootfs?: RootFilesystem; minsize: string | number } | undefined;
+  let boot = false;
+  for (const [i, p] of disk.partitions.entries()) {
+    const part = [...at, 'partitions', i];
+    if (refusedPartition(i)) continue;
+    if (p.fs_type === 'swap') {
+      issue(
+        [...part, 'fs_type'],
+        'not supported: no swap partition (the layout is fixed: BIOS boot, ESP, /boot, root); use a swap file or zram in the image',
+      );
+      continue;
+    }
+    const mp = p.mountpoint;
+    if (mp === undefined) {
+      issue(part, 'a plain partition needs a mountpoint: "/" or "/boot"');
+      continue;
+    }
+    if (mp !== '/' && mp !== '/boot') {
+      issue(
+        [...part, 'mountpoint'],
+        `not supported: ${mp}: the layout is fixed (BIOS boot, ESP, /boot, root), so only "/" and "/boot" can be given; ${mp} is a directory of the root`,
+      );
+      continue;
+    }
+    if ((mp === '/' && root) || (mp === '/boot' && boot)) {
+      issue([...part, 'mountpoint'], `"${mp}" is given already`);
+      continue;
+    }
+    const label = FIXED_LABELS[mp] as string;
+    if (p.label !== undefined && p.label !== label)
+      issue(
+        [...part, 'label'],
+        `not supported: the filesystem labels are fixed ("root" for "/", "boot" for "/boot"): leave label out or set "${label}"`,
+      );
+    if (mp === '/') {
+      const fs = ROOT_FILESYSTEMS.find((f) => f === p.fs_type);
+      if (!fs)
+        issue(
+          [...part, 'fs_type'],
+          p.fs_type === undefined
+            ? 'required for "/": ext4, xfs or btrfs'
+            : `not supported for "/": ${p.fs_type}; the root is ext4, xfs or btrfs`,
+        );
+      root = { rootfs: fs, minsize: p.minsize };
+      continue;
+    }
+    boot = true;
+    if (p.fs_type !== 'ext4')
+      issue(
+        [...part, 'fs_type'],
+        p.fs_type === undefined
+          ? 'required for "/boot": ext4'
+          : `not supported for "/boot": ${p.fs_type}; /boot is ext4`,
+      );
+    const bootMiB = DEFAULT_SIZES.bootBytes / 2 ** 20;
+    if (parseSize(p.minsize) > DEFAULT_SIZES.bootBytes)
+      issue(
+        [...part, 'minsize'],
+        `not supported: /boot has a fixed size of ${bootMiB} MiB; a minsize up to that is met, a larger one cannot be`,
+      );
+  }
+  return root;
+}
 
 /**
  * What of a config that failed BibConfigSchema is well-formed: the config without each value
@@ -475,8 +631,9 @@ export function bibKeyLocator(
 ): (recipePath: readonly PropertyKey[]) => { key: string; line: number; col: number } {
   const positionOf = positionsIn(file, source);
   const origins = originsIn(file, source);
+  const diskFrom = diskSourceIn(file, source);
   return (recipePath) => {
-    const path = bibPathOf(recipePath, origins);
+    const path = bibPathOf(recipePath, origins, diskFrom);
     return { key: keyPath(path), ...positionOf(path) };
   };
 }
@@ -489,6 +646,17 @@ function originsIn(file: string, source: string): FileOrigins {
     return bib.success ? fileOrigins(bib.data.customizations) : new Map();
   } catch {
     return new Map();
+  }
+}
+
+/** Where a config sizes its disk: [customizations.disk] when it has one. */
+function diskSourceIn(file: string, source: string): readonly PropertyKey[] | undefined {
+  try {
+    const raw = file.toLowerCase().endsWith('.json') ? JSON.parse(source) : parseToml(source);
+    const c = (raw as { customizations?: { disk?: unknown } }).customizations;
+    return c?.disk === undefined ? undefined : ['customizations', 'disk'];
+  } catch {
+    return undefined;
   }
 }
 
@@ -537,7 +705,11 @@ const BIB_TABLES: Record<string, { at: readonly PropertyKey[]; rename?: Record<s
  * `customizations.user[0].key`), so an error names what the user wrote. A file that another
  * customization generated (`origins`) is located at that customization, whatever its key.
  */
-function bibPathOf(path: readonly PropertyKey[], origins: FileOrigins): PropertyKey[] {
+function bibPathOf(
+  path: readonly PropertyKey[],
+  origins: FileOrigins,
+  diskFrom?: readonly PropertyKey[],
+): PropertyKey[] {
   const [top, ...rest] = path;
   const origin = top === 'files' ? origins.get(rest[0] as number) : undefined;
   if (origin) return [...origin];
@@ -547,6 +719,7 @@ function bibPathOf(path: readonly PropertyKey[], origins: FileOrigins): Property
       ...table.at,
       ...rest.map((p) => (typeof p === 'string' ? (table.rename?.[p] ?? p) : p)),
     ];
+  if (top === 'disk' && diskFrom) return [...diskFrom];
   return [...(BIB_SOURCE[String(top)] ?? ['customizations'])];
 }
 

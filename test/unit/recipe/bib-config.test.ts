@@ -283,7 +283,7 @@ test('a refused key in JSON is located too, and all problems of a config come at
   const f = join(scratchDir('bib-json'), 'config.json');
   writeFileSync(
     f,
-    '{\n  "customizations": {\n    "fips": true,\n    "disk": {"minsize": "20 GiB"},\n    "colour": 1\n  }\n}\n',
+    '{\n  "customizations": {\n    "fips": true,\n    "disk": {\n      "type": "dos"\n    },\n    "colour": 1\n  }\n}\n',
   );
   assert.throws(
     () => loadRecipe(f),
@@ -291,9 +291,30 @@ test('a refused key in JSON is located too, and all problems of a config come at
       /config\.json:3:5 {2}customizations\.fips {2}not supported: Debian has no FIPS mode/.test(
         e.message,
       ) &&
-      /config\.json:4:5 {2}customizations\.disk {2}not supported: the disk layout is fixed/.test(
+      /config\.json:5:7 {2}customizations\.disk\.type {2}not supported: the disk is GPT/.test(
         e.message,
       ) &&
-      /config\.json:5:5 {2}customizations\.colour {2}unknown key/.test(e.message),
+      /config\.json:7:5 {2}customizations\.colour {2}unknown key/.test(e.message),
   );
+});
+
+test('[customizations.disk]: a whole-disk minimum and a plain "/" partition size the disk and pick the root filesystem', () => {
+  const r = loadRecipe('test/fixtures/recipes/bib-disk-sizes.toml');
+  assert.equal(r.disk.rootfs, 'xfs');
+  // 20 GiB is more than an 8 GB root needs with /boot and the ESP: the larger wins.
+  assert.equal(parseSize(r.disk.size ?? 0), 20 * 2 ** 30);
+  const f = join(scratchDir('bib-disk'), 'config.toml');
+  // A root minimum larger than the disk minimum: the root's wins; /boot up to its fixed size.
+  writeFileSync(
+    f,
+    '[customizations.disk]\nminsize = "4 GiB"\n[[customizations.disk.partitions]]\nmountpoint = "/boot"\nfs_type = "ext4"\nminsize = "512 MiB"\nlabel = "boot"\n[[customizations.disk.partitions]]\nmountpoint = "/"\nfs_type = "btrfs"\nminsize = 10737418240\n',
+  );
+  const big = loadRecipe(f);
+  assert.equal(big.disk.rootfs, 'btrfs');
+  assert.ok(parseSize(big.disk.size ?? 0) > 10 * 2 ** 30 + 1024 * 2 ** 20);
+  // Only a disk minimum: the root stays ext4.
+  writeFileSync(f, '[customizations.disk]\nminsize = "12 GB"\n');
+  const only = loadRecipe(f);
+  assert.equal(only.disk.rootfs, 'ext4');
+  assert.equal(parseSize(only.disk.size ?? 0), 12e9);
 });
