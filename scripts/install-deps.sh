@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 packages="mmdebstrap bubblewrap ostree tar pigz zstd fdisk e2fsprogs dosfstools mtools grub-common qemu-utils
   qemu-system-x86 ovmf openssh-client skopeo debian-archive-keyring util-linux coreutils openssl
-  docker-registry curl jq shellcheck systemd python3 locales"
+  docker-registry curl jq shellcheck systemd python3 locales squashfs-tools xorriso"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

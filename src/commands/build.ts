@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type GlobalFlags, printJson, runCommand } from '../cli/runtime.ts';
 import { UsageError } from '../core/errors.ts';
-import { requireTools } from '../core/host-tools.ts';
 import { absoluteImageRef, type ImageRef, parseImageRef } from '../core/image-ref.ts';
 import { formatPlan } from '../image/format-plan.ts';
 import { IMAGE_TYPES } from '../image/index.ts';
@@ -79,7 +78,6 @@ export function registerBuild(cmd: Command, setExit: (code: number) => void): vo
             const recipe = withRootfs(loadRecipe(recipePath), o.rootfs);
             const image = sourceFromFlags(o);
             const { disks, iso } = parseBuildTypes(o.type);
-            requireTools(iso ? ['build', 'iso'] : ['build']);
             const cache = cacheDirs(o.cachedir);
             const r = await buildAll(ctx, {
               image,

@@ -754,9 +754,13 @@ function spelled(parsed: ParsedYaml, key: string): [string, unknown] {
 }
 
 /**
- * Load the files `refs` name (relative to `file`), merged in order. A file already read
- * elsewhere in the walk is skipped: it is merged once, where it was first reached (files are
- * compared by real path, so a link to a file is that file).
+ * Load the files `refs` name (relative to `file`) and merge them as rpm-ostree does (its
+ * docs/treefile.md, `postprocess`; treefile.rs merges each include into the including file in
+ * turn): an earlier include's settings win over a later one's, and in lists a later include's
+ * entries come first, so with `include: [a, b]` b's postprocess scripts run before a's, and the
+ * including file's after both. A file already read elsewhere in the walk is skipped: it is
+ * merged once, where it was first reached (files are compared by real path, so a link to a
+ * file is that file); rpm-ostree refuses a file included twice.
  */
 function loadIncludes(
   file: string,
@@ -797,7 +801,8 @@ function loadIncludes(
       l.failed.add('*');
       continue;
     }
-    if (sub) base = base ? merge(base, sub) : sub;
+    // Earlier includes are merged over later ones (see above).
+    if (sub) base = base ? merge(sub, base) : sub;
   }
   return base;
 }

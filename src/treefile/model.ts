@@ -20,6 +20,8 @@ import { SUITES } from './suites.ts';
  * - `override`: the including file's value wins when it sets one;
  * - `concat`: lists concatenate, included first;
  * - `assign`: maps merge key by key, the including file's keys win.
+ * Of files included side by side, the earlier one counts as the including one (rpm-ostree's
+ * order: load.ts loadIncludes).
  */
 type Merge = 'override' | 'concat' | 'assign';
 

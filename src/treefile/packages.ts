@@ -82,6 +82,27 @@ export function packageSpecProblem(spec: string, variables = false): string | un
 }
 
 /**
+ * A version relation as rpm-ostree and RPM users write it (`less >= 600`, `less>=600`) or as a
+ * Debian control file does (`less (>= 600)`): name, operator, version.
+ */
+const RELATION_RE =
+  /^\s*([a-z0-9][a-z0-9+.-]*)\s*\(?\s*(<<|>>|<=|>=|==|=|<|>)\s*([^\s()]+)\s*\)?\s*$/s;
+
+/**
+ * Why a whole `packages` entry is a version relation apt cannot be given, or undefined. apt
+ * installs one candidate per package: an entry can pin an exact version (`name=VERSION`) but
+ * not a range, and `=` with spaces around it is three words.
+ */
+export function versionRelationProblem(entry: string): string | undefined {
+  const m = RELATION_RE.exec(entry);
+  if (!m || (m[2] === '=' && !/\s|\(/.test(entry))) return undefined;
+  const [, name, op, version] = m;
+  if (op === '=' || op === '==')
+    return `"${entry}": apt pins an exact version as one word with one "=": ${name}=${version}`;
+  return `"${entry}" is a version relation (${op} ${version}): apt installs one version per package, so a treefile takes no ranges; write ${name} for the suite's candidate or ${name}=VERSION for exactly one version (apt-cache policy ${name} lists them)`;
+}
+
+/**
  * Kernel flavours: the linux-image metapackage each installs. `default` is Debian's generic
  * kernel; `cloud` is built for virtual machines of cloud providers (fewer drivers, no physical
  * hardware support to speak of); `rt` has the PREEMPT_RT patches. Which suites have which:

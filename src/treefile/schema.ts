@@ -9,7 +9,12 @@ import { z } from 'zod';
 import { LOCALE_NAME_RE } from '../core/locales.ts';
 import { oneLine, treePath, verbatimUrl } from '../core/values.ts';
 import { CONDITION_SYNTAX, parseCondition } from './conditions.ts';
-import { KERNEL_FLAVOURS, type KernelFlavour, packageSpecProblem } from './packages.ts';
+import {
+  KERNEL_FLAVOURS,
+  type KernelFlavour,
+  packageSpecProblem,
+  versionRelationProblem,
+} from './packages.ts';
 import { shebangProblem } from './scripts.ts';
 import { baseProblem, SUITES } from './suites.ts';
 
@@ -64,7 +69,11 @@ const eachWord =
 const PackageSpec = z
   .string()
   .regex(/\S/, 'empty: name a package')
-  .superRefine(eachWord((w) => packageSpecProblem(w, true)))
+  .superRefine((entry, ctx) => {
+    const relation = versionRelationProblem(entry);
+    if (relation) ctx.addIssue({ code: 'custom', message: relation });
+    else eachWord((w) => packageSpecProblem(w, true))(entry, ctx);
+  })
   .meta({ pattern: String.raw`^\s*${SPEC}(?:\s+${SPEC})*\s*$` })
   .describe(
     'A Debian binary package: NAME, NAME=VERSION (exactly that version) or NAME/SUITE (from that suite, which an apt source must provide); several separated by spaces',
@@ -206,7 +215,7 @@ const Canonical = z
     // --- rpm-ostree dialect
     ref: RefSchema.optional(),
     include: IncludeFiles.optional().describe(
-      'Treefiles to merge in (relative paths, inside the treefile context); scalars here override, lists concatenate. A file reached twice (A includes B and C, both include D) is merged once, where a depth-first walk first reaches it; an include cycle is an error',
+      'Treefiles to merge in (relative paths, inside the treefile context); scalars here override, lists concatenate with what is included first. Of several files included, as in rpm-ostree, an earlier one’s scalars win over a later one’s and a later one’s list entries come first (include: [a, b] runs b’s postprocess scripts, then a’s, then this file’s). A file reached twice (A includes B and C, both include D) is merged once, where a depth-first walk first reaches it; an include cycle is an error',
     ),
     'arch-include': z
       .partialRecord(

@@ -2,10 +2,12 @@
  * `build`: the disk images of a bootc image (image stage) and, with type iso, the installer
  * ISO (installer-iso.ts) from the same image and recipe. Checks first what neither would do
  * with what it was given: the recipe's installer key without an ISO (a warning), and an ISO
- * from an OSTree repo, as a dry run, or with an OSTree remote to follow (refused).
+ * from an OSTree repo, as a dry run, or with an OSTree remote to follow (refused); then that
+ * the host has the tools (host-tools.ts).
  */
 import type { Context } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
+import { requireTools } from '../core/host-tools.ts';
 import type { ImageRef } from '../core/image-ref.ts';
 import { type BuildOptions, type BuildPlan, buildImage, type ImageType } from '../image/index.ts';
 import { buildInstallerIso, type IsoResult } from './installer-iso.ts';
@@ -41,6 +43,8 @@ export async function buildAll(ctx: Context, o: BuildAllOptions): Promise<BuildA
     if (refused.length)
       throw new UsageError(`build --type iso does not take ${refused.join(', ')}`);
   }
+  // After the flags: a wrong flag is a usage error on a host that lacks the ISO tools too.
+  requireTools(iso ? ['build', 'iso'] : ['build']);
   const result: BuildAllResult = {};
   if (disks.length > 0) result.disks = await buildImage(ctx, { ...common, types: disks });
   if (iso)

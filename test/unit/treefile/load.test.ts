@@ -293,18 +293,38 @@ test('apt.components: default main, set for the default archive, refused with ap
   );
 });
 
-test('a file reached through two includes is merged once, where the depth-first walk first reaches it', () => {
+test('a file reached through two includes is merged once, where the depth-first walk first reaches it; siblings merge in rpm-ostree’s order', () => {
   const tf = loadTreefile('test/fixtures/treefiles/includes/diamond.yaml');
   const inc = (f: string) => join(process.cwd(), 'test/fixtures/treefiles/includes', f);
-  // D comes in under B (the first branch); C and A follow: its script runs once, its file is copied once.
-  assert.deepEqual(tf.postprocess, ['echo d', 'echo b', 'echo c', 'echo a']);
+  // D comes in under B (the first branch): its script runs once, its file is copied once. In
+  // rpm-ostree's order a later include's scripts run first (C's, then B's with D's under it),
+  // the including file's last.
+  assert.deepEqual(tf.postprocess, ['echo c', 'echo d', 'echo b', 'echo a']);
   assert.deepEqual(tf.addFiles, [[inc('files/motd'), '/etc/motd']]);
-  assert.deepEqual(tf.packages, ['curl', 'less', 'vim-tiny']);
-  assert.equal(tf.recommends, true, 'C is merged after D, so its value wins');
+  assert.deepEqual(tf.packages, ['vim-tiny', 'curl', 'less']);
+  assert.equal(
+    tf.recommends,
+    false,
+    'the earlier include (B, with D) wins over C, as in rpm-ostree',
+  );
   assert.deepEqual(
     tf.files,
     ['diamond.yaml', 'diamond-b.yaml', 'diamond-d.yaml', 'diamond-c.yaml'].map(inc),
   );
+});
+
+test('postprocess scripts of sibling includes run as rpm-ostree documents: the later include first, the including file last', () => {
+  // rpm-ostree's docs/treefile.md example: include [kernel, bootupd] echoes baz, bar, foo.
+  write('order-kernel.yaml', 'postprocess: ["echo bar"]\nrecommends: true\n');
+  write('order-bootupd.yaml', 'postprocess: ["echo baz"]\nrecommends: false\n');
+  const tf = loadTreefile(
+    write(
+      'order.yaml',
+      'include: [order-kernel.yaml, order-bootupd.yaml]\nref: a/b\nbase: debian:trixie\npostprocess: ["echo foo"]\n',
+    ),
+  );
+  assert.deepEqual(tf.postprocess, ['echo baz', 'echo bar', 'echo foo']);
+  assert.equal(tf.recommends, true, 'the earlier include wins a setting both set');
 });
 
 test('the same file under another name (a link) is the same file: merged once; a cycle through it is still a cycle', () => {
@@ -330,8 +350,9 @@ test('arch-include (x86_64 or amd64 only) and conditional-include follow include
   const tf = loadTreefile('test/fixtures/treefiles/includes/conditional.yaml');
   // include, then arch-include x86_64, then the conditional entries that hold (cond-trixie,
   // whose own condition sees the including file's variables, then cond-x86; cond-common is
-  // already merged). The aarch64 and dev files are never read (they do not exist).
-  assert.deepEqual(tf.packages, ['less', 'intel-microcode', 'htop', 'vim-tiny', 'curl']);
+  // already merged). The aarch64 and dev files are never read (they do not exist). Lists hold
+  // a later include's entries first, as rpm-ostree merges them.
+  assert.deepEqual(tf.packages, ['curl', 'htop', 'vim-tiny', 'intel-microcode', 'less']);
   assert.deepEqual(
     tf.files.map((f) => f.split('/').pop()),
     [

@@ -8,6 +8,7 @@ import {
   packageName,
   packageSpecProblem,
   splitPackageSpec,
+  versionRelationProblem,
 } from '../../../src/treefile/packages.ts';
 
 test('an entry splits into the name and at most one of =VERSION and /SUITE', () => {
@@ -88,4 +89,17 @@ test('the kernel flavours and the names that install a kernel image', () => {
     'linux-base',
   ])
     assert.ok(!isKernelImage(name), name);
+});
+
+test('a version relation is refused with what to write instead; a plain pin or name is not a relation', () => {
+  for (const entry of ['less >= 600', 'less>=600', 'less (>= 600)', 'less << 600-1', 'less > 1'])
+    assert.match(
+      versionRelationProblem(entry) ?? '',
+      /is a version relation .*write less for the suite's candidate or less=VERSION/,
+      entry,
+    );
+  assert.match(versionRelationProblem('less = 600') ?? '', /one word with one "=": less=600$/);
+  assert.match(versionRelationProblem('less==600') ?? '', /less=600$/);
+  for (const entry of ['less', 'less=600-1', 'curl wget', 'linux-image-amd64/trixie-backports'])
+    assert.equal(versionRelationProblem(entry), undefined, entry);
 });
