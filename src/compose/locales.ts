@@ -8,6 +8,19 @@
  * (core/locales.ts) and every name must be in it. With locales-all in the packages nothing is
  * generated: every supported locale is there already, which is checked the same way.
  */
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import type { StepContext } from '../core/context.ts';
 import { BuildError, UsageError } from '../core/errors.ts';
 import {
@@ -18,11 +31,13 @@ import {
   parseSupported,
   type SupportedLocale,
 } from '../core/locales.ts';
+import { run } from '../core/run.ts';
 import { closest } from '../core/suggest.ts';
 import type { Tree } from '../core/tree.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { installsLocalesAll, LOCALES_ALL } from './base-packages.ts';
 import { inRoot } from './chroot.ts';
+import type { LockedPackage } from './lockfile.ts';
 
 export const SUPPORTED_FILE = 'usr/share/i18n/SUPPORTED';
 export const LOCALE_GEN = 'etc/locale.gen';
@@ -47,6 +62,62 @@ export function supportedEntries(
     }
   }
   return { entries, unknown };
+}
+
+/** The error for locales SUPPORTED does not list (before installing and after). */
+function unsupportedError(tf: Pick<ResolvedTreefile, 'file' | 'suite'>, unknown: string[]) {
+  return new UsageError(
+    `${tf.file}: locales: ${unknown.join(', ')}: not in /${SUPPORTED_FILE} of Debian ${tf.suite} (the locales it can generate)`,
+  );
+}
+
+/**
+ * Check the treefile's locales against the SUPPORTED file of the glibc the compose is about to
+ * install, before anything is installed, so that `compose tree --dry-run` refuses a locale the
+ * compose would refuse. The file comes from the package locales at the version resolved for
+ * locales (or locales-all: both are built from glibc's source). Its .deb is downloaded with the
+ * skeleton's apt (`aptOptions`) once per version; only SUPPORTED is kept, under
+ * `skeleton`/locales-supported/. It is read with `tar -O` from dpkg-deb's tar stream: nothing
+ * of a package from an arbitrary apt source is unpacked on the host.
+ *
+ * @param packages the resolved set (name and version).
+ * @throws UsageError naming each unknown locale and the closest supported one.
+ */
+export async function checkLocalesSupported(
+  sc: StepContext,
+  tf: Pick<ResolvedTreefile, 'file' | 'suite' | 'locales'>,
+  skeleton: string,
+  aptOptions: readonly string[],
+  packages: readonly Pick<LockedPackage, 'name' | 'version'>[],
+): Promise<void> {
+  const requested = tf.locales ?? [];
+  // base-packages.ts adds locales whenever a treefile asks for locales without locales-all.
+  const glibc = packages.find((p) => p.name === 'locales' || p.name === LOCALES_ALL);
+  if (!requested.length || !glibc) return;
+  const dir = join(skeleton, 'locales-supported');
+  const cached = join(dir, `SUPPORTED_${glibc.version.replace(/[^A-Za-z0-9.+~-]/g, '_')}`);
+  if (!existsSync(cached)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = mkdtempSync(join(dir, 'download-'));
+    try {
+      await run(sc, ['apt-get', ...aptOptions, 'download', `locales=${glibc.version}`], {
+        cwd: tmp,
+      });
+      const deb = readdirSync(tmp).find((f) => /^locales_.*\.deb$/.test(f));
+      if (!deb) throw new BuildError(`apt-get download locales=${glibc.version} wrote no .deb`);
+      const tarball = join(tmp, 'data.tar');
+      const out = createWriteStream(tarball);
+      await run(sc, ['dpkg-deb', '--fsys-tarfile', join(tmp, deb)], { stdout: out });
+      await finished(out);
+      const text = await run(sc, ['tar', '-xOf', tarball, `./${SUPPORTED_FILE}`]);
+      writeFileSync(join(tmp, 'SUPPORTED'), text.stdout);
+      renameSync(join(tmp, 'SUPPORTED'), cached);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  const { unknown } = supportedEntries(requested, parseSupported(readFileSync(cached, 'utf8')));
+  if (unknown.length) throw unsupportedError(tf, unknown);
 }
 
 /** /etc/locale.gen listing exactly `entries`, as locale-gen reads it. */
@@ -84,10 +155,7 @@ export async function generateLocales(
     requested,
     parseSupported(tree.readText(SUPPORTED_FILE)),
   );
-  if (unknown.length)
-    throw new UsageError(
-      `${tf.file}: locales: ${unknown.join(', ')}: not in /${SUPPORTED_FILE} of Debian ${tf.suite} (the locales it can generate)`,
-    );
+  if (unknown.length) throw unsupportedError(tf, unknown);
   tree.write(LOCALE_GEN, localeGenText(entries), 0o644);
   await inRoot(sc, tree.root, ['locale-gen']);
   const facts = localeFacts(tree);

@@ -13,11 +13,12 @@ import { commitMetadata, ensureRepo, resolveRef } from '../ostree/repo.ts';
 import type { ResolvedTreefile } from '../treefile/load.ts';
 import { isQualified } from '../treefile/packages.ts';
 import { interpreterIssues } from '../treefile/scripts.ts';
-import { aptSkeleton, skeletonDir, skeletonSources } from './apt-skeleton.ts';
+import { aptSkeleton, skeletonAptOptions, skeletonDir, skeletonSources } from './apt-skeleton.ts';
 import { installsLocalesAll, requestedKernel } from './base-packages.ts';
 import { customizeTree } from './customize.ts';
 import { archiveState } from './input-hash.ts';
 import type { Installed } from './install.ts';
+import { checkLocalesSupported } from './locales.ts';
 import { type LockedPackage, type Lockfile, writeLockfile } from './lockfile.ts';
 import { ostreeify } from './ostreeify.ts';
 import { gvariantStrings, installedPackages } from './package-list.ts';
@@ -111,6 +112,13 @@ export async function resolvePlan(
     state ?? (await archiveState(i.treefileDigest, skeletonSources(skeleton), sc.signal));
   const resolved = await resolveInSkeleton(sc, i.tf, skeleton, i.lock?.packages);
   checkInterpreters(i, resolved.packages);
+  await checkLocalesSupported(
+    sc,
+    i.tf,
+    skeleton,
+    skeletonAptOptions(skeleton, i.tf),
+    resolved.packages,
+  );
   if (i.writeLockfile) writeLockfile(i.writeLockfile, i.tf, resolved.packages);
   return planCompose({
     repo: i.repo,

@@ -346,7 +346,7 @@ const Canonical = z
       )
       .optional()
       .describe(
-        'Locales compiled into the tree at compose time, e.g. [de_DE.UTF-8, en_US.UTF-8]: each must be listed in the suite’s /usr/share/i18n/SUPPORTED; compose installs the package locales and generates exactly these into /usr/lib/locale/locale-archive (with locales-all in packages it checks they are there instead). A recipe’s locale (LANG) other than C, C.UTF-8 or POSIX must be one of them',
+        'Locales compiled into the tree at compose time, e.g. [de_DE.UTF-8, en_US.UTF-8]: each must be listed in the suite’s /usr/share/i18n/SUPPORTED (checked once packages are resolved, by compose tree --dry-run too); compose installs the package locales and generates exactly these into /usr/lib/locale/locale-archive (with locales-all in packages it checks they are there instead). A recipe’s locale (LANG) other than C, C.UTF-8 or POSIX must be one of them',
       ),
     'particle-os-client': z
       .boolean()

@@ -77,3 +77,29 @@ test('a package that does not exist is named, exit 2', {
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /no such package in Debian trixie: no-such-package-particle-os/);
 });
+
+test('a locale the suite cannot generate is refused by the dry run, with the closest one; a supported one resolves', {
+  skip: !isRoot && 'mmdebstrap needs root',
+}, () => {
+  const dir = scratchDir('locales');
+  const tf = join(dir, 'locales.yaml');
+  const write = (locales: string) =>
+    writeFileSync(
+      tf,
+      `ref: debian/13/x86_64/locales\nbase: debian:trixie\nlocales: [${locales}]\n`,
+    );
+  write('de_DE.UTF-8, en_XX.UTF-8');
+  const bad = dryRun(tf);
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(
+    bad.stderr,
+    /locales: en_XX\.UTF-8 \(did you mean en_\w\w\.UTF-8\?\): not in \/usr\/share\/i18n\/SUPPORTED of Debian trixie/,
+  );
+  write('de_DE.UTF-8, de_CH.UTF-8');
+  const good = dryRun(tf);
+  assert.equal(good.status, 0, good.stderr);
+  assert.ok(
+    (JSON.parse(good.stdout) as ResolvedPackages).packages.some((p) => p.name === 'locales'),
+    'the package locales is in the set',
+  );
+});
