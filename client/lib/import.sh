@@ -7,8 +7,12 @@
 #
 # Layers are imported by `ostree commit --tree=tar=`: the tar is read into OSTree objects, no
 # path of it is ever created on the device's file system. /etc becomes /usr/etc (the OSTree
-# layout). Whiteouts (.wh.*) are refused: OSTree's tree merge cannot delete, and particle-os
-# images have none (each path is in exactly one layer).
+# layout). Whiteouts (.wh.NAME deletes NAME of the layers below, .wh..wh..opq empties its
+# directory of them, as the OCI image spec says) are honoured: a layer holding any is marked so
+# in its commit's metadata, and an image with such a layer is merged through a checkout of its
+# layers (see merge_whiteouts); without any, OSTree merges the layer commits directly. Images
+# particle-os builds have none (each path is in exactly one layer); images derived from them
+# (`RUN rm` in a Containerfile) do.
 
 MAX_LAYERS=256
 
@@ -63,20 +67,98 @@ import_layers() {
 			--subject="layer $digest" >/dev/null ||
 			die "$EX_FAIL" "layer $n ($digest): ostree could not import it"
 		rm -f -- "$blob"
-		if ostree_repo ls -R "$ref" | grep -qE '/\.wh\.[^/]*$|/\.wh\.[^/]* -> '; then
-			ostree_repo refs --delete "$ref" >/dev/null
-			die "$EX_USAGE" "layer $n ($digest) has whiteouts (.wh.*): not supported yet"
+		if whiteouts_of "$ref" | grep -qz .; then
+			# Marked, so the merge knows without listing every layer again.
+			ostree_repo commit --branch="$ref" --tree=ref="$ref" --no-bindings \
+				--subject="layer $digest" --add-metadata-string=particle-os.whiteouts=true >/dev/null ||
+				die "$EX_FAIL" "layer $n ($digest): ostree could not mark its whiteouts"
 		fi
 		LAYERS_FETCHED=$((LAYERS_FETCHED + 1))
 	done < <(jq -r '.layers[] | "\(.digest) \(.size)"' "$manifest")
 }
 
+# The whiteout entries of layer commit $1 (absolute paths), NUL-separated.
+whiteouts_of() {
+	ostree_repo ls -R --nul-filenames-only "$1" | grep -z '/\.wh\.[^/]*$' || true
+}
+
+# True when layer commit $1 was marked as holding whiteouts at import.
+has_whiteouts() {
+	# GVariant text: the string is printed quoted.
+	[ "$(ostree_repo show --print-metadata-key=particle-os.whiteouts "$1" 2>/dev/null)" = "'true'" ]
+}
+
+# Whether directory $2 (absolute, inside tree $1) is there to delete from: 0 when it is a real
+# directory all the way down; 1 when a part of it is missing or not a directory (nothing below
+# it to delete). A part that is a symbolic link is refused: deleting through it would leave the
+# tree (a layer's link may point anywhere on this machine).
+tree_dir() {
+	local tree=$1 path=$2 part cur=$1 parts
+	IFS=/ read -r -a parts <<<"${path#/}"
+	for part in "${parts[@]}"; do
+		[ -n "$part" ] || continue
+		cur="$cur/$part"
+		[ -L "$cur" ] && die "$EX_USAGE" "whiteout below ${cur#"$tree"}, a symbolic link in the layers below: not supported"
+		[ -d "$cur" ] || return 1
+	done
+}
+
+# Apply layer commit $2's whiteouts to the checkout $1 of the layers below it.
+apply_whiteouts() {
+	local tree=$1 ref=$2 wh dir name target
+	while IFS= read -r -d '' wh; do
+		dir=${wh%/*}
+		name=${wh##*/}
+		target=${name#.wh.}
+		case $target in
+		.wh..opq) ;;
+		'' | . | .. | .wh.*) die "$EX_USAGE" "whiteout $wh names no file of the layers below" ;;
+		esac
+		tree_dir "$tree" "$dir" || continue
+		if [ "$target" = .wh..opq ]; then
+			find "$tree$dir" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
+		else
+			rm -rf -- "${tree:?}${dir}/${target}"
+		fi
+	done < <(whiteouts_of "$ref")
+}
+
+# Check out the layers in order into $WORK/merged, each layer's whiteouts applied to the ones
+# below it before it is laid over them, then its whiteout files removed. Hard links into the
+# repo (same file system): nothing is copied, and only links are deleted.
+merge_whiteouts() {
+	local tree="$WORK/merged" ref first=1 wh
+	for ref in "$@"; do
+		if [ -n "$first" ]; then
+			# The first layer makes the directory, with the mode of its root.
+			ostree_repo checkout "$ref" "$tree" || die "$EX_FAIL" "ostree could not check out $ref"
+			first=
+		else
+			has_whiteouts "$ref" && apply_whiteouts "$tree" "$ref"
+			ostree_repo checkout --union "$ref" "$tree" || die "$EX_FAIL" "ostree could not check out $ref"
+		fi
+		if has_whiteouts "$ref"; then
+			while IFS= read -r -d '' wh; do
+				tree_dir "$tree" "${wh%/*}" && rm -rf -- "${tree:?}$wh"
+			done < <(whiteouts_of "$ref")
+		fi
+	done
+}
+
 # Merge the layers into the image commit; prints its checksum.
 merge_image() {
-	local manifest=$1 config=$2 version created trees=() digest
+	local manifest=$1 config=$2 version created trees=() refs=() digest ref
 	while read -r digest; do
-		trees+=("--tree=ref=$(blob_ref "$digest")")
+		refs+=("$(blob_ref "$digest")")
 	done < <(jq -r '.layers[].digest' "$manifest")
+	trees=("${refs[@]/#/--tree=ref=}")
+	for ref in "${refs[@]}"; do
+		if has_whiteouts "$ref"; then
+			merge_whiteouts "${refs[@]}"
+			trees=("--tree=dir=$WORK/merged" --link-checkout-speedup)
+			break
+		fi
+	done
 	version=$(jq -r '.config.Labels["org.opencontainers.image.version"] // empty' "$config")
 	created=$(jq -r '.created // empty' "$config")
 	local ts=()

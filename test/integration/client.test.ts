@@ -1,16 +1,25 @@
 /**
  * The on-device client (client/) against a scratch OSTree sysroot on this machine: switch to an
  * image from an OCI layout, an OCI archive and a registry (Debian's docker-registry on
- * 127.0.0.1), upgrade fetching only the changed layer, status in bootc's shape, refusal of
- * tampered blobs, whiteouts and bad references. The same scripts run inside the booted image
- * in the pipeline and upgrade tests; here they use this host's ostree, curl and jq.
+ * 127.0.0.1), upgrade fetching only the changed layer, status in bootc's shape, whiteouts of a
+ * derived image honoured, refusal of tampered blobs, whiteouts that would leave the tree and
+ * bad references. The same scripts run inside the booted image in the pipeline and upgrade
+ * tests; here they use this host's ostree, curl and jq.
  * PARTICLE_OS_SYSROOT points the client at the scratch sysroot (nothing is booted there: its
  * default deployment is read as booted, a new deployment is not staged but made the default).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -58,14 +67,18 @@ function sh(cmd: string[]): string {
   return r.stdout.trim();
 }
 
-/** A gzip tar layer of `files` (path → content; a path ending in / is a directory). */
+/**
+ * A gzip tar layer of `files` (path → content; a path ending in / is a directory, content
+ * `symlink:TARGET` a symbolic link).
+ */
 function layer(files: Record<string, string>): { tgz: Buffer; diffId: string } {
   const src = mkdtempSync(join(dir, 'layer-'));
   for (const [p, content] of Object.entries(files)) {
     if (p.endsWith('/')) mkdirSync(join(src, p), { recursive: true });
     else {
       mkdirSync(join(src, p, '..'), { recursive: true });
-      writeFileSync(join(src, p), content);
+      if (content.startsWith('symlink:')) symlinkSync(content.slice(8), join(src, p));
+      else writeFileSync(join(src, p), content);
     }
   }
   const tar = spawnSync(
@@ -315,7 +328,7 @@ test('client: OCI archive and registry transports; layers no deployment needs ar
   assert.equal(blobRefs().length, 3, 'only the layers of 3.0 are left');
 });
 
-test('client: tampered blobs, whiteouts and bad references are refused (exit 2), nothing deployed', {
+test('client: tampered blobs, whiteouts that leave the tree and bad references are refused (exit 2), nothing deployed', {
   skip,
 }, () => {
   const booted = status().status.booted.ostree.checksum;
@@ -328,10 +341,23 @@ test('client: tampered blobs, whiteouts and bad references are refused (exit 2),
   assert.equal(t.status, 2);
   assert.match(t.stderr, /digest mismatch/);
 
-  image(layout, 'wh', '9.1', [base, { 'usr/bin/.wh.tool': '' }]);
-  const w = client('switch', '--transport', 'oci', `${layout}:wh`);
-  assert.equal(w.status, 2);
-  assert.match(w.stderr, /whiteouts/);
+  // A whiteout below a link of the layers below would delete through it (here: on the host).
+  const hostDir = join(dir, 'host-dir');
+  mkdirSync(hostDir, { recursive: true });
+  writeFileSync(join(hostDir, 'victim'), 'keep me\n');
+  image(layout, 'wh-link', '9.1', [
+    { ...base, 'usr/link': `symlink:${hostDir}` },
+    { 'usr/link/.wh.victim': '' },
+  ]);
+  const w = client('switch', '--transport', 'oci', `${layout}:wh-link`);
+  assert.equal(w.status, 2, w.stderr);
+  assert.match(w.stderr, /whiteout below \/usr\/link, a symbolic link in the layers below/);
+  assert.equal(readFileSync(join(hostDir, 'victim'), 'utf8'), 'keep me\n');
+  // `.wh..` would name the directory above.
+  image(layout, 'wh-dots', '9.2', [base, { 'usr/share/x/.wh..': '' }]);
+  const d = client('switch', '--transport', 'oci', `${layout}:wh-dots`);
+  assert.equal(d.status, 2, d.stderr);
+  assert.match(d.stderr, /whiteout \/usr\/share\/x\/\.wh\.\. names no file/);
 
   for (const bad of [
     'host.example/x:tag\ncontainer-image-reference=evil',
@@ -346,4 +372,32 @@ test('client: tampered blobs, whiteouts and bad references are refused (exit 2),
   assert.equal(client('switch', '--transport', 'oci', 'relative/dir').status, 2);
   assert.equal(client('frobnicate').status, 2);
   assert.equal(status().status.booted.ostree.checksum, booted, 'still the same deployment');
+});
+
+test('client: whiteouts of a derived image delete files and empty directories of the layers below', {
+  skip,
+}, () => {
+  const layout = join(dir, 'derived');
+  // As `RUN rm /usr/bin/tool /usr/share/data/gone && rm -r /usr/share/opq/* && touch …/b`.
+  image(layout, 'derived', '5.0', [
+    base,
+    { 'usr/bin/tool': 'one\n', 'usr/bin/other': 'other\n' },
+    { 'usr/share/data/keep': 'k\n', 'usr/share/data/gone': 'g\n', 'usr/share/opq/a': 'a\n' },
+    {
+      'usr/bin/.wh.tool': '',
+      'usr/share/data/.wh.gone': '',
+      'usr/share/opq/.wh..wh..opq': '',
+      'usr/share/opq/b': 'b\n',
+    },
+  ]);
+  const r = client('switch', '--transport', 'oci', `${layout}:derived`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(status().status.booted.image?.version, '5.0');
+  assert.equal(deployed('usr/bin/other'), 'other\n');
+  assert.equal(deployed('usr/share/data/keep'), 'k\n');
+  assert.equal(deployed('usr/share/opq/b'), 'b\n');
+  const booted = status().status.booted.ostree.checksum;
+  const files = sh(['ostree', `--repo=${sysroot}/ostree/repo`, 'ls', '-R', booted, '/usr']);
+  for (const gone of ['/usr/bin/tool', '/usr/share/data/gone', '/usr/share/opq/a', '.wh.'])
+    assert.ok(!files.includes(gone), `${gone} is not in the deployed tree`);
 });
