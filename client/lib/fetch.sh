@@ -8,6 +8,10 @@
 
 FETCHED_BYTES=0
 TOKEN=
+# Credentials from bootc's auth file (registry_credentials): BASIC_AUTH is set when there are
+# some, USE_BASIC once the registry asked for them directly (a Basic challenge).
+BASIC_AUTH=
+USE_BASIC=
 
 MEDIA_OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
 MEDIA_OCI_INDEX=application/vnd.oci.image.index.v1+json
@@ -43,22 +47,76 @@ registry_split() {
 	else
 		REG_REFERENCE=latest
 	fi
-	if insecure_registries | grep -qxF -- "$host"; then scheme=http; fi
+	# Listed first, then searched: grep -q leaving early would end the listing with SIGPIPE,
+	# which pipefail turns into "not found" when a second file follows.
+	local insecure
+	insecure=$(insecure_registries)
+	if grep -qxF -- "$host" <<<"$insecure"; then scheme=http; fi
+	REG_HOST=$host
+	REG_SCHEME=$scheme
 	REG_URL="$scheme://$host/v2/$rest"
 	REG_SCOPE="repository:$rest:pull"
+	registry_credentials "$host" "$rest"
 }
 
-# A bearer token for REG_SCOPE from the realm a 401 named (anonymous pull).
+# Credentials for registry $1, repository $2, as bootc and rpm-ostree read them: the first of
+# /run/ostree/auth.json, /etc/ostree/auth.json and /usr/lib/ostree/auth.json that exists (the
+# order ostree-ext reads them in), in containers-auth.json(5) form; its entry for the longest
+# HOST/PATH prefix of the repository, else HOST, else the legacy "https://HOST". Only "auth"
+# (base64 of user:password) is read. The header goes to a file, $WORK/basic-auth, so the secret
+# is not in curl's argv (ps shows argv to every user). Sets BASIC_AUTH when there is an entry.
+registry_credentials() {
+	local host=$1 key="$1/$2" f auth keys=()
+	while :; do
+		keys+=("$key")
+		[[ $key == */* ]] || break
+		key=${key%/*}
+	done
+	keys+=("https://$host")
+	for f in "$SYSROOT/run/ostree/auth.json" "$SYSROOT/etc/ostree/auth.json" "$SYSROOT/usr/lib/ostree/auth.json"; do
+		[ -f "$f" ] || continue
+		auth=$(jq -r '. as $d | [$ARGS.positional[] | $d.auths[.]? // empty] | first
+			| if . == null then empty elif (.auth | type) == "string" then .auth else "-" end' \
+			"$f" --args "${keys[@]}" 2>/dev/null) || die "$EX_USAGE" "$f: not a containers-auth.json file"
+		[ -n "$auth" ] || return 0
+		[ "$auth" != - ] || die "$EX_USAGE" "$f: the entry for $host has no \"auth\" (base64 of user:password); other forms are not supported"
+		# Base64 only: nothing else can reach the header (a newline would add one of its own).
+		[[ $auth =~ ^[A-Za-z0-9+/]+=*$ ]] || die "$EX_USAGE" "$f: the \"auth\" for $host is not base64"
+		(umask 077 && printf 'Authorization: Basic %s\n' "$auth" >"$WORK/basic-auth")
+		BASIC_AUTH=$f
+		return 0
+	done
+}
+
+# Credentials go only where the registry's own scheme would take them: not over plain HTTP
+# to a host other than an insecure registry's.
+credentials_for() {
+	local url=$1
+	[ -n "$BASIC_AUTH" ] || return 1
+	[[ $url == https://* ]] || [ "$REG_SCHEME" = http ] ||
+		die "$EX_FAIL" "registry: will not send the credentials of $BASIC_AUTH to $url over plain HTTP"
+}
+
+# Answer the challenge of a 401 (its headers in $1): a bearer token for REG_SCOPE from the
+# realm it names (with the credentials, if any: anonymous otherwise), or, for a Basic
+# challenge, the credentials on every request from now on.
 registry_token() {
-	local headers=$1 challenge realm service
-	challenge=$(grep -i '^www-authenticate: *bearer ' "$headers" | head -n1 | tr -d '\r') ||
+	local headers=$1 challenge realm service auth=()
+	if grep -qi '^www-authenticate: *basic' "$headers"; then
+		credentials_for "$REG_URL" ||
+			die "$EX_FAIL" "registry $REG_HOST asks for a user and password: put them in /etc/ostree/auth.json (containers-auth.json(5))"
+		USE_BASIC=1
+		return 0
+	fi
+	challenge=$(grep -i -m1 '^www-authenticate: *bearer ' "$headers" | tr -d '\r') ||
 		die "$EX_FAIL" "registry asks for authentication we do not speak: $(grep -i '^www-authenticate' "$headers" | tr -d '\r')"
 	realm=$(sed -n 's/.*realm="\([^"]*\)".*/\1/ip' <<<"$challenge")
 	service=$(sed -n 's/.*service="\([^"]*\)".*/\1/ip' <<<"$challenge")
 	[[ $realm =~ ^https?:// ]] || die "$EX_FAIL" "registry: bad token realm '$realm'"
-	curl -fsS --proto =https,http --max-filesize "$MAX_DOCUMENT" -G "$realm" \
+	if credentials_for "$realm"; then auth=(-H "@$WORK/basic-auth"); fi
+	curl -fsS --proto =https,http --max-filesize "$MAX_DOCUMENT" -G "$realm" "${auth[@]}" \
 		${service:+--data-urlencode "service=$service"} --data-urlencode "scope=$REG_SCOPE" \
-		-o "$WORK/token.json" || die "$EX_FAIL" "registry: no token from $realm"
+		-o "$WORK/token.json" || die "$EX_FAIL" "registry: no token from $realm${BASIC_AUTH:+ (with the credentials of $BASIC_AUTH)}"
 	TOKEN=$(jq -r '.token // .access_token // empty' "$WORK/token.json")
 	[ -n "$TOKEN" ] || die "$EX_FAIL" "registry: the token answer has no token"
 }
@@ -67,18 +125,23 @@ registry_token() {
 registry_get() {
 	local url=$1 out=$2 accept=$3 max=$4 code try
 	for try in 1 2; do
+		# curl sends neither header on to another host when it follows a redirect.
 		code=$(curl -sS --proto =https,http --proto-redir =https,http -L --max-redirs 5 --connect-timeout 30 \
 			--max-filesize "$max" -H "Accept: $accept" \
-			${TOKEN:+-H "Authorization: Bearer $TOKEN"} \
+			${TOKEN:+-H "Authorization: Bearer $TOKEN"} ${USE_BASIC:+-H "@$WORK/basic-auth"} \
 			-D "$WORK/headers" -o "$out" -w '%{http_code}' -- "$url") ||
 			die "$EX_FAIL" "cannot fetch $url (curl exit $?)"
-		if [ "$code" = 401 ] && [ "$try" = 1 ] && [ -z "$TOKEN" ]; then
+		if [ "$code" = 401 ] && [ "$try" = 1 ] && [ -z "$TOKEN" ] && [ -z "$USE_BASIC" ]; then
 			registry_token "$WORK/headers"
 			continue
 		fi
 		break
 	done
-	[ "$code" = 200 ] || die "$EX_FAIL" "$url: HTTP $code"
+	case $code in
+	200) ;;
+	401 | 403) die "$EX_FAIL" "$url: HTTP $code: the registry refused access${BASIC_AUTH:+ with the credentials of $BASIC_AUTH}${BASIC_AUTH:- (credentials for $REG_HOST go in /etc/ostree/auth.json)}" ;;
+	*) die "$EX_FAIL" "$url: HTTP $code" ;;
+	esac
 }
 
 # --- OCI layout directory and OCI archive ---

@@ -67,7 +67,8 @@ import_layers() {
 			--subject="layer $digest" >/dev/null ||
 			die "$EX_FAIL" "layer $n ($digest): ostree could not import it"
 		rm -f -- "$blob"
-		if whiteouts_of "$ref" | grep -qz .; then
+		# Counted, not grep -q: an early exit would cut the listing (SIGPIPE, pipefail).
+		if [ "$(whiteouts_of "$ref" | tr -cd '\0' | wc -c)" -gt 0 ]; then
 			# Marked, so the merge knows without listing every layer again.
 			ostree_repo commit --branch="$ref" --tree=ref="$ref" --no-bindings \
 				--subject="layer $digest" --add-metadata-string=particle-os.whiteouts=true >/dev/null ||

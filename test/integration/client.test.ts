@@ -401,3 +401,88 @@ test('client: whiteouts of a derived image delete files and empty directories of
   for (const gone of ['/usr/bin/tool', '/usr/share/data/gone', '/usr/share/opq/a', '.wh.'])
     assert.ok(!files.includes(gone), `${gone} is not in the deployed tree`);
 });
+
+test('client: a private registry takes the credentials of /etc/ostree/auth.json, and only those', {
+  skip,
+}, async () => {
+  const port = await freePort();
+  const htpasswd = join(dir, 'htpasswd');
+  // docker-registry's htpasswd takes bcrypt only; glibc's crypt makes it.
+  const hash = sh([
+    'python3',
+    '-W',
+    'ignore',
+    '-c',
+    'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)))',
+  ]);
+  writeFileSync(htpasswd, `alice:${hash}\n`);
+  const config = join(dir, 'private.yml');
+  writeFileSync(
+    config,
+    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/private\nhttp:\n  addr: 127.0.0.1:${port}\nauth:\n  htpasswd:\n    realm: private\n    path: ${htpasswd}\nlog:\n  level: error\n`,
+  );
+  const registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 50; i++) {
+      if (spawnSync('curl', ['-s', `http://127.0.0.1:${port}/v2/`]).status === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    writeFileSync(
+      join(sysroot, 'etc/containers/registries.conf.d/private.conf'),
+      `[[registry]]\nlocation = "127.0.0.1:${port}"\ninsecure = true\n`,
+    );
+    const layout = join(dir, 'layout-private');
+    image(layout, 'p1', '7.0', [base, { 'usr/bin/tool': 'private\n' }]);
+    const ref = `127.0.0.1:${port}/org/os:7.0`;
+    sh([
+      'skopeo',
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds=alice:s3cret',
+      `oci:${layout}:p1`,
+      `docker://${ref}`,
+    ]);
+    const auth = join(sysroot, 'etc/ostree/auth.json');
+    rmSync(auth, { force: true });
+    const none = client('switch', ref);
+    assert.equal(none.status, 1, none.stderr);
+    assert.match(
+      none.stderr,
+      /asks for a user and password: put them in \/etc\/ostree\/auth\.json/,
+    );
+    mkdirSync(join(sysroot, 'etc/ostree'), { recursive: true });
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    // The most specific entry wins: the namespace's wrong password over the host's right one.
+    writeFileSync(
+      auth,
+      JSON.stringify({
+        auths: {
+          [`127.0.0.1:${port}/org`]: { auth: b64('alice:wrong') },
+          [`127.0.0.1:${port}`]: { auth: b64('alice:s3cret') },
+        },
+      }),
+    );
+    const wrong = client('switch', ref);
+    assert.equal(wrong.status, 1, wrong.stderr);
+    assert.match(
+      wrong.stderr,
+      /HTTP 401: the registry refused access with the credentials of \S+auth\.json/,
+    );
+    // A value that would add a header line of its own is refused.
+    writeFileSync(
+      auth,
+      JSON.stringify({ auths: { [`127.0.0.1:${port}`]: { auth: 'YQ==\nX-Evil: 1' } } }),
+    );
+    assert.equal(client('switch', ref).status, 2);
+    writeFileSync(
+      auth,
+      JSON.stringify({ auths: { [`127.0.0.1:${port}`]: { auth: b64('alice:s3cret') } } }),
+    );
+    const ok = client('switch', ref);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(deployed('usr/bin/tool'), 'private\n');
+    assert.equal(client('upgrade', '--check').status, 0, 'upgrade --check with the credentials');
+  } finally {
+    registry.kill();
+  }
+});
