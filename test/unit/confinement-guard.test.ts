@@ -21,6 +21,8 @@ const ALLOWED: Record<string, string> = {
     'the client package staging dir in the compose work dir (from this repository)',
   'compose/incremental.ts': 'the .deb cache dir; list/archive files inside a dir resolved by Tree',
   'compose/lockfile.ts': 'the lockfile named on the command line',
+  'compose/locales.ts':
+    'SUPPORTED of the locales package, kept in the apt skeleton in the cache (the .deb read with tar -O)',
   'compose/ostreeify.ts': 'copies of /var files (walked without following links) to a Tree path',
   'compose/repo-lock.ts': 'REPO.lock next to the repo',
   'compose/tree-cache.ts': 'the tree cache under ~/.cache/particle-os',
