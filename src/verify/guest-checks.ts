@@ -499,6 +499,19 @@ export const clientSteps = {
   }),
   rollback: (): GuestCheck => command('client-rollback', 'particle-os rollback'),
   /**
+   * bootc's rollback with an update staged: `upgrade` stages one, `rollback` drops it and makes
+   * the rollback deployment the next boot; status then lists nothing staged.
+   */
+  rollbackDropsStaged: (): GuestCheck => ({
+    name: 'client-rollback-drops-staged',
+    script: [
+      'particle-os upgrade',
+      `particle-os status --json | jq -e '.status.staged != null' >/dev/null`,
+      'particle-os rollback',
+      `particle-os status --json | jq -e '.status.staged == null'`,
+    ].join(' && '),
+  }),
+  /**
    * The device's merge of the layers kept what tar carries beyond content: sudo is still
    * setuid root (owner and mode bits through layer tar → ostree commit → deployment).
    */

@@ -151,7 +151,8 @@ function ostreeWay(f: UpgradeFixture): UpdateWay {
 /**
  * Via a registry: the client's status, `upgrade --check`, `upgrade` (only the changed layers
  * are fetched; the step's output counts them), then `particle-os rollback`; back on v1,
- * `switch` to v2's archive on a USB stick and boot it. The deployed v2 is the device's own
+ * `upgrade` stages v2 again and `rollback` drops it, then `switch` to v2's archive on a USB
+ * stick and boot it. The deployed v2 is the device's own
  * merge of the layers: it is known by its manifest digest, not a commit.
  */
 function registryWay(f: UpgradeFixture, r: RegistryUpdates): UpdateWay {
@@ -169,10 +170,17 @@ function registryWay(f: UpgradeFixture, r: RegistryUpdates): UpdateWay {
     v2: v2Expect,
     onV2: [clientSteps.imageDigest('booted', r.v2Digest), clientSteps.setuidKept()],
     rollback: clientSteps.rollback(),
-    // Then follow v2 from an archive on a USB stick (a second, read-only virtual disk).
-    thenOnV1: stick
-      ? [clientSteps.switchFromStick(stick.archive), clientSteps.imageDigest('staged', r.v2Digest)]
-      : [],
+    // A rollback with v2 staged from the registry drops it; then follow v2 from an archive on
+    // a USB stick (a second, read-only virtual disk).
+    thenOnV1: [
+      clientSteps.rollbackDropsStaged(),
+      ...(stick
+        ? [
+            clientSteps.switchFromStick(stick.archive),
+            clientSteps.imageDigest('staged', r.v2Digest),
+          ]
+        : []),
+    ],
     more: stick
       ? [
           {
