@@ -417,6 +417,14 @@ export function command(name: string, cmd: string): GuestCheck {
   return { name, script: `out=$(${cmd} 2>&1); rc=$?; printf '%s\\n' "$out" | tail -n 3; exit $rc` };
 }
 
+/** As command, with the wall time it took first in the report: `took N s: …`. */
+export function timedCommand(name: string, cmd: string): GuestCheck {
+  return {
+    name,
+    script: `s=$(date +%s); out=$(${cmd} 2>&1); rc=$?; printf 'took %s s: ' "$(( $(date +%s) - s ))"; printf '%s\\n' "$out" | tail -n 3; exit $rc`,
+  };
+}
+
 /** Steps and checks used by the upgrade test (run in order inside the guest). */
 export const upgradeSteps = {
   /**
@@ -490,8 +498,11 @@ export const clientSteps = {
     name: 'client-upgrade-check',
     script: 'particle-os upgrade --check; rc=$?; echo "exit $rc"; test $rc = 100',
   }),
-  /** `upgrade` fetches the new layers and stages the image; its last line counts the bytes. */
-  upgrade: (): GuestCheck => command('client-upgrade', 'particle-os upgrade'),
+  /**
+   * `upgrade` fetches the new layers and stages the image; its last line counts the bytes, and
+   * the report starts with the seconds it took.
+   */
+  upgrade: (): GuestCheck => timedCommand('client-upgrade', 'particle-os upgrade'),
   /** The deployment with `role` (staged, booted) is the image with this manifest digest. */
   imageDigest: (role: 'staged' | 'booted', digest: string): GuestCheck => ({
     name: `client-${role}-digest`,

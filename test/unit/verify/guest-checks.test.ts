@@ -16,6 +16,7 @@ import {
   parseAnalysis,
   parseCheckLines,
   parseSystemdSpan,
+  timedCommand,
   UNIT_NAME,
 } from '../../../src/verify/guest-checks.ts';
 
@@ -381,4 +382,17 @@ test('a check name with spaces or % survives the console line', () => {
   assert.deepEqual(parseCheckLines(`[ 44.4] sh[547]: ${line}\r\n`).results, [
     { name, ok: true, detail: 'fine' },
   ]);
+});
+
+test('timedCommand reports the seconds first, the last lines of the output, and the exit status (dash)', () => {
+  const ok = spawnSync('dash', ['-c', timedCommand('t', 'printf "a\\nb\\nc\\nd\\n"').script], {
+    encoding: 'utf8',
+  });
+  assert.equal(ok.status, 0);
+  assert.match(ok.stdout, /^took \d+ s: b\nc\nd\n$/);
+  const failed = spawnSync('dash', ['-c', timedCommand('t', 'echo no; exit 3').script], {
+    encoding: 'utf8',
+  });
+  assert.equal(failed.status, 3);
+  assert.match(failed.stdout, /^took \d+ s: no\n$/);
 });
