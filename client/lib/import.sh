@@ -104,9 +104,10 @@ tree_dir() {
 	done
 }
 
-# Apply layer commit $2's whiteouts to the checkout $1 of the layers below it.
+# Apply the whiteouts listed in file $2 (NUL-separated, whiteouts_of) to the checkout $1 of
+# the layers below the layer that holds them.
 apply_whiteouts() {
-	local tree=$1 ref=$2 wh dir name target
+	local tree=$1 list=$2 wh dir name target
 	while IFS= read -r -d '' wh; do
 		dir=${wh%/*}
 		name=${wh##*/}
@@ -121,28 +122,29 @@ apply_whiteouts() {
 		else
 			rm -rf -- "${tree:?}${dir}/${target}"
 		fi
-	done < <(whiteouts_of "$ref")
+	done <"$list"
 }
 
 # Check out the layers in order into $WORK/merged, each layer's whiteouts applied to the ones
 # below it before it is laid over them, then its whiteout files removed. Hard links into the
-# repo (same file system): nothing is copied, and only links are deleted.
+# repo (same file system): nothing is copied, and only links are deleted. A marked layer is
+# listed once; the list serves both steps.
 merge_whiteouts() {
-	local tree="$WORK/merged" ref first=1 wh
+	local tree="$WORK/merged" list="$WORK/whiteouts" ref first=1 wh
 	for ref in "$@"; do
+		: >"$list"
+		has_whiteouts "$ref" && whiteouts_of "$ref" >"$list"
 		if [ -n "$first" ]; then
 			# The first layer makes the directory, with the mode of its root.
 			ostree_repo checkout "$ref" "$tree" || die "$EX_FAIL" "ostree could not check out $ref"
 			first=
 		else
-			has_whiteouts "$ref" && apply_whiteouts "$tree" "$ref"
+			apply_whiteouts "$tree" "$list"
 			ostree_repo checkout --union "$ref" "$tree" || die "$EX_FAIL" "ostree could not check out $ref"
 		fi
-		if has_whiteouts "$ref"; then
-			while IFS= read -r -d '' wh; do
-				tree_dir "$tree" "${wh%/*}" && rm -rf -- "${tree:?}$wh"
-			done < <(whiteouts_of "$ref")
-		fi
+		while IFS= read -r -d '' wh; do
+			tree_dir "$tree" "${wh%/*}" && rm -rf -- "${tree:?}$wh"
+		done <"$list"
 	done
 }
 

@@ -413,17 +413,18 @@ export function parseCheckLines(serial: string): { results: CheckResult[]; done:
  * A step that runs `cmd`, passes when it exits 0 and reports the last lines of its output.
  * (No pipe after the command: dash has no pipefail, the pipe's status would hide a failure.)
  */
-export function command(name: string, cmd: string): GuestCheck {
-  return { name, script: `out=$(${cmd} 2>&1); rc=$?; printf '%s\\n' "$out" | tail -n 3; exit $rc` };
+export function command(name: string, cmd: string, timed = false): GuestCheck {
+  const [start, took] = timed
+    ? ['s=$(date +%s); ', `printf 'took %s s: ' "$(( $(date +%s) - s ))"; `]
+    : ['', ''];
+  return {
+    name,
+    script: `${start}out=$(${cmd} 2>&1); rc=$?; ${took}printf '%s\\n' "$out" | tail -n 3; exit $rc`,
+  };
 }
 
 /** As command, with the wall time it took first in the report: `took N s: …`. */
-export function timedCommand(name: string, cmd: string): GuestCheck {
-  return {
-    name,
-    script: `s=$(date +%s); out=$(${cmd} 2>&1); rc=$?; printf 'took %s s: ' "$(( $(date +%s) - s ))"; printf '%s\\n' "$out" | tail -n 3; exit $rc`,
-  };
-}
+export const timedCommand = (name: string, cmd: string): GuestCheck => command(name, cmd, true);
 
 /** Steps and checks used by the upgrade test (run in order inside the guest). */
 export const upgradeSteps = {
