@@ -5,7 +5,7 @@
  * signal) can terminate them together with their descendants.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, createWriteStream } from 'node:fs';
+import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { StepContext } from './context.ts';
 import { InterruptedError, ToolError } from './errors.ts';
@@ -97,17 +97,27 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
   if (sc.signal.aborted) throw new InterruptedError();
   const [cmd, ...args] = argv;
   if (!cmd) throw new Error('run: empty argv');
-  const log = createWriteStream(sc.logFile, { flags: 'a' });
-  log.write(`\n$ ${argv.map(quoteForLog).join(' ')}\n`);
+  // The log is written synchronously: a write stream's completions come back through libuv's
+  // thread pool, and a build here once waited 16 minutes on one that never came back (an fs
+  // request pending, every pool thread idle). Each write is one small append to a local file.
+  const logFd = openSync(sc.logFile, 'a');
+  const log = (d: string | Buffer) => writeSync(logFd, typeof d === 'string' ? Buffer.from(d) : d);
+  log(`\n$ ${argv.map(quoteForLog).join(' ')}\n`);
   const terminal = opts.terminal === true;
-  const child = spawn(cmd, args, {
-    cwd: opts.cwd,
-    env: toolEnv(opts.env),
-    stdio: terminal
-      ? 'inherit'
-      : [opts.input !== undefined || opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    detached: !terminal,
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: toolEnv(opts.env),
+      stdio: terminal
+        ? 'inherit'
+        : [opts.input !== undefined || opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      detached: !terminal,
+    });
+  } catch (err) {
+    closeSync(logFd);
+    throw err;
+  }
   const signal = (sig: NodeJS.Signals) => signalChild(child, sig, !terminal);
   const stdoutChunks: Buffer[] = [];
   let stderrAll = '';
@@ -116,7 +126,7 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
     child.stdout?.on('data', (d: Buffer) => {
       stdoutChunks.push(d);
       if (opts.quietStdout) return;
-      log.write(d);
+      log(d);
       if (sc.verbose) sc.reporter.toolOutput(d.toString());
     });
   } else {
@@ -126,7 +136,7 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
     const s = d.toString();
     stderrAll += s;
     if (stderrAll.length > 64 * 1024) stderrAll = stderrAll.slice(-32 * 1024);
-    log.write(d);
+    log(d);
     if (sc.verbose) sc.reporter.toolOutput(s);
   });
   if (opts.input !== undefined) child.stdin?.end(opts.input);
@@ -165,16 +175,15 @@ export function start(sc: StepContext, argv: readonly string[], opts: RunOptions
       markExited();
       void release();
       const stdout = Buffer.concat(stdoutChunks).toString();
-      // Settle only once the log is flushed, so callers can read it.
-      log.end(`[exit ${spawnError ? spawnError.message : (code ?? signal)}]\n`, () => {
-        if (spawnError)
-          return reject(new ToolError(argv, null, null, spawnError.message, sc.logFile));
-        if (sc.signal.aborted) return reject(new InterruptedError());
-        if (code !== null && (opts.okCodes ?? [0]).includes(code)) {
-          return resolve({ code, stdout, stderr: stderrAll });
-        }
-        reject(new ToolError(argv, code, signal, tail(stderrAll), sc.logFile));
-      });
+      log(`[exit ${spawnError ? spawnError.message : (code ?? signal)}]\n`);
+      closeSync(logFd);
+      if (spawnError)
+        return reject(new ToolError(argv, null, null, spawnError.message, sc.logFile));
+      if (sc.signal.aborted) return reject(new InterruptedError());
+      if (code !== null && (opts.okCodes ?? [0]).includes(code)) {
+        return resolve({ code, stdout, stderr: stderrAll });
+      }
+      reject(new ToolError(argv, code, signal, tail(stderrAll), sc.logFile));
     };
     child.on('error', (err) => finish(null, null, err));
     child.on('close', (code, signal) => finish(code, signal));
