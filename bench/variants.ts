@@ -25,11 +25,12 @@
  *    disk boots under every firmware instead.
  *
  * Printed: a Markdown table of compose, build and boot seconds, qcow2 sizes, and each boot's
- * result; exit status 1 when any boot failed a check. Under TCG a desktop boot takes minutes
+ * result; exit status 1 when any boot failed a check. The table so far also goes to stderr after
+ * each variant, and its JSON to WORKDIR/variants.json. Under TCG a desktop boot takes minutes
  * (the timeout is 20 minutes per boot): budget about 25 minutes per desktop variant with a
  * warm .deb cache. Needs root.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -245,7 +246,12 @@ const code = await runCommand(
     // --workdir keeps the repo and disks (a later run composes incrementally); else all is removed.
     const work = KEEP ?? makeWorkDir(ctx, 'bench-variants');
     mkdirSync(work, { recursive: true });
-    for (const v of VARIANTS) reports.push(await variant(ctx, work, v));
+    for (const v of VARIANTS) {
+      reports.push(await variant(ctx, work, v));
+      // The table so far, after each variant: a run stopped later still leaves its results.
+      writeFileSync(join(work, 'variants.json'), `${JSON.stringify(reports, null, 2)}\n`);
+      process.stderr.write(`${table(reports)}\n`);
+    }
     process.stdout.write(
       values.json ? `${JSON.stringify(reports, null, 2)}\n` : `${table(reports)}\n`,
     );
